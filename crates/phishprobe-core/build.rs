@@ -1,0 +1,49 @@
+//! Embeds every data file under `data/` (brand profiles, host lists, text patterns) so the binary
+//! needs no set-up: a new brand is a new TOML file, not a code change.
+
+use std::{env, fs, path::Path};
+
+fn list(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+fn main() {
+    let manifest = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let data = Path::new(&manifest).join("../../data");
+    let mut out = String::new();
+    for (konst, sub) in [("BRANDS", "brands"), ("PATTERNS", "patterns")] {
+        let dir = data.join(sub);
+        println!("cargo:rerun-if-changed={}", dir.display());
+        out.push_str(&format!("pub const {konst}: &[(&str, &str)] = &[\n"));
+        for name in list(&dir) {
+            let path = dir.join(&name);
+            println!("cargo:rerun-if-changed={}", path.display());
+            out.push_str(&format!(
+                "    ({name:?}, include_str!({:?})),\n",
+                path.canonicalize().unwrap_or(path.clone()).display().to_string()
+            ));
+        }
+        out.push_str("];\n");
+    }
+    let hosting = data.join("hosting.toml");
+    println!("cargo:rerun-if-changed={}", hosting.display());
+    if hosting.exists() {
+        out.push_str(&format!(
+            "pub const HOSTING: &str = include_str!({:?});\n",
+            hosting.canonicalize().unwrap_or(hosting.clone()).display().to_string()
+        ));
+    } else {
+        out.push_str("pub const HOSTING: &str = \"\";\n");
+    }
+    let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
+    fs::write(dest, out).expect("write embedded.rs");
+}

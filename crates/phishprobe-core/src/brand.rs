@@ -1,0 +1,205 @@
+//! Brand profiles: the facts about each brand, loaded from TOML data files (`data/brands/*.toml`).
+//!
+//! Profiles are data, not code: a new marketplace or payment brand is a new file. Every fact
+//! carries its `source` so a person can check it. The files are embedded in the binary by
+//! default ([`embedded_sources`]) and can be replaced by a directory (`--brands DIR`).
+
+use serde::Deserialize;
+
+use crate::error::DataError;
+
+/// A brand-controlled web name: a host equal to or under it is genuine.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebFact {
+    pub domain: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub market: String,
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A domain fact without a kind (mail senders, relays, customer-content roots).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainFact {
+    pub domain: String,
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// An address (or bare domain) the brand itself calls a fake sender.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FakeSender {
+    pub address: String,
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A published phone number: only ever a number a person calls out to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneFact {
+    pub number: String,
+    pub label: String,
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Where the brand wants phishing reported.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportFact {
+    pub kind: String,
+    pub value: String,
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// One brand profile, as written in `data/brands/<id>.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrandProfile {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_zh: String,
+    /// Lowercase ASCII strings searched in hostname labels and tokens for look-alikes.
+    pub host_tokens: Vec<String>,
+    #[serde(default)]
+    pub words_en: Vec<String>,
+    #[serde(default)]
+    pub words_zh: Vec<String>,
+    #[serde(default)]
+    pub web: Vec<WebFact>,
+    #[serde(default)]
+    pub mail: Vec<DomainFact>,
+    #[serde(default)]
+    pub relay: Vec<DomainFact>,
+    #[serde(default)]
+    pub customer_content: Vec<DomainFact>,
+    #[serde(default)]
+    pub fake_sender: Vec<FakeSender>,
+    #[serde(default)]
+    pub phone: Vec<PhoneFact>,
+    #[serde(default)]
+    pub report: Vec<ReportFact>,
+}
+
+impl BrandProfile {
+    /// Display name in the requested language.
+    pub fn display_name(&self, lang: crate::model::Lang) -> &str {
+        match lang {
+            crate::model::Lang::Zh if !self.name_zh.is_empty() => &self.name_zh,
+            _ => &self.name,
+        }
+    }
+
+    fn validate(&mut self, file: &str) -> Result<(), DataError> {
+        let bad = |what: String| DataError::Invalid {
+            file: file.to_string(),
+            what,
+        };
+        if self.id.is_empty() || !self.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return Err(bad(format!("id {:?} must be lowercase ASCII letters", self.id)));
+        }
+        if self.host_tokens.is_empty() {
+            return Err(bad("host_tokens must name at least one token".into()));
+        }
+        for t in &self.host_tokens {
+            if t.len() < 3 || !t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+                return Err(bad(format!(
+                    "host token {t:?} must be 3+ lowercase ASCII letters or digits"
+                )));
+            }
+        }
+        let norm = |d: &mut String| {
+            *d = d.trim().trim_end_matches('.').to_ascii_lowercase();
+        };
+        for f in &mut self.web {
+            norm(&mut f.domain);
+        }
+        for f in self
+            .mail
+            .iter_mut()
+            .chain(self.relay.iter_mut())
+            .chain(self.customer_content.iter_mut())
+        {
+            norm(&mut f.domain);
+        }
+        for f in &mut self.fake_sender {
+            norm(&mut f.address);
+        }
+        let all_domains = self
+            .web
+            .iter()
+            .map(|f| &f.domain)
+            .chain(self.mail.iter().map(|f| &f.domain))
+            .chain(self.relay.iter().map(|f| &f.domain))
+            .chain(self.customer_content.iter().map(|f| &f.domain));
+        for d in all_domains {
+            if d.is_empty() || !d.contains('.') || d.contains(char::is_whitespace) {
+                return Err(bad(format!("{d:?} is not a domain name")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// All loaded brand profiles.
+#[derive(Debug, Clone, Default)]
+pub struct BrandSet {
+    brands: Vec<BrandProfile>,
+}
+
+impl BrandSet {
+    /// Parse profiles from `(file name, TOML text)` pairs. Errors name the file and line.
+    pub fn from_sources<'a>(
+        sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, DataError> {
+        let mut brands: Vec<BrandProfile> = Vec::new();
+        for (file, text) in sources {
+            let mut profile: BrandProfile =
+                toml::from_str(text).map_err(|e| DataError::from_toml(file, text, &e))?;
+            profile.validate(file)?;
+            if brands.iter().any(|b| b.id == profile.id) {
+                return Err(DataError::Invalid {
+                    file: file.to_string(),
+                    what: format!("brand id {:?} is defined twice", profile.id),
+                });
+            }
+            brands.push(profile);
+        }
+        if brands.is_empty() {
+            return Err(DataError::Invalid {
+                file: "(brands)".into(),
+                what: "no brand profiles were found".into(),
+            });
+        }
+        Ok(BrandSet { brands })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &BrandProfile> {
+        self.brands.iter()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&BrandProfile> {
+        self.brands.iter().find(|b| b.id == id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.brands.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.brands.is_empty()
+    }
+}

@@ -1,0 +1,449 @@
+//! Finding brand tokens and their look-alikes inside one hostname token.
+//!
+//! The phishing hosts we see carry the brand anywhere: a whole label (`amazon.co.jp.x.buzz`),
+//! a hyphen token (`account-update-amazon.x.top`), glued to a keyword (`amazonsupport`), with a
+//! typo (`amazom`, `arnazon`) or in another script. So every token of every label is searched,
+//! against every brand at once:
+//!
+//! - exact brand tokens anywhere in the token, by one Aho-Corasick automaton;
+//! - one-edit variants (omission, insertion, substitution, transposition: which covers keyboard
+//!   neighbours, repetition, vowel swaps and bit flips) of tokens of six letters or more, by hash
+//!   lookups of the whole token or of its prefix/suffix of the right length;
+//! - two-edit variants of long tokens (nine letters or more), whole tokens only.
+//!
+//! False positives are controlled by reasoning, not by samples: short brand tokens must stand
+//! alone, glued typos only count next to a credential word or digits, and real words that
+//! contain a brand token (`amazonas`, `pineapple`) are listed exceptions.
+
+use std::collections::{HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, MatchKind as AcKind};
+
+use crate::brand::BrandSet;
+
+/// Brand tokens shorter than this must match a whole token (or beside digits/keywords).
+pub const SHORT_TOKEN: usize = 5;
+/// Brand tokens at least this long are also matched with one edit.
+pub const TYPO_MIN: usize = 6;
+/// Brand tokens at least this long are also matched with two edits (whole tokens only, weak).
+pub const TWO_EDIT_MIN: usize = 6;
+
+/// How a brand token was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Exact,
+    Typo,
+}
+
+/// Where in the host token the brand token sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Position {
+    Whole,
+    Prefix,
+    Suffix,
+    Inside,
+}
+
+/// One brand token found in a host token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenMatch {
+    pub brand: usize,
+    /// The brand's own token (`amazon`).
+    pub brand_token: String,
+    /// What stood in the host token (`amazom`).
+    pub found: String,
+    pub kind: Kind,
+    pub position: Position,
+    /// The rest of the host token around the match (`support` in `amazonsupport`).
+    pub rest: String,
+    /// Strong matches count anywhere; weak ones (a typo glued to an arbitrary word, a brand
+    /// inside a one-letter-longer real word, two edits) only where the host is risky already
+    /// (free hosting, an abused ending, a subdomain of someone else's name, credential words).
+    pub strong: bool,
+}
+
+#[derive(Debug)]
+pub struct TokenMatcher {
+    exact: Option<AhoCorasick>,
+    exact_owner: Vec<(usize, String)>,
+    typos: HashMap<String, (usize, String)>,
+    typo_lengths: Vec<usize>,
+    long_tokens: Vec<(usize, String)>,
+    exceptions: Vec<String>,
+    login_words: HashSet<String>,
+}
+
+impl TokenMatcher {
+    pub fn new(brands: &BrandSet, exceptions: &[String], login_words: &[String]) -> Self {
+        let mut exact_owner: Vec<(usize, String)> = Vec::new();
+        for (bi, b) in brands.iter().enumerate() {
+            for t in &b.host_tokens {
+                if !exact_owner.iter().any(|(_, x)| x == t) {
+                    exact_owner.push((bi, t.clone()));
+                }
+            }
+        }
+        let exact_set: HashSet<&str> = exact_owner.iter().map(|(_, t)| t.as_str()).collect();
+        let exceptions: Vec<String> = exceptions.to_vec();
+        let mut typos: HashMap<String, (usize, String)> = HashMap::new();
+        let mut long_tokens = Vec::new();
+        for (bi, t) in &exact_owner {
+            if t.len() >= TYPO_MIN {
+                for v in one_edit_variants(t) {
+                    if exact_set.contains(v.as_str()) || exceptions.contains(&v) {
+                        continue;
+                    }
+                    typos.entry(v).or_insert_with(|| (*bi, t.clone()));
+                }
+            }
+            if t.len() >= TWO_EDIT_MIN {
+                long_tokens.push((*bi, t.clone()));
+            }
+        }
+        let mut typo_lengths: Vec<usize> = typos.keys().map(|k| k.len()).collect();
+        typo_lengths.sort_unstable();
+        typo_lengths.dedup();
+        let exact = AhoCorasick::builder()
+            .match_kind(AcKind::Standard)
+            .build(exact_owner.iter().map(|(_, t)| t.as_str()))
+            .ok();
+        TokenMatcher {
+            exact,
+            exact_owner,
+            typos,
+            typo_lengths,
+            long_tokens,
+            exceptions,
+            login_words: login_words.iter().cloned().collect(),
+        }
+    }
+
+    fn is_exception(&self, token: &str) -> bool {
+        self.exceptions.iter().any(|e| token.contains(e.as_str()))
+    }
+
+    /// The longest listed real word inside `token` that covers the match `start..end`.
+    fn covering_exception(&self, token: &str, start: usize, end: usize) -> Option<usize> {
+        self.exceptions
+            .iter()
+            .filter_map(|e| {
+                token.match_indices(e.as_str()).find_map(|(i, _)| {
+                    (i <= start && i + e.len() >= end).then_some(e.len())
+                })
+            })
+            .max()
+    }
+
+    /// A neighbour that makes a glued brand token believable: a credential word or digits.
+    fn is_keyword_rest(&self, rest: &str) -> bool {
+        rest.is_empty()
+            || rest.bytes().all(|b| b.is_ascii_digit())
+            || self.login_words.contains(rest)
+    }
+
+    /// All brand matches in `token` (lowercase; ASCII or skeletonised), best first.
+    pub fn find(&self, token: &str) -> Vec<TokenMatch> {
+        let mut out: Vec<TokenMatch> = Vec::new();
+        if token.is_empty() {
+            return out;
+        }
+        if let Some(ac) = &self.exact {
+            for m in ac.find_overlapping_iter(token) {
+                let Some((bi, bt)) = self.exact_owner.get(m.pattern().as_usize()) else {
+                    continue;
+                };
+                let position = position_of(m.start(), m.end(), token.len());
+                let rest = rest_of(token, m.start(), m.end());
+                // A real word that contains the brand (`amazonas`, `pineapple`) is no claim;
+                // one only a letter longer (`amazone`) is a weak one.
+                let strength = match self.covering_exception(token, m.start(), m.end()) {
+                    Some(len) if len >= bt.len() + 2 => None,
+                    Some(_) => Some(false),
+                    None => match position {
+                        Position::Whole => Some(true),
+                        _ if bt.len() < SHORT_TOKEN => (position != Position::Inside
+                            && self.is_keyword_rest(&rest))
+                        .then_some(true),
+                        _ => Some(true),
+                    },
+                };
+                if let Some(strong) = strength {
+                    out.push(TokenMatch {
+                        brand: *bi,
+                        brand_token: bt.clone(),
+                        found: bt.clone(),
+                        kind: Kind::Exact,
+                        position,
+                        rest,
+                        strong,
+                    });
+                }
+            }
+        }
+        if out.is_empty() && !self.is_exception(token) {
+            self.find_typos(token, &mut out);
+        }
+        out.sort_by(|a, b| {
+            (!a.strong, a.kind, a.position, std::cmp::Reverse(a.brand_token.len())).cmp(&(
+                !b.strong,
+                b.kind,
+                b.position,
+                std::cmp::Reverse(b.brand_token.len()),
+            ))
+        });
+        out
+    }
+
+    fn find_typos(&self, token: &str, out: &mut Vec<TokenMatch>) {
+        // Whole token, then a prefix or suffix of each variant length next to a keyword.
+        if let Some((bi, bt)) = self.typos.get(token) {
+            out.push(typo(*bi, bt, token, Position::Whole, String::new(), true));
+            return;
+        }
+        for &len in &self.typo_lengths {
+            if len >= token.len() {
+                break;
+            }
+            for (pos, (found, rest)) in [
+                (Position::Prefix, (token.get(..len), token.get(len..))),
+                (
+                    Position::Suffix,
+                    (token.get(token.len() - len..), token.get(..token.len() - len)),
+                ),
+            ] {
+                let (Some(found), Some(rest)) = (found, rest) else {
+                    continue;
+                };
+                if let Some((bi, bt)) = self.typos.get(found) {
+                    let strong = self.is_keyword_rest(rest);
+                    out.push(typo(*bi, bt, found, pos, rest.to_string(), strong));
+                }
+            }
+        }
+        if !out.is_empty() {
+            return;
+        }
+        for (bi, bt) in &self.long_tokens {
+            if token.len().abs_diff(bt.len()) <= 2
+                && token.as_bytes().first() == bt.as_bytes().first()
+                && osa_distance(token, bt) <= 2
+            {
+                out.push(typo(*bi, bt, token, Position::Whole, String::new(), false));
+            }
+        }
+    }
+}
+
+fn typo(
+    bi: usize,
+    bt: &str,
+    found: &str,
+    position: Position,
+    rest: String,
+    strong: bool,
+) -> TokenMatch {
+    TokenMatch {
+        brand: bi,
+        brand_token: bt.to_string(),
+        found: found.to_string(),
+        kind: Kind::Typo,
+        position,
+        rest,
+        strong,
+    }
+}
+
+fn position_of(start: usize, end: usize, len: usize) -> Position {
+    match (start == 0, end == len) {
+        (true, true) => Position::Whole,
+        (true, false) => Position::Prefix,
+        (false, true) => Position::Suffix,
+        (false, false) => Position::Inside,
+    }
+}
+
+fn rest_of(token: &str, start: usize, end: usize) -> String {
+    let mut s = token.get(..start).unwrap_or("").to_string();
+    s.push_str(token.get(end..).unwrap_or(""));
+    s
+}
+
+const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+
+/// Every string one edit (Damerau: omission, insertion, substitution, adjacent swap) away,
+/// except edits of the first letter: like Chromium's look-alike filter we skip those, since a
+/// different first letter makes a different word far more often than a typo (`zaobao`/`taobao`,
+/// `cloud`/`icloud`).
+pub fn one_edit_variants(t: &str) -> Vec<String> {
+    let b = t.as_bytes();
+    let mut out = Vec::new();
+    for i in 0..b.len() {
+        if i == 0 {
+            if b.len() > 1 && b[0] != b[1] {
+                let mut v = b.to_vec();
+                v.swap(0, 1);
+                out.push(v);
+            }
+            continue;
+        }
+        let mut v = b.to_vec();
+        v.remove(i);
+        out.push(v);
+        for &c in ALPHABET {
+            if c != b[i] {
+                let mut v = b.to_vec();
+                v[i] = c;
+                out.push(v);
+            }
+        }
+        if i + 1 < b.len() && b[i] != b[i + 1] {
+            let mut v = b.to_vec();
+            v.swap(i, i + 1);
+            out.push(v);
+        }
+    }
+    for i in 1..=b.len() {
+        for &c in ALPHABET {
+            let mut v = b.to_vec();
+            v.insert(i, c);
+            out.push(v);
+        }
+    }
+    let mut out: Vec<String> = out
+        .into_iter()
+        .filter_map(|v| String::from_utf8(v).ok())
+        .filter(|v| v != t)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Optimal string alignment distance (Damerau-Levenshtein without repeated edits of a substring).
+pub fn osa_distance(a: &str, b: &str) -> usize {
+    let a = a.as_bytes();
+    let b = b.as_bytes();
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        d[i * w] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+const KEYBOARD: [&str; 3] = ["qwertyuiop", "asdfghjkl", "zxcvbnm"];
+
+fn key_pos(c: u8) -> Option<(i32, i32)> {
+    KEYBOARD.iter().enumerate().find_map(|(r, row)| {
+        row.bytes()
+            .position(|k| k == c)
+            .map(|p| (r as i32, p as i32))
+    })
+}
+
+fn keyboard_neighbours(a: u8, b: u8) -> bool {
+    match (key_pos(a), key_pos(b)) {
+        (Some((ra, ca)), Some((rb, cb))) => (ra - rb).abs() <= 1 && (ca - cb).abs() <= 1,
+        _ => false,
+    }
+}
+
+fn is_vowel(c: u8) -> bool {
+    matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y')
+}
+
+/// Plain words for how `found` differs from `brand` (for the evidence line).
+pub fn describe_edit(brand: &str, found: &str) -> String {
+    let (a, b) = (brand.as_bytes(), found.as_bytes());
+    let ch = |c: u8| (c as char).to_string();
+    if a.len() == b.len() {
+        let diffs: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+        if let [i] = diffs[..] {
+            let (x, y) = (a[i], b[i]);
+            let why = if keyboard_neighbours(x, y) {
+                " (keyboard neighbour)"
+            } else if is_vowel(x) && is_vowel(y) {
+                " (vowel swap)"
+            } else if (x ^ y).count_ones() == 1 {
+                " (bit flip)"
+            } else {
+                ""
+            };
+            return format!("'{}' replaced by '{}'{}", ch(x), ch(y), why);
+        }
+        if let [i, j] = diffs[..] {
+            if j == i + 1 && a[i] == b[j] && a[j] == b[i] {
+                return format!("'{}' and '{}' swapped", ch(a[i]), ch(a[j]));
+            }
+        }
+    } else if b.len() + 1 == a.len() {
+        if let Some(i) = (0..a.len()).find(|&i| {
+            let mut v = a.to_vec();
+            v.remove(i);
+            v == b
+        }) {
+            return format!("'{}' left out", ch(a[i]));
+        }
+    } else if b.len() == a.len() + 1 {
+        if let Some(i) = (0..b.len()).find(|&i| {
+            let mut v = b.to_vec();
+            v.remove(i);
+            v == a
+        }) {
+            let repeated = (i > 0 && b[i - 1] == b[i]) || b.get(i + 1) == Some(&b[i]);
+            return if repeated {
+                format!("'{}' repeated", ch(b[i]))
+            } else {
+                format!("extra '{}'", ch(b[i]))
+            };
+        }
+    }
+    format!("{} edits away from \"{brand}\"", osa_distance(brand, found))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_cover_every_edit_kind() {
+        let v = one_edit_variants("amazon");
+        for s in ["amazom", "amzon", "amaazon", "amzaon", "amazonx", "maazon", "amaz0n"] {
+            assert!(v.contains(&s.to_string()), "{s}");
+        }
+        for s in ["amazon", "qmazon", "mazon", "xamazon"] {
+            assert!(!v.contains(&s.to_string()), "{s}");
+        }
+    }
+
+    #[test]
+    fn osa() {
+        assert_eq!(osa_distance("amazon", "amazon"), 0);
+        assert_eq!(osa_distance("amazon", "amzaon"), 1);
+        assert_eq!(osa_distance("microsoft", "micrsoftt"), 2);
+    }
+
+    #[test]
+    fn describe() {
+        assert_eq!(describe_edit("amazon", "amazom"), "'n' replaced by 'm' (keyboard neighbour)");
+        assert_eq!(describe_edit("amazon", "amzon"), "'a' left out");
+        assert_eq!(describe_edit("amazon", "amaazon"), "'a' repeated");
+        assert_eq!(describe_edit("amazon", "amzaon"), "'a' and 'z' swapped");
+        assert_eq!(describe_edit("amazon", "amazan"), "'o' replaced by 'a' (vowel swap)");
+    }
+}

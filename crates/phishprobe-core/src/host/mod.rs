@@ -1,0 +1,668 @@
+//! Hostname analysis: decode (UTS #46), split by the Public Suffix List, check the official
+//! lists first, then search every label and token for every brand and its look-alikes.
+
+pub mod matcher;
+pub mod psl;
+pub mod unicode;
+
+use crate::engine::{DomainOwner, DomainRole, Engine};
+use crate::model::{Finding, Message, Report, ReportBuilder, Severity};
+use matcher::{Kind, Position, TokenMatch};
+
+/// Longest hostname we analyse (DNS allows 253; more is an attack or an error).
+pub const MAX_HOST_LEN: usize = 253;
+
+/// What the hostname analysis learned, for the URL and email checks that build on it.
+#[derive(Debug, Clone, Default)]
+pub struct HostInfo {
+    /// ASCII (punycode) form, lowercase, no trailing dot.
+    pub ascii: String,
+    /// Unicode form as a person would see it.
+    pub unicode: String,
+    pub registrable_icann: Option<String>,
+    pub registrable_private: Option<String>,
+    /// The brand web (or customer-content) domain the host is at or under.
+    pub owner: Option<DomainOwner>,
+    /// Brand index imitated or claimed, if any.
+    pub brand: Option<usize>,
+    pub is_ip: bool,
+}
+
+impl HostInfo {
+    /// Genuinely the brand's own web name (not customer content).
+    pub fn is_official(&self) -> bool {
+        matches!(&self.owner, Some(o) if o.role == DomainRole::Web)
+    }
+}
+
+/// Verdict for a bare hostname.
+pub fn check(engine: &Engine, input: &str) -> Report {
+    let mut b = ReportBuilder::new(input);
+    let info = analyze(engine, input, &mut b);
+    if info.is_official() && b.findings().iter().all(|f| f.severity == Severity::Info) {
+        b.vouch_genuine();
+    }
+    b.build()
+}
+
+fn msg(en: impl Into<String>, zh: impl Into<String>) -> Message {
+    Message::new(en, zh)
+}
+
+/// Clean the raw text: trim, lowercase, drop a trailing dot and IPv6 brackets; report control
+/// characters (they are never part of a real hostname).
+fn clean(raw: &str, b: &mut ReportBuilder) -> String {
+    let t = raw.trim();
+    let controls: Vec<char> = t.chars().filter(|c| c.is_control()).collect();
+    if !controls.is_empty() {
+        let ev: Vec<String> = controls
+            .iter()
+            .take(4)
+            .map(|c| format!("U+{:04X}", *c as u32))
+            .collect();
+        b.push(Finding::new(
+            "host.control_chars",
+            Severity::Medium,
+            msg(
+                "The name contains control characters that never appear in a real web address.",
+                "该名称含有真实网址中不会出现的控制字符。",
+            ),
+            ev.join(" "),
+        ));
+    }
+    let mut s: String = t.chars().filter(|c| !c.is_control()).collect();
+    s = s.to_lowercase();
+    while s.ends_with('.') {
+        s.pop();
+    }
+    if s.starts_with('[') && s.ends_with(']') && s.len() >= 2 {
+        s = s[1..s.len() - 1].to_string();
+    }
+    s
+}
+
+/// Analyse `raw` as a hostname, pushing findings into `b`.
+pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
+    let mut info = HostInfo::default();
+    if raw.trim().is_empty() {
+        b.push(Finding::new(
+            "input.empty",
+            Severity::Info,
+            msg("Nothing to check: the input is empty.", "没有可检查的内容：输入为空。"),
+            "",
+        ));
+        return info;
+    }
+    if raw.len() > 4 * MAX_HOST_LEN {
+        b.push(Finding::new(
+            "host.too_long",
+            Severity::Medium,
+            msg(
+                "The name is far longer than any real web address allows.",
+                "该名称远超真实网址允许的长度。",
+            ),
+            format!("{} bytes", raw.len()),
+        ));
+        return info;
+    }
+    let hidden = unicode::hidden_chars(raw);
+    if !hidden.is_empty() {
+        let ev: Vec<String> = hidden.iter().take(6).map(|&c| unicode::describe_char(c)).collect();
+        b.push(Finding::new(
+            "host.hidden_chars",
+            Severity::High,
+            msg(
+                "The name hides invisible or combining characters, a trick to look like another name.",
+                "该名称藏有不可见字符或组合字符，这是伪装成其他名称的手法。",
+            ),
+            ev.join(", "),
+        ));
+    }
+    let s = clean(raw, b);
+    if let Some(ip) = parse_ip(&s) {
+        info.ascii = s.clone();
+        info.unicode = s;
+        info.is_ip = true;
+        b.push(Finding::new(
+            "host.ip_literal",
+            Severity::Medium,
+            msg(
+                "The address is a bare IP number, not a name: genuine shops and banks never send you to one.",
+                "该地址是裸 IP 数字而不是域名：正规商店和银行从不让您访问这种地址。",
+            ),
+            ip,
+        ));
+        return info;
+    }
+    let (ascii, unicode_form) = decode(&s, b);
+    if ascii.len() > MAX_HOST_LEN {
+        b.push(Finding::new(
+            "host.too_long",
+            Severity::Medium,
+            msg(
+                "The name is longer than any real web address allows.",
+                "该名称超出真实网址允许的长度。",
+            ),
+            format!("{} characters", ascii.len()),
+        ));
+    }
+    info.ascii = ascii;
+    info.unicode = unicode_form;
+    let reg = psl::registrable(&info.ascii);
+    info.registrable_icann = reg.icann.map(str::to_string);
+    info.registrable_private = reg.private.map(str::to_string);
+
+    let owners = engine.owners_of_domain(&info.ascii);
+    let customer = owners
+        .iter()
+        .find(|o| o.role == DomainRole::CustomerContent)
+        .cloned();
+    let web = owners.iter().find(|o| o.role == DomainRole::Web).cloned();
+    if let Some(c) = &customer {
+        let brand_name = engine
+            .brands()
+            .get(&c.brand)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        b.push(Finding::new(
+            "host.customer_content",
+            Severity::Info,
+            msg(
+                format!(
+                    "{} is owned by {brand_name}, but anyone can publish a site there: it proves nothing about who runs this page.",
+                    c.matched
+                ),
+                format!(
+                    "{} 归 {brand_name} 所有，但任何人都能在上面发布网站：这不能证明页面由谁运营。",
+                    c.matched
+                ),
+            ),
+            c.matched.clone(),
+        ));
+        info.owner = Some(c.clone());
+    } else if let Some(w) = &web {
+        let name = engine
+            .brands()
+            .get(&w.brand)
+            .map(|p| (p.name.clone(), p.display_name(crate::Lang::Zh).to_string()))
+            .unwrap_or_default();
+        b.brand(&w.brand);
+        info.brand = engine.brands().iter().position(|p| p.id == w.brand);
+        b.push(Finding::new(
+            "host.official",
+            Severity::Info,
+            msg(
+                format!("{} is an official {} domain (listed in its brand profile).", w.matched, name.0),
+                format!("{} 是 {} 的官方域名（见品牌资料）。", w.matched, name.1),
+            ),
+            format!("{} is at or under {}", info.ascii, w.matched),
+        ));
+        info.owner = Some(w.clone());
+        return info;
+    }
+
+    // Labels a customer or registrant chose: left of the (private) public suffix and of any
+    // brand-owned domain the host sits under.
+    let ascii_labels: Vec<&str> = info.ascii.split('.').collect();
+    let unicode_labels: Vec<&str> = info.unicode.split('.').collect();
+    let n = ascii_labels.len();
+    let owned_labels = info
+        .owner
+        .as_ref()
+        .map(|o| o.matched.split('.').count())
+        .unwrap_or(0);
+    let suffix_labels = if reg.suffix.is_empty() {
+        0
+    } else {
+        reg.suffix.split('.').count()
+    };
+    let scan = if owned_labels > 0 {
+        n.saturating_sub(owned_labels.max(suffix_labels))
+    } else {
+        n.saturating_sub(suffix_labels.min(n.saturating_sub(1)))
+    };
+    let free = engine.free_hosting(&info.ascii).cloned();
+    let registrable_index = scan.checked_sub(1);
+    let abused_tld = engine.is_abused_tld(&info.ascii);
+
+    let mut credential_words: Vec<String> = Vec::new();
+    for label in ascii_labels.iter().take(scan) {
+        for tok in label.split(['-', '_']) {
+            if engine.is_login_word(tok) && !credential_words.iter().any(|w| w == tok) {
+                credential_words.push(tok.to_string());
+            }
+        }
+    }
+    // Weak matches count only where the host is risky already.
+    let risky_host = free.is_some() || abused_tld || !credential_words.is_empty();
+    let mut best: Option<(TokenMatch, usize, bool)> = None;
+    for i in 0..scan {
+        let Some(alabel) = ascii_labels.get(i) else { continue };
+        let ulabel = unicode_labels.get(i).copied().unwrap_or(alabel);
+        let (candidate, homoglyph) = label_matches(engine, ulabel, alabel, b);
+        let Some(m) = candidate else { continue };
+        let in_subdomain = registrable_index.is_some_and(|r| i < r);
+        if !m.strong && !homoglyph && !risky_host && !in_subdomain {
+            continue;
+        }
+        let better = match &best {
+            None => true,
+            Some((bm, _, bh)) => {
+                (!m.strong, m.kind, homoglyph, m.position)
+                    < (!bm.strong, bm.kind, *bh, bm.position)
+            }
+        };
+        if better {
+            best = Some((m, i, homoglyph));
+        }
+    }
+    let embedding = best
+        .as_ref()
+        .and_then(|(m, i, _)| embedded_official(engine, &ascii_labels, *i).map(|e| (m.brand, e)))
+        .or_else(|| lookalike_embedding(engine, &ascii_labels, registrable_index));
+
+    if best.is_none() {
+        if let Some((bi, e)) = &embedding {
+            // A brand-like label in front of the brand's own ending: `amzone.co.jp.x.cn`.
+            if let Some(p) = engine.brand(*bi) {
+                b.brand(&p.id);
+                info.brand = Some(*bi);
+                let reg_name = info.registrable_private.as_deref().unwrap_or(&info.ascii);
+                b.push(Finding::new(
+                    "host.target_embedding",
+                    Severity::High,
+                    msg(
+                        format!("The address starts with an imitation of the {} name ({e}) but really belongs to {reg_name}.", p.name),
+                        format!("该地址以仿冒的 {} 名称（{e}）开头，实际却属于 {reg_name}。", p.display_name(crate::Lang::Zh)),
+                    ),
+                    format!("{}: {e} imitates {}, registered name is {reg_name}", info.ascii, p.name),
+                ));
+            }
+        }
+    }
+
+    if let Some((m, label_index, homoglyph)) = best {
+        let brand = engine.brand(m.brand);
+        let (name, name_zh) = brand
+            .map(|p| (p.name.clone(), p.display_name(crate::Lang::Zh).to_string()))
+            .unwrap_or_default();
+        if let Some(p) = brand {
+            b.brand(&p.id);
+        }
+        info.brand = Some(m.brand);
+        let label = ascii_labels.get(label_index).copied().unwrap_or("");
+        let ctx = BrandContext {
+            in_registrable: Some(label_index) == registrable_index,
+            embedded: embedding.map(|(_, e)| e),
+            risky: risky_host,
+            abused_tld,
+            suffix: reg.suffix,
+        };
+        push_brand_finding(b, &m, homoglyph, &ctx, label, &unicode_labels, label_index, &info, &name, &name_zh);
+        if !credential_words.is_empty() {
+            b.push(Finding::new(
+                "host.credential_words",
+                Severity::Low,
+                msg(
+                    "The name also uses account or sign-in words, as fake login pages do.",
+                    "该名称还使用了账户或登录类词语，这是假登录页的常见做法。",
+                ),
+                credential_words.join(", "),
+            ));
+        }
+    }
+    if let Some(f) = &free {
+        // The provider's own name (`github.io`) is not a customer site.
+        if info.ascii != f.suffix {
+            b.push(Finding::new(
+                "host.free_hosting",
+                Severity::Medium,
+                msg(
+                    format!("The site is on {}, a free hosting service where anyone can publish a page in minutes; no brand runs its sign-in pages there.", f.suffix),
+                    format!("该网站位于 {}，这是任何人几分钟内即可发布页面的免费托管服务；没有品牌会把登录页放在那里。", f.suffix),
+                ),
+                f.suffix.clone(),
+            ));
+        }
+    }
+    info
+}
+
+/// Where a brand match sits and how risky the rest of the host is.
+struct BrandContext<'a> {
+    in_registrable: bool,
+    embedded: Option<String>,
+    risky: bool,
+    abused_tld: bool,
+    suffix: &'a str,
+}
+
+/// A subdomain label that resembles a brand token (two edits at most, or its first four
+/// letters) followed by the ending of that brand's official domain: `amzone.co.jp.x.cn`,
+/// `anaz0n.c0.jp.x.org`, `amazcazm-co-jp.x.top`. Returns the brand and the imitated name.
+fn lookalike_embedding(
+    engine: &Engine,
+    labels: &[&str],
+    registrable_index: Option<usize>,
+) -> Option<(usize, String)> {
+    let r = registrable_index?;
+    let resembles = |cand: &str, token: &str| {
+        token.len() >= matcher::TYPO_MIN
+            && (matcher::osa_distance(cand, token) <= 2
+                || (cand.len() >= 4 && token.starts_with(cand.get(..4).unwrap_or("\0"))))
+    };
+    let folded: Vec<String> = labels
+        .iter()
+        .map(|l| unicode::fold_ascii(l).unwrap_or_else(|| l.to_string()))
+        .collect();
+    for i in 0..r {
+        for k in 1..=2 {
+            if i + k >= r + 1 {
+                break;
+            }
+            let Some(tail) = folded.get(i + 1..i + 1 + k) else { break };
+            let tail = tail.join(".");
+            let Some(head) = folded.get(i) else { break };
+            for (bi, token) in engine.embed_tail(&tail) {
+                if resembles(head, token) {
+                    return Some((*bi, format!("{}.{tail}", labels.get(i).unwrap_or(&""))));
+                }
+            }
+        }
+        // The same inside one label, with hyphens for dots: `amazcazm-co-jp`.
+        let Some(label) = folded.get(i) else { continue };
+        let toks: Vec<&str> = label.split('-').collect();
+        for j in 0..toks.len() {
+            for k in 1..=2 {
+                let Some(tail) = toks.get(j + 1..j + 1 + k) else { break };
+                let tail = tail.join(".");
+                let Some(head) = toks.get(j) else { break };
+                for (bi, token) in engine.embed_tail(&tail) {
+                    if resembles(head, token) {
+                        return Some((*bi, labels.get(i).unwrap_or(&"").to_string()));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Brand matches of one label: the raw ASCII tokens first, then look-alike forms
+/// (TR39 skeleton of a Unicode label, ASCII digit/letter folding). Reports Unicode tricks.
+fn label_matches(
+    engine: &Engine,
+    ulabel: &str,
+    alabel: &str,
+    b: &mut ReportBuilder,
+) -> (Option<TokenMatch>, bool) {
+    let non_ascii = !ulabel.is_ascii();
+    if non_ascii {
+        let mixed = unicode::is_mixed_script(ulabel);
+        let sk = unicode::skeleton(ulabel);
+        let m = best_in_label(engine, &sk);
+        if mixed {
+            b.push(Finding::new(
+                "host.mixed_script",
+                if m.is_some() { Severity::Medium } else { Severity::Low },
+                msg(
+                    "A part of the name mixes alphabets (for example Latin with Cyrillic), a way to imitate another name.",
+                    "名称的某部分混用了不同字母体系（如拉丁字母与西里尔字母），这是模仿其他名称的手法。",
+                ),
+                format!("{alabel} shows as {ulabel}: {}", unicode::point_out(ulabel)),
+            ));
+        } else if sk.is_ascii() && m.is_some() {
+            b.push(Finding::new(
+                "host.whole_script_confusable",
+                Severity::Medium,
+                msg(
+                    "This part of the name is written entirely in another alphabet whose letters look like Latin ones.",
+                    "名称的这一部分完全用另一种字母书写，其字母看起来像拉丁字母。",
+                ),
+                format!("{alabel} shows as {ulabel}: {}", unicode::point_out(ulabel)),
+            ));
+        }
+        if let Some(m) = m {
+            return (Some(m), true);
+        }
+        return (None, false);
+    }
+    let raw = best_in_label(engine, alabel);
+    if raw.as_ref().is_some_and(|m| m.kind == Kind::Exact && m.strong) {
+        return (raw, false);
+    }
+    // `amaz0n` is one edit from `amazon` but reads as it exactly: call it a homoglyph.
+    let folded: Vec<String> = alabel
+        .split(['-', '_'])
+        .filter_map(unicode::fold_ascii)
+        .collect();
+    for f in folded {
+        if let Some(m) = engine.matcher.find(&f).into_iter().next() {
+            return (Some(m), true);
+        }
+    }
+    (raw, false)
+}
+
+/// Best brand match among a label's hyphen tokens, or across a hyphen that splits the brand
+/// (`ama-zon`).
+fn best_in_label(engine: &Engine, label: &str) -> Option<TokenMatch> {
+    let mut best: Option<TokenMatch> = None;
+    for tok in label.split(['-', '_']) {
+        if let Some(m) = engine.matcher.find(tok).into_iter().next() {
+            if best.as_ref().is_none_or(|bm| (m.kind, m.position) < (bm.kind, bm.position)) {
+                best = Some(m);
+            }
+        }
+    }
+    if best.is_none() && label.contains('-') {
+        let joined: String = label.chars().filter(|&c| c != '-').collect();
+        best = engine
+            .matcher
+            .find(&joined)
+            .into_iter()
+            .find(|m| m.kind == Kind::Exact && m.position != Position::Inside);
+    }
+    best
+}
+
+/// Whether a whole official domain (`amazon.com`, `amazon.co.jp`) sits inside the host starting
+/// at `label_index`, as dotted labels or as hyphen tokens (`amazon-com`).
+fn embedded_official(engine: &Engine, labels: &[&str], label_index: usize) -> Option<String> {
+    let is_official = |cand: &str| {
+        engine
+            .owners_of_domain(cand)
+            .iter()
+            .any(|o| o.role == DomainRole::Web && o.matched == cand)
+    };
+    for k in 2..=4 {
+        if label_index + k >= labels.len() {
+            break;
+        }
+        if let Some(slice) = labels.get(label_index..label_index + k) {
+            let cand = slice.join(".");
+            if is_official(&cand) {
+                return Some(cand);
+            }
+        }
+    }
+    let label = labels.get(label_index)?;
+    let toks: Vec<&str> = label.split('-').collect();
+    for start in 0..toks.len() {
+        for k in 2..=3 {
+            if let Some(slice) = toks.get(start..start + k) {
+                let cand = slice.join(".");
+                if is_official(&cand) {
+                    return Some(cand);
+                }
+            }
+        }
+    }
+    None
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push_brand_finding(
+    b: &mut ReportBuilder,
+    m: &TokenMatch,
+    homoglyph: bool,
+    ctx: &BrandContext<'_>,
+    label: &str,
+    unicode_labels: &[&str],
+    label_index: usize,
+    info: &HostInfo,
+    name: &str,
+    name_zh: &str,
+) {
+    let host = &info.ascii;
+    let reg = info.registrable_private.as_deref().unwrap_or(host);
+    let suffix = ctx.suffix;
+    if let Some(e) = &ctx.embedded {
+        b.push(Finding::new(
+            "host.target_embedding",
+            Severity::High,
+            msg(
+                format!("The address starts with the real {name} name ({e}) but really belongs to {reg}."),
+                format!("该地址以真实的 {name_zh} 名称（{e}）开头，实际却属于 {reg}。"),
+            ),
+            format!("{host}: {e} embedded, registered name is {reg}"),
+        ));
+        return;
+    }
+    if homoglyph {
+        let ul = unicode_labels.get(label_index).copied().unwrap_or(label);
+        let detail = if ul.is_ascii() {
+            format!("{label} reads as \"{}\"", m.brand_token)
+        } else {
+            format!("{label} shows as {ul}: {}", unicode::point_out(ul))
+        };
+        b.push(Finding::new(
+            "host.homoglyph",
+            Severity::High,
+            msg(
+                format!("The name imitates {name} with look-alike characters."),
+                format!("该名称用形似字符冒充 {name_zh}。"),
+            ),
+            detail,
+        ));
+        return;
+    }
+    if m.kind == Kind::Typo {
+        b.push(Finding::new(
+            "host.typosquat",
+            Severity::High,
+            msg(
+                format!("\"{}\" is a misspelling of {name}: a look-alike address, not {name}.", m.found),
+                format!("“{}”是 {name_zh} 的拼写变体：这是仿冒地址，不是 {name_zh}。", m.found),
+            ),
+            format!(
+                "{} vs {}: {}",
+                m.found,
+                m.brand_token,
+                matcher::describe_edit(&m.brand_token, &m.found)
+            ),
+        ));
+        return;
+    }
+    if ctx.in_registrable {
+        if m.position == Position::Whole && label == m.brand_token {
+            let sev = if ctx.abused_tld || ctx.risky { Severity::High } else { Severity::Medium };
+            b.push(Finding::new(
+                "host.brand_tld",
+                sev,
+                msg(
+                    format!("{reg} uses the {name} name on an ending (.{suffix}) that is not listed for {name}."),
+                    format!("{reg} 在未列入 {name_zh} 资料的后缀（.{suffix}）上使用了 {name_zh} 的名称。"),
+                ),
+                format!("{reg}: not in the {name} profile"),
+            ));
+        } else if ctx.risky {
+            b.push(Finding::new(
+                "host.combosquat",
+                Severity::High,
+                msg(
+                    format!("{reg} glues the {name} name to other words; it is not {name}'s address."),
+                    format!("{reg} 把 {name_zh} 的名称与其他词拼接，并非 {name_zh} 的地址。"),
+                ),
+                format!("label \"{label}\" contains \"{}\"", m.found),
+            ));
+        } else {
+            // Brand plus a neutral word on an ordinary ending: brands register many such
+            // names themselves, so this alone is a note, not a verdict.
+            b.push(Finding::new(
+                "host.brand_name_in_domain",
+                Severity::Low,
+                msg(
+                    format!("{reg} contains the {name} name but is not listed as a {name} domain; check it another way before trusting it."),
+                    format!("{reg} 含有 {name_zh} 的名称，但未列为 {name_zh} 的域名；信任之前请用其他方式核实。"),
+                ),
+                format!("label \"{label}\" contains \"{}\"", m.found),
+            ));
+        }
+        return;
+    }
+    b.push(Finding::new(
+        "host.brand_in_subdomain",
+        Severity::High,
+        msg(
+            format!("{name} appears only in the front part of the address; the site really belongs to {reg}."),
+            format!("{name_zh} 只出现在地址的前部；该网站实际属于 {reg}。"),
+        ),
+        format!("label \"{label}\" contains \"{}\"; registered name is {reg}", m.found),
+    ));
+}
+
+/// IPv4 in any notation (dotted, decimal, hex, octal) or IPv6, normalised by the WHATWG rules.
+fn parse_ip(s: &str) -> Option<String> {
+    if s.is_empty() || !s.bytes().all(|c| c.is_ascii_hexdigit() || matches!(c, b'.' | b':' | b'x' | b'X')) {
+        return None;
+    }
+    match ::url::Host::parse(s) {
+        Ok(::url::Host::Ipv4(ip)) => Some(if ip.to_string() == s {
+            s.to_string()
+        } else {
+            format!("{s} = {ip}")
+        }),
+        Ok(::url::Host::Ipv6(ip)) => Some(ip.to_string()),
+        _ if s.contains(':') => s.parse::<std::net::Ipv6Addr>().ok().map(|ip| ip.to_string()),
+        _ => None,
+    }
+}
+
+/// ASCII and Unicode forms; broken punycode and disallowed characters become a finding.
+fn decode(s: &str, b: &mut ReportBuilder) -> (String, String) {
+    let plain = s
+        .bytes()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.' || c == b'_');
+    if plain && !s.contains("xn--") {
+        return (s.to_string(), s.to_string());
+    }
+    let ascii = match idna::domain_to_ascii(s) {
+        Ok(a) => a,
+        Err(_) => {
+            b.push(Finding::new(
+                "host.idna_invalid",
+                Severity::Medium,
+                msg(
+                    "The name is not a valid internationalised address (broken punycode or forbidden characters); browsers refuse or rewrite it.",
+                    "该名称不是有效的国际化地址（punycode 损坏或含禁用字符）；浏览器会拒绝或改写它。",
+                ),
+                s.chars().take(120).collect::<String>(),
+            ));
+            return (s.to_string(), s.to_string());
+        }
+    };
+    let (unicode_form, _) = idna::domain_to_unicode(&ascii);
+    if unicode_form != ascii {
+        b.push(Finding::new(
+            "host.idn",
+            Severity::Info,
+            msg(
+                "The name is written with non-Latin characters (punycode); check what it really shows.",
+                "该名称使用了非拉丁字符（punycode）；请核对它实际显示的内容。",
+            ),
+            format!("{ascii} shows as {unicode_form}"),
+        ));
+    }
+    (ascii, unicode_form)
+}

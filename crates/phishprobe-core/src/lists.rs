@@ -1,0 +1,72 @@
+//! Shared host lists (`data/hosting.toml`): free hosting and dynamic DNS suffixes, URL shorteners,
+//! mail click-trackers, credential-flow words and real words that contain a brand token.
+
+use serde::Deserialize;
+
+use crate::error::DataError;
+
+/// A suffix where anyone can publish a site.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostingSuffix {
+    pub suffix: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A redirecting service (shortener, click tracker, link rewriter).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Redirector {
+    pub domain: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub provider: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The parsed `hosting.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostLists {
+    #[serde(default)]
+    pub free_hosting: Vec<HostingSuffix>,
+    #[serde(default)]
+    pub shortener: Vec<Redirector>,
+    #[serde(default)]
+    pub click_tracker: Vec<Redirector>,
+    #[serde(default)]
+    pub login_words: Vec<String>,
+    #[serde(default)]
+    pub brand_word_exceptions: Vec<String>,
+    /// Top-level domains where phishing is registered most (cheap, lightly policed): a brand
+    /// name registered there is far more likely an impostor than a defensive registration.
+    #[serde(default)]
+    pub abused_tlds: Vec<String>,
+}
+
+impl HostLists {
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, DataError> {
+        let mut lists: HostLists =
+            toml::from_str(text).map_err(|e| DataError::from_toml(file, text, &e))?;
+        let norm = |s: &mut String| *s = s.trim().trim_end_matches('.').to_ascii_lowercase();
+        lists.free_hosting.iter_mut().for_each(|h| norm(&mut h.suffix));
+        lists.shortener.iter_mut().for_each(|h| norm(&mut h.domain));
+        lists.click_tracker.iter_mut().for_each(|h| norm(&mut h.domain));
+        lists.login_words.iter_mut().for_each(norm);
+        lists.brand_word_exceptions.iter_mut().for_each(norm);
+        lists.abused_tlds.iter_mut().for_each(|t| {
+            norm(t);
+            *t = t.trim_start_matches('.').to_string();
+        });
+        Ok(lists)
+    }
+}

@@ -146,8 +146,22 @@ impl BrandProfile {
             .chain(self.relay.iter().map(|f| &f.domain))
             .chain(self.customer_content.iter().map(|f| &f.domain));
         for d in all_domains {
-            if d.is_empty() || !d.contains('.') || d.contains(char::is_whitespace) {
+            if d.is_empty() || d.contains(char::is_whitespace) || d.contains('/') {
                 return Err(bad(format!("{d:?} is not a domain name")));
+            }
+        }
+        // A bare label is only meaningful as a brand top-level domain (`.amazon`).
+        for f in &self.web {
+            if !f.domain.contains('.') && f.kind != "brand_tld" {
+                return Err(bad(format!(
+                    "{:?} has no dot: only a web entry of kind \"brand_tld\" may be a bare label",
+                    f.domain
+                )));
+            }
+        }
+        for f in self.mail.iter().chain(&self.relay).chain(&self.customer_content) {
+            if !f.domain.contains('.') {
+                return Err(bad(format!("{:?} is not a domain name", f.domain)));
             }
         }
         Ok(())

@@ -108,9 +108,13 @@ impl Engine {
             for f in &b.web {
                 if let Some((head, tail)) = f.domain.split_once('.') {
                     if b.host_tokens.iter().any(|t| t == head) {
-                        let e = embed_tails.entry(tail.to_string()).or_default();
-                        if !e.iter().any(|(bi, t)| *bi == i && t == head) {
-                            e.push((i, head.to_string()));
+                        // `co.jp` and its country part `jp`: `amazon-jp` imitates a storefront.
+                        let country = tail.rsplit('.').next().filter(|c| c.len() == 2);
+                        for t in std::iter::once(tail).chain(country) {
+                            let e = embed_tails.entry(t.to_string()).or_default();
+                            if !e.iter().any(|(bi, x)| *bi == i && x == head) {
+                                e.push((i, head.to_string()));
+                            }
                         }
                     }
                 }
@@ -201,6 +205,16 @@ impl Engine {
 
     pub fn is_login_word(&self, word: &str) -> bool {
         self.login_words.contains_key(word)
+    }
+
+    /// Whether `text` contains a credential stem (`infoprime`, `editseller`).
+    pub fn contains_login_word(&self, text: &str) -> bool {
+        text.len() >= 4
+            && self
+                .lists
+                .credential_stems
+                .iter()
+                .any(|w| text.contains(w.as_str()))
     }
 
     /// Whether the top-level domain (last label) is on the abused-TLD list.

@@ -45,6 +45,9 @@ pub struct HostLists {
     pub click_tracker: Vec<Redirector>,
     #[serde(default)]
     pub login_words: Vec<String>,
+    /// Credential and payout word stems matched inside glued words.
+    #[serde(default)]
+    pub credential_stems: Vec<String>,
     #[serde(default)]
     pub brand_word_exceptions: Vec<String>,
     /// Top-level domains where phishing is registered most (cheap, lightly policed): a brand
@@ -62,6 +65,7 @@ impl HostLists {
         lists.shortener.iter_mut().for_each(|h| norm(&mut h.domain));
         lists.click_tracker.iter_mut().for_each(|h| norm(&mut h.domain));
         lists.login_words.iter_mut().for_each(norm);
+        lists.credential_stems.iter_mut().for_each(norm);
         lists.brand_word_exceptions.iter_mut().for_each(norm);
         lists.abused_tlds.iter_mut().for_each(|t| {
             norm(t);

@@ -296,8 +296,15 @@ mod tests {
     #[test]
     fn scores_add_up_and_sort() {
         let mut b = ReportBuilder::new("a");
-        b.push(f(Severity::Low)).push(f(Severity::Medium)).push(f(Severity::Medium));
+        let mut second = f(Severity::Medium);
+        second.evidence = "another".into();
+        b.push(f(Severity::Low))
+            .push(f(Severity::Medium))
+            .push(second)
+            .push(f(Severity::Medium));
         let r = b.build();
+        // The repeated finding (same code and evidence) counts once.
+        assert_eq!(r.findings.len(), 3);
         assert_eq!(r.score, 60);
         assert_eq!(r.verdict, Verdict::Phishing);
         assert_eq!(r.findings[0].severity, Severity::Medium);

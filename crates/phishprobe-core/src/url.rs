@@ -369,9 +369,14 @@ fn path_words(engine: &Engine, u: &::url::Url, info: &HostInfo, b: &mut ReportBu
         return;
     }
     let mut text = percent_decode_str(u.path()).decode_utf8_lossy().to_lowercase();
-    if let Some(q) = u.query() {
+    // Redirect targets are judged on their own (see `redirects`), not as words of this URL.
+    for (k, v) in u.query_pairs().take(64) {
         text.push('/');
-        text.push_str(&percent_decode_str(q).decode_utf8_lossy().to_lowercase());
+        text.push_str(&k.to_lowercase());
+        if as_url(&v).is_none() {
+            text.push('=');
+            text.push_str(&v.to_lowercase());
+        }
     }
     if text.len() > 4096 {
         let mut end = 4096;

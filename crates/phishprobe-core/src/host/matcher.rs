@@ -26,7 +26,7 @@ pub const SHORT_TOKEN: usize = 5;
 /// Brand tokens at least this long are also matched with one edit.
 pub const TYPO_MIN: usize = 6;
 /// Brand tokens at least this long are also matched with two edits (whole tokens only, weak).
-pub const TWO_EDIT_MIN: usize = 6;
+pub const TWO_EDIT_MIN: usize = 8;
 
 /// How a brand token was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -161,9 +161,14 @@ impl TokenMatcher {
                     Some(_) => Some(false),
                     None => match position {
                         Position::Whole => Some(true),
-                        _ if bt.len() < SHORT_TOKEN => (position != Position::Inside
-                            && self.is_keyword_rest(&rest))
-                        .then_some(true),
+                        // Short tokens: a claim beside a keyword, a weak one at the start of a
+                        // longer word (`amznmshs`), nothing inside one (`webay`).
+                        _ if bt.len() < SHORT_TOKEN => match position {
+                            Position::Inside => None,
+                            _ if self.is_keyword_rest(&rest) => Some(true),
+                            Position::Prefix => Some(false),
+                            _ => None,
+                        },
                         _ => Some(true),
                     },
                 };
@@ -215,16 +220,38 @@ impl TokenMatcher {
                     continue;
                 };
                 if let Some((bi, bt)) = self.typos.get(found) {
+                    // A typo glued to a keyword is a claim; glued to a longer word or digits a
+                    // weak one; glued to one or two letters usually just another word.
                     let strong = self.is_keyword_rest(rest);
-                    out.push(typo(*bi, bt, found, pos, rest.to_string(), strong));
+                    // Letters in front make another word (`tamadon`); trailing ones are a
+                    // common padding of impostor names (`amazood`).
+                    let weak_ok = rest.len() >= 3
+                        || rest.bytes().any(|b| b.is_ascii_digit())
+                        || pos == Position::Prefix;
+                    if strong || weak_ok {
+                        out.push(typo(*bi, bt, found, pos, rest.to_string(), strong));
+                    }
                 }
             }
         }
         if !out.is_empty() {
             return;
         }
+        // A misspelt brand buried in a long run of words (`verifyouramzonpayment`).
+        if token.len() >= 8 {
+            for &len in self.typo_lengths.iter().filter(|&&l| l >= 5) {
+                for start in 1..token.len().saturating_sub(len) {
+                    let Some(found) = token.get(start..start + len) else { continue };
+                    if let Some((bi, bt)) = self.typos.get(found) {
+                        let rest = rest_of(token, start, start + len);
+                        out.push(typo(*bi, bt, found, Position::Inside, rest, false));
+                        return;
+                    }
+                }
+            }
+        }
         for (bi, bt) in &self.long_tokens {
-            if token.len().abs_diff(bt.len()) <= 2
+            if token.len().abs_diff(bt.len()) <= 1
                 && token.as_bytes().first() == bt.as_bytes().first()
                 && osa_distance(token, bt) <= 2
             {

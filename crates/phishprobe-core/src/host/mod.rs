@@ -153,11 +153,14 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
     info.registrable_private = reg.private.map(str::to_string);
 
     let owners = engine.owners_of_domain(&info.ascii);
+    let web = owners.iter().find(|o| o.role == DomainRole::Web).cloned();
+    // Customer content covers the names under a hosting root; the root itself is the brand's
+    // when the profile also lists it as web (`amazonaws.com` yes, `amplifyapp.com` no).
     let customer = owners
         .iter()
         .find(|o| o.role == DomainRole::CustomerContent)
+        .filter(|c| !(c.matched == info.ascii && web.as_ref().is_some_and(|w| w.matched == c.matched)))
         .cloned();
-    let web = owners.iter().find(|o| o.role == DomainRole::Web).cloned();
     if let Some(c) = &customer {
         let brand_name = engine
             .brands()
@@ -228,13 +231,15 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
     let mut credential_words: Vec<String> = Vec::new();
     for label in ascii_labels.iter().take(scan) {
         for tok in label.split(['-', '_']) {
-            if engine.is_login_word(tok) && !credential_words.iter().any(|w| w == tok) {
+            let credential = engine.is_login_word(tok) || engine.contains_login_word(tok);
+            if credential && !credential_words.iter().any(|w| w == tok) {
                 credential_words.push(tok.to_string());
             }
         }
     }
     // Weak matches count only where the host is risky already.
-    let risky_host = free.is_some() || abused_tld || !credential_words.is_empty();
+    let customer_hosted = customer.is_some();
+    let risky_host = free.is_some() || customer_hosted || abused_tld || !credential_words.is_empty();
     let mut best: Option<(TokenMatch, usize, bool)> = None;
     for i in 0..scan {
         let Some(alabel) = ascii_labels.get(i) else { continue };
@@ -242,7 +247,8 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
         let (candidate, homoglyph) = label_matches(engine, ulabel, alabel, b);
         let Some(m) = candidate else { continue };
         let in_subdomain = registrable_index.is_some_and(|r| i < r);
-        if !m.strong && !homoglyph && !risky_host && !in_subdomain {
+        let rest_digits = m.rest.bytes().any(|c| c.is_ascii_digit());
+        if !m.strong && !homoglyph && !risky_host && !in_subdomain && !rest_digits {
             continue;
         }
         let better = match &best {
@@ -258,7 +264,9 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
     }
     let embedding = best
         .as_ref()
-        .and_then(|(m, i, _)| embedded_official(engine, &ascii_labels, *i).map(|e| (m.brand, e)))
+        .and_then(|(m, i, _)| {
+            embedded_official(engine, &ascii_labels, *i, registrable_index).map(|e| (m.brand, e))
+        })
         .or_else(|| lookalike_embedding(engine, &ascii_labels, registrable_index));
 
     if best.is_none() {
@@ -290,11 +298,19 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
             b.brand(&p.id);
         }
         info.brand = Some(m.brand);
+        // Digits or a credential word glued to the brand (`amazon338`, `infoamazonprime`)
+        // are what mass-registered impostor names look like; brands' own names rarely do.
         let label = ascii_labels.get(label_index).copied().unwrap_or("");
+        let label_rest: String = label.replacen(m.found.as_str(), "", 1).replace(['-', '_'], "");
+        let rest_risky = [m.rest.as_str(), label_rest.as_str()].iter().any(|r| {
+            r.bytes().any(|c| c.is_ascii_digit())
+                || engine.contains_login_word(r)
+                || is_padding(r)
+        });
         let ctx = BrandContext {
             in_registrable: Some(label_index) == registrable_index,
             embedded: embedding.map(|(_, e)| e),
-            risky: risky_host,
+            risky: risky_host || rest_risky,
             abused_tld,
             suffix: reg.suffix,
         };
@@ -314,9 +330,16 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
     if let Some(f) = &free {
         // The provider's own name (`github.io`) is not a customer site.
         if info.ascii != f.suffix {
+            // Alone it is a note (most sites there are harmless); beside a brand or credential
+            // words it is what fake sign-in pages look like.
+            let sev = if info.brand.is_some() || !credential_words.is_empty() {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
             b.push(Finding::new(
                 "host.free_hosting",
-                Severity::Medium,
+                sev,
                 msg(
                     format!("The site is on {}, a free hosting service where anyone can publish a page in minutes; no brand runs its sign-in pages there.", f.suffix),
                     format!("该网站位于 {}，这是任何人几分钟内即可发布页面的免费托管服务；没有品牌会把登录页放在那里。", f.suffix),
@@ -326,6 +349,16 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
         }
     }
     info
+}
+
+/// One letter repeated (`amazonzzz`, `amazonuu`): padding that makes an impostor name unique,
+/// not a word a brand would register.
+fn is_padding(rest: &str) -> bool {
+    let mut bytes = rest.bytes();
+    match bytes.next() {
+        Some(first) => rest.len() >= 2 && bytes.all(|b| b == first),
+        None => false,
+    }
 }
 
 /// Where a brand match sits and how risky the rest of the host is.
@@ -355,9 +388,9 @@ fn lookalike_embedding(
         .iter()
         .map(|l| unicode::fold_ascii(l).unwrap_or_else(|| l.to_string()))
         .collect();
-    for i in 0..r {
+    for i in 0..=r {
         for k in 1..=2 {
-            if i + k >= r + 1 {
+            if i + k > r {
                 break;
             }
             let Some(tail) = folded.get(i + 1..i + 1 + k) else { break };
@@ -437,7 +470,7 @@ fn label_matches(
         .filter_map(unicode::fold_ascii)
         .collect();
     for f in folded {
-        if let Some(m) = engine.matcher.find(&f).into_iter().next() {
+        if let Some(m) = engine.matcher.find(&f).into_iter().find(|m| m.strong) {
             return (Some(m), true);
         }
     }
@@ -468,7 +501,13 @@ fn best_in_label(engine: &Engine, label: &str) -> Option<TokenMatch> {
 
 /// Whether a whole official domain (`amazon.com`, `amazon.co.jp`) sits inside the host starting
 /// at `label_index`, as dotted labels or as hyphen tokens (`amazon-com`).
-fn embedded_official(engine: &Engine, labels: &[&str], label_index: usize) -> Option<String> {
+fn embedded_official(
+    engine: &Engine,
+    labels: &[&str],
+    label_index: usize,
+    registrable_index: Option<usize>,
+) -> Option<String> {
+    let r = registrable_index?;
     let is_official = |cand: &str| {
         engine
             .owners_of_domain(cand)
@@ -476,7 +515,7 @@ fn embedded_official(engine: &Engine, labels: &[&str], label_index: usize) -> Op
             .any(|o| o.role == DomainRole::Web && o.matched == cand)
     };
     for k in 2..=4 {
-        if label_index + k >= labels.len() {
+        if label_index + k > r {
             break;
         }
         if let Some(slice) = labels.get(label_index..label_index + k) {

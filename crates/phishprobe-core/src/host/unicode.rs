@@ -6,10 +6,14 @@ use unicode_security::MixedScript;
 
 /// Map a label to its TR39 skeleton, lowercased (TR39 maps `0` to capital `O`, so lowercase
 /// after skeletonising or `amaz0n` and `amazon` never meet).
+///
+/// TR39 also maps `m` to `rn` (its prototype); we fold `rn` back to `m` so that skeletons meet
+/// the brand tokens as written (`amazon`, not `arnazon`).
 pub fn skeleton(label: &str) -> String {
-    unicode_security::skeleton(label)
+    let s: String = unicode_security::skeleton(label)
         .flat_map(char::to_lowercase)
-        .collect()
+        .collect();
+    if s.contains("rn") { s.replace("rn", "m") } else { s }
 }
 
 /// ASCII-only folding of the TR39 look-alikes that survive in plain hostnames: digits that

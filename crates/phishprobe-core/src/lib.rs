@@ -1,0 +1,27 @@
+//! # phishprobe-core
+//!
+//! The pure analysis core of phishprobe: parsing, normalisation, scoring and verdicts for
+//! hostnames, URLs, texts and phone numbers. It does no I/O and no networking, so it can be
+//! compiled to WebAssembly; data files are handed to it (or the embedded defaults are used).
+//!
+//! Start with [`Engine::embedded`], then [`Engine::check_url`] or [`Engine::check_host`].
+
+pub mod brand;
+pub mod engine;
+pub mod error;
+pub mod host;
+pub mod lists;
+pub mod model;
+pub mod phone;
+pub mod text;
+pub mod url;
+
+/// Data files compiled into the binary (see `build.rs`).
+pub mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+pub use brand::{BrandProfile, BrandSet};
+pub use engine::{DomainOwner, DomainRole, Engine};
+pub use error::DataError;
+pub use model::{Finding, Lang, Message, Report, ReportBuilder, Severity, Verdict};

@@ -1,0 +1,537 @@
+//! Phone numbers: pull them out of text, normalise, parse with the `phonenumber` crate, and
+//! answer without false trust.
+//!
+//! Why the answer is almost always "unknown": caller ID is trivially spoofed (scammers show the
+//! brand's real number) and genuine callbacks come from random, recycled numbers that phones
+//! may label as fraud. So a number proves nothing in either direction; the report says so every
+//! time and tells the person what to do instead. The only things that move the verdict are:
+//! - the user's own list marks the number as scam -> suspicious;
+//! - the number is premium-rate (calling it costs money: the classic "call 09xx to claim") ->
+//!   suspicious.
+//!
+//! A number the user marked trusted stays unknown ("you marked it trusted, but caller ID can be
+//! spoofed"), and a brand's published number is only "a number you can call out to".
+//!
+//! The `phonenumber` crate can't find a number inside a sentence, fails on full-width digits,
+//! can't parse short codes and misreads `011 86 ...` with a US region, so [`normalize`] and
+//! [`find_in_text`] do that work first.
+
+use std::sync::OnceLock;
+
+use phonenumber::{Mode, PhoneNumber, Type, country::Id};
+use regex::Regex;
+use serde::Serialize;
+
+use crate::engine::Engine;
+use crate::model::{Finding, Message, Report, ReportBuilder, Severity};
+
+/// Longest input looked at; anything longer is not a phone number (and keeps parsing bounded).
+pub const MAX_INPUT: usize = 64;
+/// Most digits an E.164 number can have.
+pub const MAX_DIGITS: usize = 15;
+/// Short codes (SMS short codes, 95xxx service numbers) have 3 to 6 digits.
+pub const SHORT_CODE: std::ops::RangeInclusive<usize> = 3..=6;
+
+/// Regions tried, in order, for a number written without a country code when the user gave no
+/// region: the marketplaces phishprobe's users mostly sell in or come from.
+pub const DEFAULT_REGIONS: &[&str] = &["US", "CN", "GB"];
+
+/// What a piece of text turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneClass {
+    /// A valid number for its country.
+    Valid,
+    /// Parsed, but not a number that can exist (wrong length or range for the country).
+    Invalid,
+    /// 3-6 digits: an SMS short code or service number; can't be checked.
+    ShortCode,
+    /// Not a phone number at all (too many digits, letters, nothing to parse).
+    NotANumber,
+}
+
+/// The parsed facts about one number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PhoneInfo {
+    /// As written by the user or found in the text.
+    pub input: String,
+    /// Digits with a leading `+` when international: what was handed to the parser.
+    pub normalized: String,
+    pub class: PhoneClass,
+    pub e164: Option<String>,
+    /// ISO 3166 region (`US`, `CN`, `GB`...), when the number belongs to one.
+    pub country: Option<String>,
+    pub calling_code: Option<u16>,
+    /// `mobile`, `toll_free`, `premium_rate`, `voip`, `fixed_line`, ... (see [`type_name`]).
+    pub number_type: Option<&'static str>,
+}
+
+/// What the user's own local list says about a number (looked up by the caller: the core does
+/// no I/O).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserMark {
+    Trusted,
+    Scam,
+}
+
+/// Parse a region code (`us`, `CN`) into the crate's id; `None` if unknown.
+pub fn parse_region(code: &str) -> Option<Id> {
+    code.trim().to_ascii_uppercase().parse().ok()
+}
+
+/// Stable snake-case name of a number type.
+pub fn type_name(t: Type) -> &'static str {
+    match t {
+        Type::FixedLine => "fixed_line",
+        Type::Mobile => "mobile",
+        Type::FixedLineOrMobile => "fixed_line_or_mobile",
+        Type::TollFree => "toll_free",
+        Type::PremiumRate => "premium_rate",
+        Type::SharedCost => "shared_cost",
+        Type::PersonalNumber => "personal_number",
+        Type::Voip => "voip",
+        Type::Pager => "pager",
+        Type::Uan => "uan",
+        Type::Emergency => "emergency",
+        Type::Voicemail => "voicemail",
+        Type::ShortCode => "short_code",
+        Type::StandardRate => "standard_rate",
+        Type::Carrier => "carrier",
+        Type::NoInternational => "no_international",
+        Type::Unknown => "unknown",
+    }
+}
+
+/// Plain words for a type name, English and Chinese.
+fn type_words(name: &str) -> (&'static str, &'static str) {
+    match name {
+        "fixed_line" => ("landline", "固定电话"),
+        "mobile" => ("mobile", "手机"),
+        "fixed_line_or_mobile" => ("landline or mobile", "固定电话或手机"),
+        "toll_free" => ("toll-free", "免费电话"),
+        "premium_rate" => (
+            "premium-rate (calling it costs you money)",
+            "付费声讯号码（拨打会扣费）",
+        ),
+        "shared_cost" => ("shared-cost", "分摊费用号码"),
+        "personal_number" => ("personal (forwarding) number", "个人转接号码"),
+        "voip" => (
+            "internet (VoIP) number, easy for anyone to get",
+            "网络电话（VoIP），任何人都能轻易申请",
+        ),
+        "pager" => ("pager", "寻呼机"),
+        "uan" => ("company number", "企业统一号码"),
+        "voicemail" => ("voicemail access", "语音信箱"),
+        _ => ("unknown type", "类型未知"),
+    }
+}
+
+/// Map full-width and other decimal digits to ASCII, keep `+`, drop separators; `None` if the
+/// text holds anything else (letters, `$`...) or is too long.
+///
+/// International prefixes become `+`: `00` everywhere, `011` only for North American regions
+/// (elsewhere `011...` can be a national area code, e.g. Sheffield `0114`).
+pub fn normalize(input: &str, region: Option<&str>) -> Option<String> {
+    if input.len() > MAX_INPUT * 4 {
+        return None;
+    }
+    let mut out = String::with_capacity(input.len());
+    for c in input.trim().chars() {
+        let c = match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or('0'),
+            '＋' => '+',
+            _ => c,
+        };
+        match c {
+            '0'..='9' => out.push(c),
+            '+' if out.is_empty() => out.push('+'),
+            ' '
+            | '-'
+            | '.'
+            | '('
+            | ')'
+            | '/'
+            | '\u{a0}'
+            | '\u{2010}'..='\u{2015}'
+            | '\u{3000}'
+            | '（'
+            | '）'
+            | '－'
+            | '\t' => {}
+            _ => return None,
+        }
+    }
+    if out.is_empty() || out == "+" {
+        return None;
+    }
+    let nanp = matches!(
+        region.map(|r| r.to_ascii_uppercase()).as_deref(),
+        None | Some("US" | "CA")
+    );
+    if let Some(rest) = out.strip_prefix("00") {
+        out = format!("+{rest}");
+    } else if let Some(rest) = out.strip_prefix("011").filter(|r| nanp && r.len() >= 7) {
+        out = format!("+{rest}");
+    }
+    Some(out)
+}
+
+fn digit_count(s: &str) -> usize {
+    s.bytes().filter(u8::is_ascii_digit).count()
+}
+
+fn parse_one(region: Option<Id>, n: &str) -> Option<PhoneNumber> {
+    phonenumber::parse(region, n).ok()
+}
+
+/// Parse one number. `region` is the user's region for numbers without a country code; with
+/// none, [`DEFAULT_REGIONS`] are tried in order and the first valid reading wins.
+pub fn analyze(input: &str, region: Option<&str>) -> PhoneInfo {
+    let shown: String = input.chars().take(MAX_INPUT).collect();
+    let mut info = PhoneInfo {
+        input: shown,
+        normalized: String::new(),
+        class: PhoneClass::NotANumber,
+        e164: None,
+        country: None,
+        calling_code: None,
+        number_type: None,
+    };
+    let Some(norm) = normalize(input, region) else {
+        return info;
+    };
+    info.normalized = norm.chars().take(MAX_INPUT).collect();
+    let digits = digit_count(&norm);
+    if !norm.starts_with('+') && SHORT_CODE.contains(&digits) {
+        info.class = PhoneClass::ShortCode;
+        info.number_type = Some("short_code");
+        return info;
+    }
+    if !(7..=MAX_DIGITS + 2).contains(&digits) {
+        return info;
+    }
+    let regions: Vec<Option<Id>> = if norm.starts_with('+') {
+        vec![None]
+    } else if let Some(r) = region {
+        match parse_region(r) {
+            Some(id) => vec![Some(id)],
+            None => return info,
+        }
+    } else {
+        DEFAULT_REGIONS.iter().map(|r| parse_region(r)).collect()
+    };
+    let mut first: Option<PhoneNumber> = None;
+    let mut chosen: Option<PhoneNumber> = None;
+    for r in regions {
+        if let Some(p) = parse_one(r, &norm) {
+            if p.is_valid() {
+                chosen = Some(p);
+                break;
+            }
+            if first.is_none() {
+                first = Some(p);
+            }
+        }
+    }
+    let (p, valid) = match (chosen, first) {
+        (Some(p), _) => (p, true),
+        (None, Some(p)) => (p, false),
+        (None, None) => return info,
+    };
+    info.class = if valid {
+        PhoneClass::Valid
+    } else {
+        PhoneClass::Invalid
+    };
+    info.calling_code = Some(p.code().value());
+    if valid {
+        info.e164 = Some(p.format().mode(Mode::E164).to_string());
+        info.country = p.country().id().map(|id| id.as_ref().to_string());
+        info.number_type = Some(type_name(p.number_type(&phonenumber::metadata::DATABASE)));
+    }
+    info
+}
+
+fn number_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        // A run of digits with single separators, optionally led by + or an opening bracket.
+        Regex::new(r"(?:\+|＋)?[\(（]?[0-9０-９](?:[0-9０-９]|[ \-\.\)\(（）/－]{1,2}[0-9０-９])+")
+            .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
+    })
+}
+
+fn short_code_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:text|txt|sms|send|reply|call|dial)\b[^0-9\n]{0,24}?\b([0-9]{3,6})\b|(?:发送|回复|拨打|致电|发短信)[^0-9\n]{0,8}?([0-9]{3,6})(?:[^0-9]|$)")
+            .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
+    })
+}
+
+/// Phone-number-like strings in free text, in order, without duplicates: 7-17 digit runs with
+/// ordinary separators, plus short codes after "text/call/reply ... to". Money (`$1,537.35`),
+/// dates (`2024-05-21`), order numbers (`#219-6044388-8470`) and long digit runs are skipped.
+pub fn find_in_text(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let push = |s: &str, out: &mut Vec<String>| {
+        let s = s.trim_end_matches(['-', '.', ' ', '(', '/']).trim();
+        if !s.is_empty() && !out.iter().any(|o| o == s) && out.len() < 50 {
+            out.push(s.to_string());
+        }
+    };
+    for m in number_re().find_iter(text) {
+        let s = m.as_str();
+        let before = text.get(..m.start()).and_then(|b| b.chars().next_back());
+        let after = text.get(m.end()..).and_then(|a| a.chars().next());
+        if matches!(before, Some('$' | '£' | '€' | '¥' | '#' | '￥' | '№'))
+            || before.is_some_and(|c| c.is_alphanumeric() && c.is_ascii())
+            || matches!(after, Some('%' | '元' | '块' | '万'))
+            || after.is_some_and(|c| c.is_ascii_alphanumeric())
+        {
+            continue;
+        }
+        let digits = s.chars().filter(|c| c.is_numeric()).count();
+        let plus = s.starts_with(['+', '＋']);
+        if digits > MAX_DIGITS + 2 {
+            // Report absurdly long runs only when they look written as a phone number.
+            if plus {
+                push(s, &mut out);
+            }
+            continue;
+        }
+        if digits < 7 {
+            continue;
+        }
+        if is_date_or_order(s) {
+            continue;
+        }
+        push(s, &mut out);
+    }
+    for c in short_code_re().captures_iter(text) {
+        if let Some(m) = c.get(1).or_else(|| c.get(2)) {
+            push(m.as_str(), &mut out);
+        }
+    }
+    out
+}
+
+/// `2024-05-21`, `21.05.2024`, `219-6044388-8470` (Amazon order ids): not phone numbers.
+fn is_date_or_order(s: &str) -> bool {
+    let groups: Vec<usize> = s
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .map(str::len)
+        .collect();
+    matches!(groups.as_slice(), [4, 2, 2] | [2, 2, 4] | [3, 7, 7])
+}
+
+fn caller_id_finding() -> Finding {
+    Finding::new(
+        "phone.caller_id_proves_nothing",
+        Severity::Info,
+        Message::new(
+            "A phone number proves nothing either way: caller ID is easy to fake (scammers show real company numbers), and genuine callbacks often come from random numbers that phones label as spam. Don't trust or distrust a call by its number. Hang up, then reach the company yourself through the number or message centre inside its own app or Seller Central, typed in by hand. Never give a password, code or remote access to anyone who called you.",
+            "电话号码不能证明任何事：来电显示很容易伪造（骗子会显示真实公司的号码），而真正的回电也常来自被手机标记为骚扰的随机号码。不要凭号码相信或怀疑一个电话。请挂断，然后自己通过该公司官方应用或卖家平台（Seller Central）里的电话或消息中心联系，号码请手动输入。不要把密码、验证码或远程控制权交给任何打来电话的人。",
+        ),
+        "",
+    )
+}
+
+/// The brand profiles' published numbers that equal this E.164 number: (brand id, label).
+pub fn published_matches<'a>(engine: &'a Engine, e164: &str) -> Vec<(&'a str, &'a str)> {
+    let mut out = Vec::new();
+    for b in engine.brands().iter() {
+        for p in &b.phone {
+            let pi = analyze(&p.number, Some("US"));
+            if pi.e164.as_deref() == Some(e164) {
+                out.push((b.id.as_str(), p.label.as_str()));
+            }
+        }
+    }
+    out
+}
+
+/// Findings about one number (without the caller-ID explanation, which a report adds once).
+pub fn findings(
+    engine: &Engine,
+    info: &PhoneInfo,
+    mark: Option<UserMark>,
+) -> (Vec<Finding>, Option<String>) {
+    let mut f = Vec::new();
+    let mut brand = None;
+    let ev = if let Some(e) = &info.e164 {
+        e.clone()
+    } else {
+        info.input.clone()
+    };
+    match info.class {
+        PhoneClass::ShortCode => f.push(Finding::new(
+            "phone.short_code",
+            Severity::Info,
+            Message::new(
+                "This is a short code (3-6 digits), used for bulk or service text messages. Short codes can't be checked; judge the message by what it asks you to do.",
+                "这是短号码（3到6位），用于群发或服务短信。短号码无法核查；请根据短信要求您做什么来判断。",
+            ),
+            ev.clone(),
+        )),
+        PhoneClass::NotANumber => f.push(Finding::new(
+            "phone.not_a_number",
+            Severity::Info,
+            Message::new(
+                "This is not a valid phone number (wrong number of digits or characters that don't belong in a number).",
+                "这不是有效的电话号码（位数不对或含有不属于号码的字符）。",
+            ),
+            ev.clone(),
+        )),
+        PhoneClass::Invalid => f.push(Finding::new(
+            "phone.invalid",
+            Severity::Info,
+            Message::new(
+                "This number can't exist in the numbering plan it seems to belong to; a call showing it had a faked caller ID.",
+                "该号码在其所属的编号规则中不存在；显示此号码的来电使用了伪造的来电显示。",
+            ),
+            ev.clone(),
+        )),
+        PhoneClass::Valid => {
+            let t = info.number_type.unwrap_or("unknown");
+            let (en, zh) = type_words(t);
+            let country = info.country.as_deref().unwrap_or("?");
+            f.push(Finding::new(
+                "phone.parsed",
+                Severity::Info,
+                Message::new(
+                    format!("Number {ev}: country {country}, {en}."),
+                    format!("号码 {ev}：国家/地区 {country}，{zh}。"),
+                ),
+                format!("{ev} {country} {t}"),
+            ));
+            if t == "premium_rate" {
+                f.push(Finding::new(
+                    "phone.premium_rate",
+                    Severity::Medium,
+                    Message::new(
+                        "This is a premium-rate number: calling or texting it costs you money. \"Call now to claim your prize\" messages use them.",
+                        "这是付费声讯号码：拨打或发短信会扣费。“立即致电领奖”之类的骗局常用这种号码。",
+                    ),
+                    ev.clone(),
+                ));
+            }
+            for (id, label) in published_matches(engine, &ev) {
+                brand.get_or_insert_with(|| id.to_string());
+                f.push(Finding::new(
+                    "phone.brand_published",
+                    Severity::Info,
+                    Message::new(
+                        format!("This is a number the brand publishes ({label}). It is a number you can call OUT to; a call or text that shows it proves nothing, because caller ID can be faked."),
+                        format!("这是该品牌公布的号码（{label}）。它只是您可以主动拨出的号码；显示该号码的来电或短信不能证明任何事，因为来电显示可以伪造。"),
+                    ),
+                    ev.clone(),
+                ));
+            }
+        }
+    }
+    match mark {
+        Some(UserMark::Scam) => f.push(Finding::new(
+            "phone.user_marked_scam",
+            Severity::Medium,
+            Message::new(
+                "You marked this number as scam in your local list.",
+                "您已在本地号码列表中把该号码标记为诈骗。",
+            ),
+            ev.clone(),
+        )),
+        Some(UserMark::Trusted) => f.push(Finding::new(
+            "phone.user_marked_trusted",
+            Severity::Info,
+            Message::new(
+                "You marked this number as trusted, but caller ID can be spoofed: a call showing it may still be someone else. Trust it only when you dialled it yourself.",
+                "您已把该号码标记为可信，但来电显示可以伪造：显示此号码的来电仍可能是别人。只有您自己拨出时才可信。",
+            ),
+            ev.clone(),
+        )),
+        None => {}
+    }
+    (f, brand)
+}
+
+/// The key under which the user's list stores a number: E.164 when it parses, else the
+/// normalised digits (so `+1 (888) 280-4331` and `18882804331` are the same entry).
+pub fn list_key(input: &str, region: Option<&str>) -> Option<String> {
+    let info = analyze(input, region);
+    info.e164
+        .or_else(|| (!info.normalized.is_empty()).then_some(info.normalized))
+}
+
+/// Verdict for one number (see the module notes for why it is nearly always unknown).
+pub fn check(engine: &Engine, input: &str, region: Option<&str>, mark: Option<UserMark>) -> Report {
+    let info = analyze(input, region);
+    check_info(engine, &info, mark)
+}
+
+/// [`check`] for an already-analysed number.
+pub fn check_info(engine: &Engine, info: &PhoneInfo, mark: Option<UserMark>) -> Report {
+    let mut b = ReportBuilder::new(info.input.clone());
+    let (f, brand) = findings(engine, info, mark);
+    if let Some(id) = brand {
+        b.brand(&id);
+    }
+    b.extend(f);
+    b.push(caller_id_finding());
+    b.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalise_full_width_and_prefixes() {
+        assert_eq!(
+            normalize("＋８６ １３８-0013-8000", None).as_deref(),
+            Some("+8613800138000")
+        );
+        assert_eq!(
+            normalize("011 86 138 0013 8000", Some("US")).as_deref(),
+            Some("+8613800138000")
+        );
+        assert_eq!(
+            normalize("0114 496 0000", Some("GB")).as_deref(),
+            Some("01144960000")
+        );
+        assert_eq!(normalize("1-888-FLOWERS", None), None);
+        assert_eq!(normalize("", None), None);
+    }
+
+    #[test]
+    fn parse_kinds() {
+        let i = analyze("1-888-280-4331", None);
+        assert_eq!(i.class, PhoneClass::Valid);
+        assert_eq!(i.e164.as_deref(), Some("+18882804331"));
+        assert_eq!(i.number_type, Some("toll_free"));
+        assert_eq!(i.country.as_deref(), Some("US"));
+        let i = analyze("011 86 138 0013 8000", Some("US"));
+        assert_eq!(i.e164.as_deref(), Some("+8613800138000"));
+        assert_eq!(i.country.as_deref(), Some("CN"));
+        assert_eq!(i.number_type, Some("mobile"));
+        assert_eq!(analyze("87066", None).class, PhoneClass::ShortCode);
+        assert_eq!(analyze(&"9".repeat(40), None).class, PhoneClass::NotANumber);
+        assert_eq!(
+            analyze("09058094565", Some("GB")).number_type,
+            Some("premium_rate")
+        );
+    }
+
+    #[test]
+    fn find_numbers_in_sentences() {
+        let v = find_in_text(
+            "Call 1-888-280-4331 now, order #219-6044388-8470 for $1,537.35 on 2024-05-21",
+        );
+        assert_eq!(v, vec!["1-888-280-4331"]);
+        let v = find_in_text("请拨打（０１０）１２３４５６７８或回复TD到10086");
+        assert!(v.iter().any(|s| s.contains("１２３４５６７８")), "{v:?}");
+        assert!(v.iter().any(|s| s == "10086"), "{v:?}");
+        let v = find_in_text("txt MUSIC to 87066 now");
+        assert_eq!(v, vec!["87066"]);
+    }
+}

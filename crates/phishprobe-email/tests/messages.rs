@@ -1,0 +1,432 @@
+//! Behaviour on team-written messages (tests/resources/*.eml) and on generated bad input.
+
+use phishprobe_core::{Engine, Verdict};
+use phishprobe_email::mbox::MboxReader;
+use phishprobe_email::{EmailChecker, EmailReport, Options};
+
+fn engine() -> Engine {
+    Engine::embedded().expect("embedded data loads")
+}
+
+fn check_bytes(raw: &[u8]) -> EmailReport {
+    let e = engine();
+    let c = EmailChecker::new(&e, Options::default());
+    c.check("test", raw).expect("a verdict")
+}
+
+fn check(name: &str) -> EmailReport {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/resources")
+        .join(name);
+    let raw = std::fs::read(&path).expect("resource exists");
+    check_bytes(&raw)
+}
+
+fn codes(r: &EmailReport) -> Vec<&str> {
+    r.report.findings.iter().map(|f| f.code.as_str()).collect()
+}
+
+#[test]
+fn genuine_amazon_with_aligned_authentication_is_genuine() {
+    let r = check("genuine_amazon_aligned.eml");
+    assert_eq!(
+        r.report.verdict,
+        Verdict::Genuine,
+        "{:?}",
+        r.report.findings
+    );
+    assert_eq!(r.report.brand.as_deref(), Some("amazon"));
+    let a = r.details.authentication.as_ref().expect("auth parsed");
+    assert_eq!(a.authserv_id, "mx.receiver.example");
+    assert!(
+        a.results
+            .iter()
+            .any(|x| x.method == "dmarc" && x.result == "pass" && x.brand_aligned)
+    );
+}
+
+#[test]
+fn brand_display_name_from_other_domain_is_phishing_even_when_it_passes_auth() {
+    let r = check("display_name_offdomain.eml");
+    assert_eq!(r.report.verdict, Verdict::Phishing);
+    assert_eq!(r.report.brand.as_deref(), Some("amazon"));
+    assert!(codes(&r).contains(&"email.sender_not_brand"));
+    assert!(
+        codes(&r).contains(&"auth.pass_not_brand"),
+        "{:?}",
+        codes(&r)
+    );
+}
+
+#[test]
+fn obfuscated_brand_names_are_undone() {
+    for f in ["combining_marks.eml", "greek_alpha.eml"] {
+        let r = check(f);
+        assert_eq!(r.report.verdict, Verdict::Phishing, "{f}");
+        assert_eq!(r.report.brand.as_deref(), Some("amazon"), "{f}");
+        assert!(
+            codes(&r).contains(&"email.brand_disguised"),
+            "{f}: {:?}",
+            codes(&r)
+        );
+        assert!(
+            r.details.sender.marked.is_some(),
+            "{f}: sender line marks the characters"
+        );
+    }
+}
+
+#[test]
+fn hidden_spans_do_not_hide_the_brand() {
+    let r = check("hidden_span.eml");
+    assert_eq!(r.report.brand.as_deref(), Some("amazon"));
+    assert!(
+        r.report.verdict >= Verdict::Suspicious,
+        "{:?}",
+        r.report.findings
+    );
+    assert!(codes(&r).contains(&"email.text_verify_or_lose"));
+}
+
+#[test]
+fn buyer_seller_relay_is_info_not_phishing() {
+    let r = check("relay_buyer.eml");
+    assert!(codes(&r).contains(&"email.brand_relay"));
+    assert!(
+        r.report.verdict < Verdict::Suspicious,
+        "{:?}",
+        r.report.findings
+    );
+    assert_eq!(r.report.brand.as_deref(), Some("amazon"));
+}
+
+#[test]
+fn free_mail_and_fake_senders() {
+    let r = check("freemail_brand.eml");
+    assert_eq!(r.report.verdict, Verdict::Phishing);
+    assert!(codes(&r).contains(&"email.freemail_brand"));
+    let r = check("fake_sender.eml");
+    assert_eq!(r.report.verdict, Verdict::Phishing);
+    assert!(codes(&r).contains(&"email.brand_fake_sender"));
+}
+
+#[test]
+fn lookalike_sender_domain() {
+    let r = check("lookalike_domain.eml");
+    assert!(
+        r.report.verdict >= Verdict::Suspicious,
+        "{:?}",
+        r.report.findings
+    );
+    assert_eq!(r.report.brand.as_deref(), Some("amazon"));
+    assert!(
+        codes(&r).contains(&"email.sender_domain_brand"),
+        "{:?}",
+        codes(&r)
+    );
+    // A combo-squat the hostname analysis calls phishing is critical for a sender.
+    let raw = b"From: Notice <n@amazon-security.com>\r\nSubject: hi\r\n\r\nhello\r\n";
+    let r = check_bytes(raw);
+    assert_eq!(r.report.verdict, Verdict::Phishing);
+    assert!(codes(&r).contains(&"email.sender_lookalike"));
+}
+
+#[test]
+fn dmarc_fail_for_brand_domain_uses_topmost_header() {
+    let r = check("dmarc_fail_brand.eml");
+    assert!(
+        codes(&r).contains(&"auth.brand_dmarc_fail"),
+        "{:?}",
+        codes(&r)
+    );
+    assert!(r.report.verdict >= Verdict::Suspicious);
+    // Trusting the forged lower header instead flips the result: the option is honoured.
+    let e = engine();
+    let c = EmailChecker::new(
+        &e,
+        Options {
+            authserv_id: Some("forged.example".into()),
+            ..Options::default()
+        },
+    );
+    let raw = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/resources/dmarc_fail_brand.eml"),
+    )
+    .unwrap();
+    let r2 = c.check("x", &raw).unwrap();
+    assert!(!r2.report.has("auth.brand_dmarc_fail"));
+}
+
+#[test]
+fn link_showing_brand_host_going_elsewhere() {
+    let r = check("link_text_mismatch.eml");
+    assert!(
+        codes(&r).contains(&"email.link_text_brand_mismatch"),
+        "{:?}",
+        codes(&r)
+    );
+    assert!(r.report.verdict >= Verdict::Suspicious);
+    assert!(
+        r.details
+            .links
+            .iter()
+            .any(|l| l.source == "href" && l.shown.contains("amazon.com"))
+    );
+}
+
+#[test]
+fn genuine_mail_is_not_flagged() {
+    for f in [
+        "newsletter_ham.eml",
+        "forward_ham.eml",
+        "mailing_list_ham.eml",
+    ] {
+        let r = check(f);
+        assert!(
+            r.report.verdict < Verdict::Suspicious,
+            "{f}: {:?}",
+            r.report.findings
+        );
+    }
+}
+
+#[test]
+fn html_attachment_with_password_form() {
+    let r = check("html_attachment.eml");
+    assert_eq!(r.report.verdict, Verdict::Phishing);
+    assert!(codes(&r).contains(&"email.attachment_credential_form"));
+    assert!(
+        r.details
+            .links
+            .iter()
+            .any(|l| l.source == "form" && l.url.contains("collector.example"))
+    );
+}
+
+#[test]
+fn zip_members_listed_and_dangerous_flagged() {
+    let r = check("zip_attachment.eml");
+    assert!(codes(&r).contains(&"email.dangerous_attachment"));
+    let a = r
+        .details
+        .attachments
+        .iter()
+        .find(|a| a.name == "invoice.zip")
+        .expect("zip listed");
+    assert!(a.inside.iter().any(|n| n == "Invoice_0412.pdf.js"));
+}
+
+#[test]
+fn pdf_links_are_checked() {
+    let r = check("pdf_link.eml");
+    assert!(
+        r.details
+            .links
+            .iter()
+            .any(|l| l.source == "pdf" && l.url.contains("198.51.100.7")),
+        "{:?}",
+        r.details.links
+    );
+    assert!(
+        r.report.verdict >= Verdict::Suspicious,
+        "{:?}",
+        r.report.findings
+    );
+}
+
+#[test]
+fn order_number_from_non_amazon() {
+    let r = check("order_number_offdomain.eml");
+    assert!(codes(&r).contains(&"email.order_number_not_amazon"));
+    assert_eq!(r.report.brand.as_deref(), Some("amazon"));
+    assert!(r.report.verdict >= Verdict::Suspicious);
+}
+
+#[test]
+fn chinese_otp_request() {
+    let r = check("zh_otp_request.eml");
+    assert_eq!(r.report.brand.as_deref(), Some("amazon"));
+    assert_eq!(r.report.verdict, Verdict::Phishing);
+    assert!(r.report.findings.iter().all(|f| !f.message.zh.is_empty()));
+}
+
+#[test]
+fn display_name_carrying_brand_address() {
+    let r = check("display_name_address_spoof.eml");
+    assert!(
+        codes(&r).contains(&"email.display_name_other_domain"),
+        "{:?}",
+        codes(&r)
+    );
+    assert!(r.report.verdict >= Verdict::Suspicious);
+}
+
+#[test]
+fn unknown_charset_and_truncated_mime_give_a_verdict() {
+    let r = check("unknown_charset_truncated.eml");
+    assert!(r.report.verdict <= Verdict::Suspicious);
+}
+
+/// A QR code (PNG) with a link in an image part is decoded and its link checked.
+#[test]
+fn qr_code_in_image_is_decoded() {
+    let code = qrcode::QrCode::new(b"https://amazon-verify-account.example.top/login").unwrap();
+    let w = code.width();
+    let scale = 6u32;
+    let quiet = 4u32;
+    let size = (w as u32 + 2 * quiet) * scale;
+    let mut img = image::GrayImage::from_pixel(size, size, image::Luma([255u8]));
+    for y in 0..w {
+        for x in 0..w {
+            if code[(x, y)] == qrcode::Color::Dark {
+                for dy in 0..scale {
+                    for dx in 0..scale {
+                        img.put_pixel(
+                            (x as u32 + quiet) * scale + dx,
+                            (y as u32 + quiet) * scale + dy,
+                            image::Luma([0u8]),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let b64 = base64_encode(&png);
+    let msg = format!(
+        "From: \"Security\" <sec@notice.example>\r\nTo: a@example.org\r\nSubject: Scan to verify\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\nContent-Type: text/plain\r\n\r\nScan the code.\r\n--q\r\nContent-Type: image/png; name=code.png\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--q--\r\n"
+    );
+    let r = check_bytes(msg.as_bytes());
+    assert!(
+        r.details
+            .links
+            .iter()
+            .any(|l| l.source == "qr" && l.url.contains("amazon-verify-account")),
+        "{:?}",
+        r.details
+    );
+    assert!(r.report.has("email.qr_link"));
+}
+
+fn base64_encode(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for (i, c) in data.chunks(3).enumerate() {
+        if i > 0 && i % 19 == 0 {
+            out.push_str("\r\n");
+        }
+        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        out.push(T[(n >> 18) as usize & 63] as char);
+        out.push(T[(n >> 12) as usize & 63] as char);
+        out.push(if c.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if c.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
+    }
+    out
+}
+
+// ---------- Bad input: a verdict or a clear error, never a panic ----------
+
+fn verdict_or_error(raw: &[u8]) {
+    let e = engine();
+    let c = EmailChecker::new(&e, Options::default());
+    let _ = c.check("bad", raw);
+}
+
+#[test]
+fn ten_thousand_parts() {
+    let mut m = String::from(
+        "From: a@example.org\r\nSubject: parts\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n",
+    );
+    for i in 0..10_000 {
+        m.push_str(&format!(
+            "--b\r\nContent-Type: text/plain\r\n\r\npart {i} http://x{i}.example/\r\n"
+        ));
+    }
+    m.push_str("--b--\r\n");
+    let r = check_bytes(m.as_bytes());
+    assert!(r.details.links.len() <= 200);
+    assert!(
+        r.details.notes.iter().any(|n| n.contains("MIME parts")),
+        "{:?}",
+        r.details.notes
+    );
+}
+
+#[test]
+fn deeply_nested_messages() {
+    let mut m = String::from("Subject: leaf\r\n\r\nhello\r\n");
+    for _ in 0..200 {
+        m = format!(
+            "From: a@example.org\r\nSubject: wrap\r\nContent-Type: message/rfc822\r\n\r\n{m}"
+        );
+    }
+    verdict_or_error(m.as_bytes());
+}
+
+#[test]
+fn invalid_base64_and_huge_header_line_and_garbage() {
+    let m = "From: a@example.org\r\nSubject: b64\r\nContent-Type: application/zip; name=a.zip\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!@@@###$$$%%%\r\n";
+    verdict_or_error(m.as_bytes());
+    let mut h = String::from("From: a@example.org\r\nSubject: ");
+    h.push_str(&"A".repeat(1 << 20));
+    h.push_str("\r\n\r\nbody\r\n");
+    verdict_or_error(h.as_bytes());
+    // Deterministic pseudo-random garbage.
+    let mut x: u64 = 0x9E3779B97F4A7C15;
+    let garbage: Vec<u8> = (0..200_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    verdict_or_error(&garbage);
+    verdict_or_error(b"");
+    verdict_or_error(b"\r\n\r\n");
+}
+
+#[test]
+fn large_message_is_bounded() {
+    // 8 MB of base64 text in one part: analysed with the per-part cap, no blow-up.
+    let mut m = String::from(
+        "From: \"Amazon\" <x@evil.example>\r\nSubject: big\r\nContent-Type: text/plain\r\n\r\n",
+    );
+    let line = "https://evil.example/a ".repeat(3);
+    while m.len() < 8 << 20 {
+        m.push_str(&line);
+        m.push_str("\r\n");
+    }
+    let r = check_bytes(m.as_bytes());
+    assert_eq!(r.report.verdict, Verdict::Phishing);
+}
+
+#[test]
+fn mbox_stream_of_many_messages() {
+    let mut data = Vec::new();
+    for i in 0..2_000 {
+        data.extend_from_slice(format!("From sender@example.org Mon Jan  1 00:00:00 2024\nFrom: s{i}@example.org\nSubject: m{i}\n\nbody {i}\n").as_bytes());
+    }
+    let e = engine();
+    let c = EmailChecker::new(&e, Options::default());
+    let mut n = 0;
+    for m in MboxReader::new(&data[..], 1 << 20) {
+        let m = m.expect("read");
+        let r = c.check("box", &m.bytes).expect("verdict");
+        assert!(r.report.verdict < Verdict::Suspicious);
+        n += 1;
+    }
+    assert_eq!(n, 2_000);
+}

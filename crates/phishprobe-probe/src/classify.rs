@@ -1,0 +1,514 @@
+//! Reading what a page did after a submission. Pure functions over page snapshots, shared by the
+//! browser and the HTTP engine, so the rules are tested without a browser.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+
+/// A reference to an element the isolated-world script registered during a scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct FieldRef {
+    pub i: usize,
+    #[serde(default)]
+    pub filled: bool,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub weak: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ButtonRef {
+    pub i: usize,
+    #[serde(default)]
+    pub score: i64,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub tag: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct LinkRef {
+    pub i: usize,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub href: String,
+}
+
+/// One frame's page as the scan script (or the HTML parser) saw it. Only visible fields count.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Scan {
+    pub url: String,
+    pub title: String,
+    pub ready: String,
+    /// Visible text (innerText), capped.
+    pub text: String,
+    pub password: Vec<FieldRef>,
+    pub ident: Vec<FieldRef>,
+    pub card: u32,
+    pub otp: u32,
+    pub personal: u32,
+    pub captcha: bool,
+    pub submit: Vec<ButtonRef>,
+    pub signin: Option<LinkRef>,
+    pub logos: Vec<String>,
+    pub frames: u32,
+    pub forms: u32,
+}
+
+impl Scan {
+    pub fn has_password(&self) -> bool {
+        !self.password.is_empty()
+    }
+    pub fn has_ident(&self) -> bool {
+        !self.ident.is_empty()
+    }
+    pub fn is_login(&self) -> bool {
+        self.has_password() || (self.has_ident() && !self.submit.is_empty())
+    }
+}
+
+/// What the page became after a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum After {
+    /// The decoy got through (moved on, left for another site, asked for more).
+    Accepted(String),
+    /// The decoy was refused.
+    Rejected(String),
+    /// The identifier was refused (unknown account).
+    RejectedIdentifier(String),
+    /// CAPTCHA, one-time code or bot check.
+    Challenge(String),
+    /// An identifier step led to a password prompt.
+    PasswordStep,
+    /// Nothing observable happened.
+    NoEffect(String),
+}
+
+/// Observations around a submission besides the two snapshots.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The top-level page (or the form's frame) is now on another origin than the form was.
+    pub left_origin: bool,
+    /// The URL of the page changed (navigation or history push).
+    pub url_changed: bool,
+    /// A request carried the decoy (password, or identifier at an identifier step).
+    pub decoy_sent: bool,
+    /// Worst HTTP status among the requests that carried the decoy.
+    pub decoy_status: Option<i64>,
+    /// Messages of JavaScript dialogs (alert) that opened after the submit.
+    pub dialogs: Vec<String>,
+    /// The step was an identifier-only step.
+    pub identifier_step: bool,
+}
+
+/// Error phrases a login shows when it refuses credentials (lowercase).
+const ERROR_PHRASES: &[&str] = &[
+    "there was a problem",
+    "incorrect",
+    "wrong password",
+    "password is wrong",
+    "invalid",
+    "not valid",
+    "doesn't match",
+    "does not match",
+    "didn't match",
+    "did not match",
+    "not recognized",
+    "not recognised",
+    "try again",
+    "cannot find an account",
+    "can't find an account",
+    "could not find",
+    "couldn't find",
+    "no account",
+    "new to amazon",
+    "looks like you're new",
+    "does not exist",
+    "doesn't exist",
+    "not registered",
+    "unable to sign in",
+    "unable to log in",
+    "login failed",
+    "sign-in failed",
+    "sign in failed",
+    "authentication failed",
+    "failed to sign in",
+    "not correct",
+    "please check your",
+    "enter a valid",
+    "error",
+    "密码错误",
+    "密码不正确",
+    "账号不存在",
+    "找不到",
+];
+
+/// Words of a challenge page (lowercase): CAPTCHA, bot check, one-time code.
+const CHALLENGE_PHRASES: &[&str] = &[
+    "captcha",
+    "i'm not a robot",
+    "i am not a robot",
+    "verify you are human",
+    "verify that you are human",
+    "are you a robot",
+    "enter the characters you see",
+    "type the characters",
+    "solve this puzzle",
+    "bot check",
+    "checking your browser",
+    "one-time password",
+    "one time password",
+    "verification code",
+    "enter the code",
+    "we sent a code",
+    "we've sent a code",
+    "two-step verification",
+    "2-step verification",
+    "approve the notification",
+    "security check",
+];
+
+/// Words of a page that asks for card or identity data (lowercase).
+const CARD_PHRASES: &[&str] = &[
+    "card number",
+    "credit card",
+    "debit card",
+    "cvv",
+    "security code on the back",
+    "expiration date",
+    "billing address",
+    "update your payment",
+];
+
+/// Visible lines of `after` that were not visible in `before`: only text that appeared after
+/// the submit counts (kits ship hidden copies of error boxes from the start).
+pub fn new_lines(before: &str, after: &str) -> Vec<String> {
+    let old: HashSet<&str> = before
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut seen = HashSet::new();
+    after
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !old.contains(l))
+        .filter(|l| seen.insert(*l))
+        .take(200)
+        .map(|l| l.chars().take(300).collect())
+        .collect()
+}
+
+fn find_phrase<'a>(lines: &[String], phrases: &[&'a str]) -> Option<(&'a str, String)> {
+    for l in lines {
+        let low = l.to_lowercase();
+        for p in phrases {
+            if low.contains(p) {
+                return Some((p, l.clone()));
+            }
+        }
+    }
+    None
+}
+
+/// A challenge on a page by itself (landing page cloaked behind a bot check).
+pub fn challenge_of(scan: &Scan) -> Option<String> {
+    if scan.captcha {
+        return Some("the page shows a CAPTCHA".into());
+    }
+    if scan.otp > 0 {
+        return Some("the page asks for a one-time code".into());
+    }
+    let lines: Vec<String> = scan.text.lines().take(400).map(str::to_string).collect();
+    find_phrase(&lines, CHALLENGE_PHRASES).map(|(p, l)| format!("challenge text {p:?}: {l}"))
+}
+
+/// Decide what a submission led to.
+pub fn after_submit(before: &Scan, after: &Scan, facts: &Facts) -> After {
+    let mut fresh = new_lines(&before.text, &after.text);
+    fresh.extend(facts.dialogs.iter().cloned());
+    let text_changed = before.text != after.text || !facts.dialogs.is_empty();
+
+    // 1. A challenge stands in the way.
+    if after.captcha && !before.captcha {
+        return After::Challenge("a CAPTCHA appeared".into());
+    }
+    if after.otp > 0 && before.otp == 0 && after.card == 0 {
+        return After::Challenge("the page now asks for a one-time code".into());
+    }
+    if let Some((p, l)) = find_phrase(&fresh, CHALLENGE_PHRASES)
+        && after.card == 0
+    {
+        return After::Challenge(format!("challenge text {p:?} appeared: {l}"));
+    }
+
+    // 2. It asks for more: card or identity data after the password.
+    if after.card > 0 && before.card == 0 {
+        return After::Accepted("the page went on to ask for card details".into());
+    }
+    if after.personal > 0 && before.personal == 0 {
+        return After::Accepted("the page went on to ask for personal details".into());
+    }
+    if !facts.identifier_step
+        && let Some((p, _)) = find_phrase(&fresh, CARD_PHRASES)
+        && !after.has_password()
+    {
+        return After::Accepted(format!("the page went on to ask for card details ({p:?})"));
+    }
+
+    let error = find_phrase(&fresh, ERROR_PHRASES);
+    let prompt_again = if facts.identifier_step {
+        after.has_ident() && !after.has_password()
+    } else {
+        after.has_password()
+    };
+
+    // 3. Left for another site: what kits do right after the capture. A genuine site that
+    // hands the login to its own auth host shows the prompt again with an error there.
+    if facts.left_origin {
+        if prompt_again && error.is_some() {
+            return reject(facts, error, "refused on the site it handed the login to");
+        }
+        return After::Accepted(format!(
+            "the browser left for another site right after the submit ({})",
+            after.url
+        ));
+    }
+
+    // 4. Identifier step that led to a password prompt.
+    if facts.identifier_step && after.has_password() {
+        return After::PasswordStep;
+    }
+
+    // 5. New visible error text.
+    if error.is_some() && (prompt_again || after.has_ident() || after.has_password()) {
+        return reject(facts, error, "");
+    }
+
+    // 6. The answer to the decoy was a refusal status, with no navigation.
+    if let Some(s) = facts.decoy_status
+        && (s == 400 || s == 401 || s == 403 || s == 422 || s == 429)
+    {
+        return reject(
+            facts,
+            None,
+            &format!("the server answered HTTP {s} to the decoy"),
+        );
+    }
+
+    // 7. The same prompt again, emptied: a re-prompt without error text.
+    if prompt_again {
+        let emptied = if facts.identifier_step {
+            after.ident.iter().all(|f| !f.filled)
+        } else {
+            after.password.iter().all(|f| !f.filled)
+        };
+        if emptied && (facts.url_changed || facts.decoy_sent || text_changed || error.is_some()) {
+            if let Some(e) = error {
+                return reject(facts, Some(e), "");
+            }
+            return reject(facts, None, "the same prompt came back, emptied");
+        }
+        if error.is_some() {
+            return reject(facts, error, "");
+        }
+        return After::NoEffect(if facts.decoy_sent {
+            "the decoy was sent but the page did not change".into()
+        } else {
+            "the submit had no visible effect and sent nothing".into()
+        });
+    }
+
+    // 8. Error text on a page without any prompt.
+    if let Some((p, l)) = &error
+        && !facts.url_changed
+    {
+        return reject(facts, Some((p, l.clone())), "");
+    }
+
+    // 9. Moved on without the prompt: accepted.
+    if facts.url_changed || text_changed {
+        if facts.identifier_step {
+            return After::Accepted("the page moved on after the address alone".into());
+        }
+        return After::Accepted("the page moved on without checking the password".into());
+    }
+    After::NoEffect("nothing changed after the submit".into())
+}
+
+fn reject(facts: &Facts, error: Option<(&str, String)>, why: &str) -> After {
+    let mut reason = match error {
+        Some((_, line)) => format!("the page said: {line}"),
+        None => String::new(),
+    };
+    if !why.is_empty() {
+        if !reason.is_empty() {
+            reason.push_str("; ");
+        }
+        reason.push_str(why);
+    }
+    if facts.identifier_step {
+        After::RejectedIdentifier(reason)
+    } else {
+        After::Rejected(reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn login(text: &str) -> Scan {
+        Scan {
+            url: "http://a.test/login".into(),
+            text: text.into(),
+            password: vec![FieldRef {
+                i: 1,
+                ..Default::default()
+            }],
+            ident: vec![FieldRef::default()],
+            submit: vec![ButtonRef::default()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn hidden_error_boxes_do_not_count_only_new_text() {
+        let before = login("Sign in\nEmail\nPassword");
+        let mut after =
+            login("Sign in\nEmail\nPassword\nThere was a problem\nYour password is incorrect");
+        let f = Facts {
+            decoy_sent: true,
+            ..Default::default()
+        };
+        assert!(matches!(
+            after_submit(&before, &after, &f),
+            After::Rejected(_)
+        ));
+        // The same error text already visible before does not count as an answer.
+        after.text = before.text.clone();
+        let before2 = login("Sign in\nThere was a problem");
+        let mut after2 = login("Sign in\nThere was a problem");
+        after2.password.clear();
+        after2.ident.clear();
+        after2.text = "Thank you\nYour account is verified".into();
+        let r = after_submit(&before2, &after2, &f);
+        assert!(matches!(r, After::Accepted(_)), "{r:?}");
+    }
+
+    #[test]
+    fn leaving_the_origin_is_acceptance() {
+        let before = login("Sign in");
+        let after = Scan {
+            url: "chrome-error://chromewebdata/".into(),
+            text: "This site can't be reached".into(),
+            ..Default::default()
+        };
+        let f = Facts {
+            left_origin: true,
+            url_changed: true,
+            decoy_sent: true,
+            ..Default::default()
+        };
+        assert!(matches!(
+            after_submit(&before, &after, &f),
+            After::Accepted(_)
+        ));
+    }
+
+    #[test]
+    fn refusal_status_and_reprompt() {
+        let before = login("Sign in");
+        let after = login("Sign in");
+        let f = Facts {
+            decoy_sent: true,
+            decoy_status: Some(401),
+            ..Default::default()
+        };
+        assert!(matches!(
+            after_submit(&before, &after, &f),
+            After::Rejected(_)
+        ));
+        let mut filled = login("Sign in");
+        filled.password[0].filled = true;
+        let f = Facts {
+            decoy_sent: true,
+            decoy_status: Some(200),
+            ..Default::default()
+        };
+        assert!(matches!(
+            after_submit(&before, &filled, &f),
+            After::NoEffect(_)
+        ));
+        let f = Facts {
+            decoy_sent: true,
+            url_changed: true,
+            ..Default::default()
+        };
+        assert!(matches!(
+            after_submit(&before, &after, &f),
+            After::Rejected(_)
+        ));
+    }
+
+    #[test]
+    fn identifier_steps() {
+        let mut before = login("Sign in\nEmail");
+        before.password.clear();
+        let mut refused = before.clone();
+        refused
+            .text
+            .push_str("\nWe cannot find an account with that email address");
+        let f = Facts {
+            identifier_step: true,
+            decoy_sent: true,
+            ..Default::default()
+        };
+        assert!(matches!(
+            after_submit(&before, &refused, &f),
+            After::RejectedIdentifier(_)
+        ));
+        let pw = login("Password\nabc@example.net");
+        assert_eq!(after_submit(&before, &pw, &f), After::PasswordStep);
+    }
+
+    #[test]
+    fn card_page_and_challenges() {
+        let before = login("Sign in");
+        let card = Scan {
+            url: "http://a.test/billing".into(),
+            text: "Update your payment\nCard number".into(),
+            card: 2,
+            ..Default::default()
+        };
+        let f = Facts {
+            url_changed: true,
+            decoy_sent: true,
+            ..Default::default()
+        };
+        assert!(matches!(
+            after_submit(&before, &card, &f),
+            After::Accepted(_)
+        ));
+        let otp = Scan {
+            text: "Enter the code we sent".into(),
+            otp: 1,
+            ..Default::default()
+        };
+        assert!(matches!(
+            after_submit(&before, &otp, &f),
+            After::Challenge(_)
+        ));
+        assert!(
+            challenge_of(&Scan {
+                text: "Please verify you are human".into(),
+                ..Default::default()
+            })
+            .is_some()
+        );
+    }
+}

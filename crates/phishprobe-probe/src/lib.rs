@@ -1,0 +1,25 @@
+//! # phishprobe-probe
+//!
+//! The wrong-password test, automated. A person who can find no fault in a sign-in page can type
+//! a wrong password: a phishing page cannot check it and lets them in; the genuine site says it
+//! is wrong. This crate does that safely — with random decoy credentials, never the user's — in
+//! a real headless Chromium ([`Prober`]) or, without JavaScript, over plain HTTP
+//! ([`http::probe`]), and reads the evidence a person cannot see: where the decoy was sent,
+//! redirects, origin changes, the page state after the submit.
+//!
+//! The probe alone never says "genuine": [`verdict`] combines its [`Outcome`] with the host
+//! analysis of `phishprobe-core` and with the brand the page itself claims.
+
+pub mod chrome;
+pub mod classify;
+pub mod decoy;
+pub mod http;
+pub mod model;
+pub mod safety;
+pub mod verdict;
+
+pub use chrome::{ChromeConfig, LaunchError, Prober, find_chrome};
+pub use model::{
+    BrandMaterial, CapturedRequest, Carried, Decoy, Outcome, ProbeOptions, ProbeResult, Step,
+};
+pub use verdict::{claim_brand, page_brand_claim, verdict};

@@ -1,0 +1,357 @@
+//! # phishprobe-store
+//!
+//! The user's local phishprobe database: one SQLite file in the user's data folder
+//! (`$XDG_DATA_HOME/phishprobe/phishprobe.db` or the platform equivalent), overridable with
+//! `--db PATH` or `PHISHPROBE_DB`.
+//!
+//! Why SQLite: several phishprobe processes (a shell loop, the server, a batch) may touch the
+//! list at the same time; SQLite in WAL mode with a busy timeout serialises writers safely
+//! without a daemon. The schema is versioned from day one ([`MIGRATIONS`], tracked in
+//! `PRAGMA user_version`) so later issues can add case-history tables by appending a migration.
+//!
+//! The analysis core never touches this crate: the CLI looks a number up here and hands the
+//! mark to `phishprobe_core::phone::check_with_mark`, so the core stays free of I/O.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use thiserror::Error;
+
+/// Errors of the local store. Messages name the file so the user can act on them.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Sqlite {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("cannot create the folder for the database {path}: {source}")]
+    Folder {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}: database schema version {found} is newer than this phishprobe understands ({known}); update phishprobe"
+    )]
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error("no data folder found: set PHISHPROBE_DB or pass --db PATH")]
+    NoDataDir,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` holds how many have run.
+/// Append new entries, never edit or reorder old ones: a user's file may be at any version.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the user's own list of numbers marked trusted or scam.
+    "CREATE TABLE numbers (
+        number     TEXT PRIMARY KEY,   -- E.164 when it parsed, else the digits as typed
+        mark       TEXT NOT NULL CHECK (mark IN ('trusted', 'scam')),
+        note       TEXT NOT NULL DEFAULT '',
+        added_at   INTEGER NOT NULL,   -- unix seconds
+        updated_at INTEGER NOT NULL
+    );",
+];
+
+/// How the user marked a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mark {
+    Trusted,
+    Scam,
+}
+
+impl Mark {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mark::Trusted => "trusted",
+            Mark::Scam => "scam",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Mark> {
+        match s {
+            "trusted" => Some(Mark::Trusted),
+            "scam" => Some(Mark::Scam),
+            _ => None,
+        }
+    }
+}
+
+/// One row of the numbers list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberEntry {
+    pub number: String,
+    pub mark: Mark,
+    pub note: String,
+    pub added_at: i64,
+    pub updated_at: i64,
+}
+
+/// Longest note kept; longer notes are an input error rather than silently cut.
+pub const MAX_NOTE: usize = 1000;
+/// Longest number key kept (E.164 is at most 16 characters; typed digits a bit more).
+pub const MAX_NUMBER: usize = 64;
+
+/// The database path: `explicit` (from `--db`), else `PHISHPROBE_DB`, else the user's data folder.
+pub fn resolve_path(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("PHISHPROBE_DB").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    let base = dirs::data_dir().ok_or(StoreError::NoDataDir)?;
+    Ok(base.join("phishprobe").join("phishprobe.db"))
+}
+
+/// An open store. One per process or thread; SQLite handles the locking between them.
+pub struct Store {
+    conn: Connection,
+    path: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Open (creating the file and its folder if needed) and bring the schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        let shown = path.display().to_string();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
+            path: shown.clone(),
+            source,
+        })?;
+        let mut store = Store { conn, path: shown };
+        store.setup()?;
+        Ok(store)
+    }
+
+    /// An in-memory store (tests, the wasm-free server's throwaway mode).
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Sqlite {
+            path: ":memory:".into(),
+            source,
+        })?;
+        let mut store = Store {
+            conn,
+            path: ":memory:".into(),
+        };
+        store.setup()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn setup(&mut self) -> Result<()> {
+        // Wait for other writers instead of failing at once with "database is locked".
+        self.conn
+            .busy_timeout(Duration::from_secs(10))
+            .map_err(|e| self.err(e))?;
+        // WAL: readers never block the writer and vice versa. In-memory databases ignore it.
+        let _mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        self.conn
+            .execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
+            .map_err(|e| self.err(e))?;
+        self.migrate()
+    }
+
+    /// Current schema version (number of migrations applied).
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Apply the missing migrations, each in its own immediate transaction so two processes
+    /// opening a fresh file at once don't both run migration 1.
+    fn migrate(&mut self) -> Result<()> {
+        let known = MIGRATIONS.len() as i64;
+        loop {
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(|source| StoreError::Sqlite {
+                    path: self.path.clone(),
+                    source,
+                })?;
+            let version: i64 = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(|source| StoreError::Sqlite {
+                    path: self.path.clone(),
+                    source,
+                })?;
+            if version > known {
+                return Err(StoreError::TooNew {
+                    path: self.path.clone(),
+                    found: version,
+                    known,
+                });
+            }
+            let Some(sql) = usize::try_from(version)
+                .ok()
+                .and_then(|v| MIGRATIONS.get(v))
+            else {
+                return Ok(());
+            };
+            let wrap = |source| StoreError::Sqlite {
+                path: self.path.clone(),
+                source,
+            };
+            tx.execute_batch(sql).map_err(wrap)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1))
+                .map_err(wrap)?;
+            tx.commit().map_err(wrap)?;
+        }
+    }
+
+    /// Add or re-mark a number (the key is whatever the caller normalised it to, E.164 ideally).
+    pub fn add_number(&self, number: &str, mark: Mark, note: &str) -> Result<()> {
+        let number = number.trim();
+        if number.is_empty() || number.len() > MAX_NUMBER {
+            return Err(StoreError::Invalid(format!(
+                "a number must be 1 to {MAX_NUMBER} characters"
+            )));
+        }
+        if note.len() > MAX_NOTE {
+            return Err(StoreError::Invalid(format!(
+                "the note is longer than {MAX_NOTE} bytes"
+            )));
+        }
+        let t = now();
+        self.conn
+            .execute(
+                "INSERT INTO numbers (number, mark, note, added_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?4)
+                 ON CONFLICT(number) DO UPDATE SET mark = excluded.mark,
+                     note = excluded.note, updated_at = excluded.updated_at",
+                params![number, mark.as_str(), note, t],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Remove a number; `Ok(false)` if it was not on the list.
+    pub fn remove_number(&self, number: &str) -> Result<bool> {
+        let n = self
+            .conn
+            .execute(
+                "DELETE FROM numbers WHERE number = ?1",
+                params![number.trim()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n > 0)
+    }
+
+    pub fn get_number(&self, number: &str) -> Result<Option<NumberEntry>> {
+        self.conn
+            .query_row(
+                "SELECT number, mark, note, added_at, updated_at FROM numbers WHERE number = ?1",
+                params![number.trim()],
+                row_to_entry,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+            .map(Option::flatten)
+    }
+
+    /// The whole list, sorted by number.
+    pub fn list_numbers(&self) -> Result<Vec<NumberEntry>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT number, mark, note, added_at, updated_at FROM numbers ORDER BY number")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], row_to_entry).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for r in rows {
+            if let Some(e) = r.map_err(|e| self.err(e))? {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A row with an unknown mark (written by a newer version) is skipped rather than an error.
+fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<NumberEntry>> {
+    let mark: String = r.get(1)?;
+    Ok(Mark::parse(&mark).map(|mark| NumberEntry {
+        number: r.get(0).unwrap_or_default(),
+        mark,
+        note: r.get(2).unwrap_or_default(),
+        added_at: r.get(3).unwrap_or_default(),
+        updated_at: r.get(4).unwrap_or_default(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_list_remove() {
+        let s = Store::open_in_memory().unwrap();
+        assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        s.add_number("+18882804331", Mark::Trusted, "Amazon, called out")
+            .unwrap();
+        s.add_number("+15555550100", Mark::Scam, "").unwrap();
+        s.add_number("+15555550100", Mark::Trusted, "changed my mind")
+            .unwrap();
+        let all = s.list_numbers().unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].number, "+15555550100");
+        assert_eq!(all[0].mark, Mark::Trusted);
+        assert_eq!(all[0].note, "changed my mind");
+        assert!(s.remove_number("+15555550100").unwrap());
+        assert!(!s.remove_number("+15555550100").unwrap());
+        assert!(s.get_number("+15555550100").unwrap().is_none());
+        assert_eq!(
+            s.get_number("+18882804331").unwrap().map(|e| e.mark),
+            Some(Mark::Trusted)
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        let s = Store::open_in_memory().unwrap();
+        assert!(s.add_number("", Mark::Scam, "").is_err());
+        assert!(s.add_number(&"9".repeat(100), Mark::Scam, "").is_err());
+        assert!(s.add_number("+1", Mark::Scam, &"x".repeat(5000)).is_err());
+    }
+}

@@ -29,7 +29,10 @@ fn main() {
             println!("cargo:rerun-if-changed={}", path.display());
             out.push_str(&format!(
                 "    ({name:?}, include_str!({:?})),\n",
-                path.canonicalize().unwrap_or(path.clone()).display().to_string()
+                path.canonicalize()
+                    .unwrap_or(path.clone())
+                    .display()
+                    .to_string()
             ));
         }
         out.push_str("];\n");
@@ -39,7 +42,11 @@ fn main() {
     if hosting.exists() {
         out.push_str(&format!(
             "pub const HOSTING: &str = include_str!({:?});\n",
-            hosting.canonicalize().unwrap_or(hosting.clone()).display().to_string()
+            hosting
+                .canonicalize()
+                .unwrap_or(hosting.clone())
+                .display()
+                .to_string()
         ));
     } else {
         out.push_str("pub const HOSTING: &str = \"\";\n");

@@ -63,7 +63,11 @@ pub fn render(report: &Report, lang: Lang, color: bool) -> String {
     for f in &report.findings {
         out.push_str(&format!(
             "  {} {} [{}]\n",
-            paint(color, severity_color(f.severity), &format!("{:>8}", f.severity.as_str())),
+            paint(
+                color,
+                severity_color(f.severity),
+                &format!("{:>8}", f.severity.as_str())
+            ),
             f.message.get(lang),
             f.code
         ));
@@ -124,6 +128,10 @@ pub fn emit_error(
             Lang::En => "ERROR",
             Lang::Zh => "错误",
         };
-        writeln!(out, "{}  {input}  {message} [{code}]", paint(use_color(ctx), "1;35", label))
+        writeln!(
+            out,
+            "{}  {input}  {message} [{code}]",
+            paint(use_color(ctx), "1;35", label)
+        )
     }
 }

@@ -109,13 +109,20 @@ impl BrandProfile {
             what,
         };
         if self.id.is_empty() || !self.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-            return Err(bad(format!("id {:?} must be lowercase ASCII letters", self.id)));
+            return Err(bad(format!(
+                "id {:?} must be lowercase ASCII letters",
+                self.id
+            )));
         }
         if self.host_tokens.is_empty() {
             return Err(bad("host_tokens must name at least one token".into()));
         }
         for t in &self.host_tokens {
-            if t.len() < 3 || !t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+            if t.len() < 3
+                || !t
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            {
                 return Err(bad(format!(
                     "host token {t:?} must be 3+ lowercase ASCII letters or digits"
                 )));
@@ -159,7 +166,12 @@ impl BrandProfile {
                 )));
             }
         }
-        for f in self.mail.iter().chain(&self.relay).chain(&self.customer_content) {
+        for f in self
+            .mail
+            .iter()
+            .chain(&self.relay)
+            .chain(&self.customer_content)
+        {
             if !f.domain.contains('.') {
                 return Err(bad(format!("{:?} is not a domain name", f.domain)));
             }

@@ -3,7 +3,7 @@
 //! Build it once (loading and indexing take milliseconds) and share it: every method takes
 //! `&self`, so one engine serves all threads of a batch or a server.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::brand::{BrandProfile, BrandSet};
 use crate::error::DataError;
@@ -44,6 +44,7 @@ pub struct Engine {
     trackers: HashMap<String, usize>,
     login_words: HashMap<String, ()>,
     abused_tlds: HashMap<String, ()>,
+    credential_stems: Option<aho_corasick::AhoCorasick>,
     /// Public-suffix tails of official `<brand token>.<tail>` domains (`com`, `co.jp`...),
     /// with the token: what a look-alike embedding (`amzone.co.jp.x.cn`) imitates.
     embed_tails: HashMap<String, Vec<(usize, String)>>,
@@ -70,7 +71,7 @@ impl Engine {
     }
 
     pub fn new(brands: BrandSet, lists: HostLists) -> Engine {
-        let mut domains: HashMap<String, Vec<(usize, DomainRole)>> = HashMap::new();
+        let mut domains: HashMap<String, Vec<(usize, DomainRole)>> = HashMap::default();
         for (i, b) in brands.iter().enumerate() {
             let roles = b
                 .web
@@ -100,21 +101,23 @@ impl Engine {
         let shorteners = index(lists.shortener.iter().map(|h| &h.domain).collect());
         let trackers = index(lists.click_tracker.iter().map(|h| &h.domain).collect());
         let login_words = lists.login_words.iter().map(|w| (w.clone(), ())).collect();
-        let matcher =
-            TokenMatcher::new(&brands, &lists.brand_word_exceptions, &lists.login_words);
+        let matcher = TokenMatcher::new(&brands, &lists.brand_word_exceptions, &lists.login_words);
         let abused_tlds = lists.abused_tlds.iter().map(|w| (w.clone(), ())).collect();
-        let mut embed_tails: HashMap<String, Vec<(usize, String)>> = HashMap::new();
+        let credential_stems =
+            aho_corasick::AhoCorasick::new(lists.credential_stems.iter().filter(|w| !w.is_empty()))
+                .ok();
+        let mut embed_tails: HashMap<String, Vec<(usize, String)>> = HashMap::default();
         for (i, b) in brands.iter().enumerate() {
             for f in &b.web {
-                if let Some((head, tail)) = f.domain.split_once('.') {
-                    if b.host_tokens.iter().any(|t| t == head) {
-                        // `co.jp` and its country part `jp`: `amazon-jp` imitates a storefront.
-                        let country = tail.rsplit('.').next().filter(|c| c.len() == 2);
-                        for t in std::iter::once(tail).chain(country) {
-                            let e = embed_tails.entry(t.to_string()).or_default();
-                            if !e.iter().any(|(bi, x)| *bi == i && x == head) {
-                                e.push((i, head.to_string()));
-                            }
+                if let Some((head, tail)) = f.domain.split_once('.')
+                    && b.host_tokens.iter().any(|t| t == head)
+                {
+                    // `co.jp` and its country part `jp`: `amazon-jp` imitates a storefront.
+                    let country = tail.rsplit('.').next().filter(|c| c.len() == 2);
+                    for t in std::iter::once(tail).chain(country) {
+                        let e = embed_tails.entry(t.to_string()).or_default();
+                        if !e.iter().any(|(bi, x)| *bi == i && x == head) {
+                            e.push((i, head.to_string()));
                         }
                     }
                 }
@@ -129,6 +132,7 @@ impl Engine {
             trackers,
             login_words,
             abused_tlds,
+            credential_stems,
             embed_tails,
             matcher,
         }
@@ -154,7 +158,10 @@ impl Engine {
         for suffix in suffixes(domain) {
             if let Some(list) = self.domains.get(suffix) {
                 for &(bi, role) in list {
-                    if out.iter().any(|o| o.role == role && self.brand_index(&o.brand) == Some(bi)) {
+                    if out
+                        .iter()
+                        .any(|o| o.role == role && self.brand_index(&o.brand) == Some(bi))
+                    {
                         continue;
                     }
                     if let Some(b) = self.brand(bi) {
@@ -211,10 +218,9 @@ impl Engine {
     pub fn contains_login_word(&self, text: &str) -> bool {
         text.len() >= 4
             && self
-                .lists
                 .credential_stems
-                .iter()
-                .any(|w| text.contains(w.as_str()))
+                .as_ref()
+                .is_some_and(|ac| ac.is_match(text))
     }
 
     /// Whether the top-level domain (last label) is on the abused-TLD list.

@@ -61,9 +61,15 @@ impl HostLists {
         let mut lists: HostLists =
             toml::from_str(text).map_err(|e| DataError::from_toml(file, text, &e))?;
         let norm = |s: &mut String| *s = s.trim().trim_end_matches('.').to_ascii_lowercase();
-        lists.free_hosting.iter_mut().for_each(|h| norm(&mut h.suffix));
+        lists
+            .free_hosting
+            .iter_mut()
+            .for_each(|h| norm(&mut h.suffix));
         lists.shortener.iter_mut().for_each(|h| norm(&mut h.domain));
-        lists.click_tracker.iter_mut().for_each(|h| norm(&mut h.domain));
+        lists
+            .click_tracker
+            .iter_mut()
+            .for_each(|h| norm(&mut h.domain));
         lists.login_words.iter_mut().for_each(norm);
         lists.credential_stems.iter_mut().for_each(norm);
         lists.brand_word_exceptions.iter_mut().for_each(norm);

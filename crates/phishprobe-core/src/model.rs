@@ -238,14 +238,17 @@ impl ReportBuilder {
 
     pub fn build(mut self) -> Report {
         // Most serious first: that is the order a person should read them in.
-        self.findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+        self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let score = self
             .findings
             .iter()
             .map(|f| f.severity.weight())
             .sum::<u32>()
             .min(100);
-        let critical = self.findings.iter().any(|f| f.severity == Severity::Critical);
+        let critical = self
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Critical);
         let verdict = if critical || score >= PHISHING_SCORE {
             Verdict::Phishing
         } else if score >= SUSPICIOUS_SCORE {

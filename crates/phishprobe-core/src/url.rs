@@ -41,7 +41,12 @@ fn truncate_chars(s: &str, max: usize) -> String {
 }
 
 /// Analyse a URL, pushing findings into `b`; returns the host facts when there is a host.
-pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder, depth: usize) -> Option<HostInfo> {
+pub fn analyze(
+    engine: &Engine,
+    raw: &str,
+    b: &mut ReportBuilder,
+    depth: usize,
+) -> Option<HostInfo> {
     let mut s = raw.trim();
     if s.is_empty() {
         return Some(host::analyze(engine, s, b));
@@ -77,7 +82,11 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder, depth: usize) 
         return None;
     }
     if lower_head.starts_with("data:") {
-        let html = s.get(..64).unwrap_or(s).to_ascii_lowercase().contains("html");
+        let html = s
+            .get(..64)
+            .unwrap_or(s)
+            .to_ascii_lowercase()
+            .contains("html");
         b.push(Finding::new(
             "url.data_scheme",
             if html { Severity::High } else { Severity::Medium },
@@ -89,9 +98,11 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder, depth: usize) 
         ));
         return None;
     }
-    let has_scheme = s
-        .find("://")
-        .is_some_and(|i| s[..i].bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')));
+    let has_scheme = s.find("://").is_some_and(|i| {
+        s[..i]
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+    });
     let owned;
     let text = if has_scheme {
         s
@@ -144,9 +155,14 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder, depth: usize) 
         return None;
     };
     // The WHATWG parser normalises hex/octal/decimal IPv4; say what the text really was.
-    let info = if matches!(parsed.host(), Some(::url::Host::Ipv4(_)) | Some(::url::Host::Ipv6(_))) {
+    let info = if matches!(
+        parsed.host(),
+        Some(::url::Host::Ipv4(_)) | Some(::url::Host::Ipv6(_))
+    ) {
         let obfuscated = !raw_host.eq_ignore_ascii_case(host_str)
-            && !raw_host.trim_matches(|c| c == '[' || c == ']').eq_ignore_ascii_case(host_str.trim_matches(|c| c == '[' || c == ']'));
+            && !raw_host
+                .trim_matches(|c| c == '[' || c == ']')
+                .eq_ignore_ascii_case(host_str.trim_matches(|c| c == '[' || c == ']'));
         if obfuscated {
             b.push(Finding::new(
                 "url.ip_obfuscated",
@@ -203,11 +219,19 @@ fn authority_host(text: &str) -> Option<&str> {
     let after = text.split_once("://").map(|(_, r)| r).unwrap_or(text);
     let end = after.find(['/', '?', '#', '\\']).unwrap_or(after.len());
     let authority = after.get(..end)?;
-    let hostport = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+    let hostport = authority
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(authority);
     if hostport.starts_with('[') {
         return hostport.find(']').and_then(|i| hostport.get(..=i));
     }
-    Some(hostport.rsplit_once(':').map(|(h, _)| h).unwrap_or(hostport))
+    Some(
+        hostport
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or(hostport),
+    )
 }
 
 fn userinfo(engine: &Engine, u: &::url::Url, b: &mut ReportBuilder) {
@@ -253,7 +277,13 @@ fn userinfo(engine: &Engine, u: &::url::Url, b: &mut ReportBuilder) {
 
 /// Follow redirect parameters offline: `?url=`, `?redirect=`, `?z=`... and any parameter
 /// whose value is itself a URL, nested and percent-encoded.
-fn redirects(engine: &Engine, u: &::url::Url, outer: &HostInfo, b: &mut ReportBuilder, depth: usize) {
+fn redirects(
+    engine: &Engine,
+    u: &::url::Url,
+    outer: &HostInfo,
+    b: &mut ReportBuilder,
+    depth: usize,
+) {
     if depth >= MAX_REDIRECT_DEPTH {
         return;
     }
@@ -272,7 +302,9 @@ fn redirects(engine: &Engine, u: &::url::Url, outer: &HostInfo, b: &mut ReportBu
         if seen >= 8 {
             break;
         }
-        let Some(target) = as_url(&value) else { continue };
+        let Some(target) = as_url(&value) else {
+            continue;
+        };
         seen += 1;
         let mut inner = ReportBuilder::new(target.clone());
         let inner_info = analyze(engine, &target, &mut inner, depth + 1);
@@ -302,7 +334,11 @@ fn redirects(engine: &Engine, u: &::url::Url, outer: &HostInfo, b: &mut ReportBu
                     ),
                     truncate_chars(&target, 200),
                 ));
-                for f in inner_report.findings.into_iter().filter(|f| f.severity > Severity::Info) {
+                for f in inner_report
+                    .findings
+                    .into_iter()
+                    .filter(|f| f.severity > Severity::Info)
+                {
                     let mut f = f;
                     f.evidence = format!("[redirect target {inner_host}] {}", f.evidence);
                     b.push(f);
@@ -313,7 +349,9 @@ fn redirects(engine: &Engine, u: &::url::Url, outer: &HostInfo, b: &mut ReportBu
                     "url.redirect_off_brand",
                     Severity::Low,
                     msg(
-                        format!("The link starts on a genuine site but passes you on to {inner_host}."),
+                        format!(
+                            "The link starts on a genuine site but passes you on to {inner_host}."
+                        ),
                         format!("该链接从正规网站开始，却把您转到 {inner_host}。"),
                     ),
                     truncate_chars(&target, 200),
@@ -345,7 +383,10 @@ fn path_embedded_url(u: &::url::Url) -> Option<String> {
 fn as_url(v: &str) -> Option<String> {
     let mut cur = v.trim().to_string();
     for _ in 0..3 {
-        let lower = cur.get(..8.min(cur.len())).unwrap_or("").to_ascii_lowercase();
+        let lower = cur
+            .get(..8.min(cur.len()))
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
             return Some(cur);
         }
@@ -368,7 +409,9 @@ fn path_words(engine: &Engine, u: &::url::Url, info: &HostInfo, b: &mut ReportBu
     if info.is_official() {
         return;
     }
-    let mut text = percent_decode_str(u.path()).decode_utf8_lossy().to_lowercase();
+    let mut text = percent_decode_str(u.path())
+        .decode_utf8_lossy()
+        .to_lowercase();
     // Redirect targets are judged on their own (see `redirects`), not as words of this URL.
     for (k, v) in u.query_pairs().take(64) {
         text.push('/');
@@ -392,7 +435,9 @@ fn path_words(engine: &Engine, u: &::url::Url, info: &HostInfo, b: &mut ReportBu
     let login: Vec<&str> = words
         .iter()
         .copied()
-        .filter(|w| engine.is_login_word(w) || matches!(*w, "signin" | "login" | "logon" | "ap" | "webscr"))
+        .filter(|w| {
+            engine.is_login_word(w) || matches!(*w, "signin" | "login" | "logon" | "ap" | "webscr")
+        })
         .collect();
     let brand = if info.brand.is_some() {
         None
@@ -402,21 +447,35 @@ fn path_words(engine: &Engine, u: &::url::Url, info: &HostInfo, b: &mut ReportBu
                 .matcher
                 .find(w)
                 .into_iter()
-                .find(|m| m.kind == crate::host::matcher::Kind::Exact && m.position == crate::host::matcher::Position::Whole)
+                .find(|m| {
+                    m.kind == crate::host::matcher::Kind::Exact
+                        && m.position == crate::host::matcher::Position::Whole
+                })
                 .map(|m| (m.brand, w.to_string()))
         })
     };
     if let Some((bi, word)) = brand {
         let Some(p) = engine.brand(bi) else { return };
         b.brand(&p.id);
-        let sev = if login.is_empty() { Severity::Medium } else { Severity::High };
+        let sev = if login.is_empty() {
+            Severity::Medium
+        } else {
+            Severity::High
+        };
         let host = &info.ascii;
         b.push(Finding::new(
             "url.brand_in_path",
             sev,
             msg(
-                format!("The page's address names {} in its path, but the site {host} is not {}.", p.name, p.name),
-                format!("该页面地址的路径中出现 {}，但网站 {host} 并不属于 {}。", p.display_name(crate::Lang::Zh), p.display_name(crate::Lang::Zh)),
+                format!(
+                    "The page's address names {} in its path, but the site {host} is not {}.",
+                    p.name, p.name
+                ),
+                format!(
+                    "该页面地址的路径中出现 {}，但网站 {host} 并不属于 {}。",
+                    p.display_name(crate::Lang::Zh),
+                    p.display_name(crate::Lang::Zh)
+                ),
             ),
             if login.is_empty() {
                 format!("path word \"{word}\"")

@@ -6,11 +6,16 @@ use std::path::PathBuf;
 use phishprobe_core::{Engine, Verdict};
 
 fn corpus(name: &str) -> Option<String> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/domains").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/domains")
+        .join(name);
     match std::fs::read_to_string(&p) {
         Ok(s) => Some(s),
         Err(_) => {
-            eprintln!("SKIP: {} not found (the shared corpus is not beside this checkout)", p.display());
+            eprintln!(
+                "SKIP: {} not found (the shared corpus is not beside this checkout)",
+                p.display()
+            );
             None
         }
     }
@@ -29,7 +34,9 @@ fn flagged(v: Verdict) -> bool {
 
 #[test]
 fn phish_amazon_is_flagged_with_the_brand() {
-    let Some(text) = corpus("phish_amazon.txt") else { return };
+    let Some(text) = corpus("phish_amazon.txt") else {
+        return;
+    };
     let e = Engine::embedded().unwrap();
     let list = hosts(&text);
     let mut hit = 0;
@@ -40,39 +47,64 @@ fn phish_amazon_is_flagged_with_the_brand() {
             hit += 1;
         }
         // Wherever the host carries an Amazon token or look-alike, the brand must be amazon.
-        let amazonish = ["amazon", "amzn", "amaz0n", "amazom"].iter().any(|t| h.contains(t))
-            && !e.brands().iter().filter(|b| b.id != "amazon").any(|b| {
-                b.host_tokens.iter().any(|t| h.contains(t.as_str()))
-            });
+        let amazonish = ["amazon", "amzn", "amaz0n", "amazom"]
+            .iter()
+            .any(|t| h.contains(t))
+            && !e
+                .brands()
+                .iter()
+                .filter(|b| b.id != "amazon")
+                .any(|b| b.host_tokens.iter().any(|t| h.contains(t.as_str())));
         if amazonish && flagged(r.verdict) && r.brand.as_deref() != Some("amazon") {
             wrong_brand.push(format!("{h} -> {:?}", r.brand));
         }
     }
     let rate = hit as f64 / list.len() as f64;
-    println!("phish_amazon.txt: {hit}/{} = {:.2}% suspicious or phishing", list.len(), 100.0 * rate);
+    println!(
+        "phish_amazon.txt: {hit}/{} = {:.2}% suspicious or phishing",
+        list.len(),
+        100.0 * rate
+    );
     assert!(rate >= 0.95, "phish_amazon rate {rate}");
     assert!(wrong_brand.is_empty(), "brand not amazon: {wrong_brand:?}");
 }
 
 #[test]
 fn legit_top_is_rarely_flagged() {
-    let Some(text) = corpus("legit_top.txt") else { return };
+    let Some(text) = corpus("legit_top.txt") else {
+        return;
+    };
     let e = Engine::embedded().unwrap();
     let list = hosts(&text);
-    let bad: Vec<&&str> = list.iter().filter(|h| flagged(e.check_host(h).verdict)).collect();
+    let bad: Vec<&&str> = list
+        .iter()
+        .filter(|h| flagged(e.check_host(h).verdict))
+        .collect();
     let rate = bad.len() as f64 / list.len() as f64;
-    println!("legit_top.txt: {}/{} = {:.3}% flagged", bad.len(), list.len(), 100.0 * rate);
-    assert!(rate <= 0.001, "legit_top false-positive rate {rate}: {bad:?}");
+    println!(
+        "legit_top.txt: {}/{} = {:.3}% flagged",
+        bad.len(),
+        list.len(),
+        100.0 * rate
+    );
+    assert!(
+        rate <= 0.001,
+        "legit_top false-positive rate {rate}: {bad:?}"
+    );
 }
 
 #[test]
 fn genuine_amazon_names_are_genuine_and_customer_content_is_not() {
-    let Some(text) = corpus("amazon_official.txt") else { return };
+    let Some(text) = corpus("amazon_official.txt") else {
+        return;
+    };
     let e = Engine::embedded().unwrap();
     let mut counts = [0usize; 3];
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let cols: Vec<&str> = line.split('\t').collect();
-        let (Some(name), Some(kind)) = (cols.first(), cols.get(1)) else { continue };
+        let (Some(name), Some(kind)) = (cols.first(), cols.get(1)) else {
+            continue;
+        };
         if *name == "name" || *kind == "registry-gtld" {
             // Amazon runs these registries, which proves nothing about names under them.
             continue;
@@ -93,8 +125,13 @@ fn genuine_amazon_names_are_genuine_and_customer_content_is_not() {
             counts[0] += 1;
         }
     }
-    println!("amazon_official.txt: {} genuine, {} customer-content (unknown), {} unconfirmed skipped", counts[0], counts[1], counts[2]);
-    let Some(feed) = corpus("feed_entries_on_genuine_amazon.tsv") else { return };
+    println!(
+        "amazon_official.txt: {} genuine, {} customer-content (unknown), {} unconfirmed skipped",
+        counts[0], counts[1], counts[2]
+    );
+    let Some(feed) = corpus("feed_entries_on_genuine_amazon.tsv") else {
+        return;
+    };
     for line in feed.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
         if let Some(url) = cols.get(3) {
@@ -107,11 +144,20 @@ fn genuine_amazon_names_are_genuine_and_customer_content_is_not() {
 
 #[test]
 fn phish_other_rate_is_reported() {
-    let Some(text) = corpus("phish_other.txt") else { return };
+    let Some(text) = corpus("phish_other.txt") else {
+        return;
+    };
     let e = Engine::embedded().unwrap();
     let list = hosts(&text);
-    let hit = list.iter().filter(|h| flagged(e.check_host(h).verdict)).count();
-    println!("phish_other.txt: {hit}/{} = {:.1}% flagged (no Amazon evidence; reported, no target)", list.len(), 100.0 * hit as f64 / list.len() as f64);
+    let hit = list
+        .iter()
+        .filter(|h| flagged(e.check_host(h).verdict))
+        .count();
+    println!(
+        "phish_other.txt: {hit}/{} = {:.1}% flagged (no Amazon evidence; reported, no target)",
+        list.len(),
+        100.0 * hit as f64 / list.len() as f64
+    );
     // No target; the rule set must still see the free-hosting and look-alike share.
     assert!(hit > 0);
 }

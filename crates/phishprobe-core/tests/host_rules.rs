@@ -57,22 +57,45 @@ fn official_names_are_genuine() {
 #[test]
 fn dot_before_amazon_com_is_the_rule_not_substrings() {
     // "extra letters" on a genuine domain are still genuine when the profile lists them...
-    assert_eq!(url("images-na.ssl-images-amazon.com").verdict, Verdict::Genuine);
+    assert_eq!(
+        url("images-na.ssl-images-amazon.com").verdict,
+        Verdict::Genuine
+    );
     // ...and the same letters in front of a foreign registrable domain are not.
-    assert_code("amazon.com.account-verify.xyz", "host.target_embedding", Verdict::Phishing);
-    assert_code("sellercentral.amazon.com.reset.io", "host.target_embedding", Verdict::Phishing);
-    assert_code("amazon-com.security.top", "host.target_embedding", Verdict::Phishing);
+    assert_code(
+        "amazon.com.account-verify.xyz",
+        "host.target_embedding",
+        Verdict::Phishing,
+    );
+    assert_code(
+        "sellercentral.amazon.com.reset.io",
+        "host.target_embedding",
+        Verdict::Phishing,
+    );
+    assert_code(
+        "amazon-com.security.top",
+        "host.target_embedding",
+        Verdict::Phishing,
+    );
 }
 
 #[test]
 fn customer_content_is_never_genuine() {
-    for h in ["bucket.s3.amazonaws.com", "d111111abcdef8.cloudfront.net", "main.d1.amplifyapp.com"] {
+    for h in [
+        "bucket.s3.amazonaws.com",
+        "d111111abcdef8.cloudfront.net",
+        "main.d1.amplifyapp.com",
+    ] {
         let r = url(h);
         assert_eq!(r.verdict, Verdict::Unknown, "{h}: {:?}", codes(&r));
         assert!(r.has("host.customer_content"), "{h}");
     }
     // The brand inside a bucket name on Amazon's own hosting is impersonation.
-    assert_code("amazon-login.s3.amazonaws.com", "host.combosquat", Verdict::Phishing);
+    assert_code(
+        "amazon-login.s3.amazonaws.com",
+        "host.combosquat",
+        Verdict::Phishing,
+    );
 }
 
 #[test]
@@ -87,7 +110,12 @@ fn typos_of_every_kind() {
         let r = url(h);
         assert!(r.has("host.typosquat"), "{h}: {:?}", codes(&r));
         assert_eq!(r.verdict, Verdict::Phishing, "{h}");
-        let ev = &r.findings.iter().find(|f| f.code == "host.typosquat").unwrap().evidence;
+        let ev = &r
+            .findings
+            .iter()
+            .find(|f| f.code == "host.typosquat")
+            .unwrap()
+            .evidence;
         assert!(ev.contains(what), "{h}: {ev}");
     }
     // A different first letter makes another word, not a typo (Chromium's filter).
@@ -105,10 +133,22 @@ fn homoglyphs_and_scripts() {
     assert!(r.has("host.homoglyph"), "{:?}", codes(&r));
     assert!(r.has("host.mixed_script"), "{:?}", codes(&r));
     assert_eq!(r.brand.as_deref(), Some("amazon"));
-    let ev = r.findings.iter().find(|f| f.code == "host.mixed_script").unwrap();
-    assert!(ev.evidence.contains("U+0430 (Cyrillic) looks like 'a'"), "{}", ev.evidence);
+    let ev = r
+        .findings
+        .iter()
+        .find(|f| f.code == "host.mixed_script")
+        .unwrap();
+    assert!(
+        ev.evidence.contains("U+0430 (Cyrillic) looks like 'a'"),
+        "{}",
+        ev.evidence
+    );
     // Whole-script confusable: аррӏе written entirely in Cyrillic.
-    assert_code("xn--80ak6aa92e.com", "host.whole_script_confusable", Verdict::Phishing);
+    assert_code(
+        "xn--80ak6aa92e.com",
+        "host.whole_script_confusable",
+        Verdict::Phishing,
+    );
     // Hidden characters.
     assert_code("am\u{200B}azon.com", "host.hidden_chars", Verdict::Phishing);
     // Normal non-Latin names are not look-alikes.
@@ -118,8 +158,16 @@ fn homoglyphs_and_scripts() {
 
 #[test]
 fn combosquatting_and_brand_tld() {
-    assert_code("amazon-seller-support.com", "host.combosquat", Verdict::Phishing);
-    assert_code("sellercentral-amazon-verify.net", "host.combosquat", Verdict::Phishing);
+    assert_code(
+        "amazon-seller-support.com",
+        "host.combosquat",
+        Verdict::Phishing,
+    );
+    assert_code(
+        "sellercentral-amazon-verify.net",
+        "host.combosquat",
+        Verdict::Phishing,
+    );
     assert_code("amazon338.com", "host.combosquat", Verdict::Phishing);
     assert_code("amazon.shop", "host.brand_tld", Verdict::Phishing);
     // A brand name with a neutral word on an ordinary ending: a note, not a verdict.
@@ -134,11 +182,31 @@ fn combosquatting_and_brand_tld() {
 
 #[test]
 fn brand_anywhere_in_the_host() {
-    assert_code("amazon.co.jp.xyzabc.buzz", "host.target_embedding", Verdict::Phishing);
-    assert_code("account-update-amazon.322565.top", "host.brand_in_subdomain", Verdict::Phishing);
-    assert_code("amzone.co.jp.balinw.com", "host.target_embedding", Verdict::Phishing);
-    assert_code("amazon-login.vercel.app", "host.free_hosting", Verdict::Phishing);
-    assert_code("amazon-clone-x.web.app", "host.free_hosting", Verdict::Phishing);
+    assert_code(
+        "amazon.co.jp.xyzabc.buzz",
+        "host.target_embedding",
+        Verdict::Phishing,
+    );
+    assert_code(
+        "account-update-amazon.322565.top",
+        "host.brand_in_subdomain",
+        Verdict::Phishing,
+    );
+    assert_code(
+        "amzone.co.jp.balinw.com",
+        "host.target_embedding",
+        Verdict::Phishing,
+    );
+    assert_code(
+        "amazon-login.vercel.app",
+        "host.free_hosting",
+        Verdict::Phishing,
+    );
+    assert_code(
+        "amazon-clone-x.web.app",
+        "host.free_hosting",
+        Verdict::Phishing,
+    );
     // Short brand tokens must stand alone.
     assert_not_flagged("webay.com");
     assert_code("ebay-login.top", "host.combosquat", Verdict::Phishing);
@@ -146,19 +214,50 @@ fn brand_anywhere_in_the_host() {
 
 #[test]
 fn url_tricks() {
-    assert_code("https://amazon.com@evil.example/", "url.userinfo_brand", Verdict::Phishing);
-    assert_code("https://user@evil.example/", "url.userinfo", Verdict::Suspicious);
+    assert_code(
+        "https://amazon.com@evil.example/",
+        "url.userinfo_brand",
+        Verdict::Phishing,
+    );
+    assert_code(
+        "https://user@evil.example/",
+        "url.userinfo",
+        Verdict::Suspicious,
+    );
     assert_code("http://0x7f.0.0.1/", "url.ip_obfuscated", Verdict::Phishing);
     assert_code("http://2130706433/", "url.ip_obfuscated", Verdict::Phishing);
     assert_code("http://0177.0.0.1/", "url.ip_obfuscated", Verdict::Phishing);
-    assert_code("http://192.0.2.7/login", "host.ip_literal", Verdict::Suspicious);
-    assert_code("http://[2001:db8::1]/", "host.ip_literal", Verdict::Suspicious);
+    assert_code(
+        "http://192.0.2.7/login",
+        "host.ip_literal",
+        Verdict::Suspicious,
+    );
+    assert_code(
+        "http://[2001:db8::1]/",
+        "host.ip_literal",
+        Verdict::Suspicious,
+    );
     assert!(url("https://example.com:8443/").has("url.port"));
     assert!(url("https://bit.ly/abc").has("url.shortener"));
-    assert_code("javascript:alert(1)", "url.script_scheme", Verdict::Phishing);
-    assert_code("data:text/html;base64,PGgxPg==", "url.data_scheme", Verdict::Phishing);
-    assert_code("hyperphp.com/amazon/signin", "url.brand_in_path", Verdict::Phishing);
-    assert_eq!(url("hyperphp.com/amazon/signin").brand.as_deref(), Some("amazon"));
+    assert_code(
+        "javascript:alert(1)",
+        "url.script_scheme",
+        Verdict::Phishing,
+    );
+    assert_code(
+        "data:text/html;base64,PGgxPg==",
+        "url.data_scheme",
+        Verdict::Phishing,
+    );
+    assert_code(
+        "hyperphp.com/amazon/signin",
+        "url.brand_in_path",
+        Verdict::Phishing,
+    );
+    assert_eq!(
+        url("hyperphp.com/amazon/signin").brand.as_deref(),
+        Some("amazon")
+    );
     let long = format!("https://example.com/?q={}", "%41".repeat(500));
     assert!(url(&long).has("url.heavily_encoded"));
 }
@@ -215,14 +314,20 @@ fn hostile_input_gets_a_verdict() {
 #[test]
 fn malformed_profile_names_file_and_line() {
     let err = Engine::from_sources(
-        [("bad.toml", "id = \"x\"\nname = \"X\"\nhost_tokens = [\"xyz\"\n")],
+        [(
+            "bad.toml",
+            "id = \"x\"\nname = \"X\"\nhost_tokens = [\"xyz\"\n",
+        )],
         ("hosting.toml", ""),
     )
     .unwrap_err()
     .to_string();
     assert!(err.starts_with("bad.toml:"), "{err}");
     let err = Engine::from_sources(
-        [("b.toml", "id = \"x\"\nname = \"X\"\nhost_tokens = [\"xyz\"]\nnope = 1\n")],
+        [(
+            "b.toml",
+            "id = \"x\"\nname = \"X\"\nhost_tokens = [\"xyz\"]\nnope = 1\n",
+        )],
         ("hosting.toml", ""),
     )
     .unwrap_err()

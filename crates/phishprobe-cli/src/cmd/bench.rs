@@ -25,10 +25,37 @@ pub struct Args {
 /// Generated hostnames: a fixed, varied mix so runs are comparable without the corpus.
 fn generated() -> Vec<String> {
     let words = [
-        "shop", "news", "mail", "cloud", "secure", "login", "data", "blog", "store", "media",
-        "amazon", "amaz0n", "paypal", "ebay", "apple", "sellercentral", "support", "verify",
+        "shop",
+        "news",
+        "mail",
+        "cloud",
+        "secure",
+        "login",
+        "data",
+        "blog",
+        "store",
+        "media",
+        "amazon",
+        "amaz0n",
+        "paypal",
+        "ebay",
+        "apple",
+        "sellercentral",
+        "support",
+        "verify",
     ];
-    let tlds = ["com", "net", "org", "co.uk", "top", "xyz", "vercel.app", "co.jp", "de", "shop"];
+    let tlds = [
+        "com",
+        "net",
+        "org",
+        "co.uk",
+        "top",
+        "xyz",
+        "vercel.app",
+        "co.jp",
+        "de",
+        "shop",
+    ];
     let mut out = Vec::new();
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     for i in 0..20_000u64 {

@@ -55,7 +55,9 @@ pub fn read_line(r: &mut impl BufRead) -> io::Result<Option<Line>> {
                 v.truncate(valid);
                 Ok(String::from_utf8(v).unwrap_or_default())
             } else {
-                Err(format!("the line is not valid UTF-8 (bad byte at offset {valid})"))
+                Err(format!(
+                    "the line is not valid UTF-8 (bad byte at offset {valid})"
+                ))
             }
         }
     };

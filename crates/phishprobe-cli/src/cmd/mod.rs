@@ -77,8 +77,8 @@ impl Context {
 fn load_brand_dir(dir: &std::path::Path) -> Result<Engine> {
     let mut files: Vec<(String, String)> = Vec::new();
     let mut hosting: Option<(String, String)> = None;
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("reading brand folder {}", dir.display()))?;
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("reading brand folder {}", dir.display()))?;
     for entry in entries {
         let path = entry?.path();
         if path.extension().and_then(|e| e.to_str()) != Some("toml") {

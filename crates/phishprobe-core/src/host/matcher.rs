@@ -15,7 +15,7 @@
 //! alone, glued typos only count next to a credential word or digits, and real words that
 //! contain a brand token (`amazonas`, `pineapple`) are listed exceptions.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use aho_corasick::{AhoCorasick, MatchKind as AcKind};
 
@@ -70,6 +70,8 @@ pub struct TokenMatcher {
     typo_lengths: Vec<usize>,
     long_tokens: Vec<(usize, String)>,
     exceptions: Vec<String>,
+    /// All exceptions in one automaton: "does this token contain a real word?" in one pass.
+    exception_ac: Option<AhoCorasick>,
     login_words: HashSet<String>,
 }
 
@@ -85,7 +87,7 @@ impl TokenMatcher {
         }
         let exact_set: HashSet<&str> = exact_owner.iter().map(|(_, t)| t.as_str()).collect();
         let exceptions: Vec<String> = exceptions.to_vec();
-        let mut typos: HashMap<String, (usize, String)> = HashMap::new();
+        let mut typos: HashMap<String, (usize, String)> = HashMap::default();
         let mut long_tokens = Vec::new();
         for (bi, t) in &exact_owner {
             if t.len() >= TYPO_MIN {
@@ -107,6 +109,7 @@ impl TokenMatcher {
             .match_kind(AcKind::Standard)
             .build(exact_owner.iter().map(|(_, t)| t.as_str()))
             .ok();
+        let exception_ac = AhoCorasick::new(exceptions.iter().filter(|e| !e.is_empty())).ok();
         TokenMatcher {
             exact,
             exact_owner,
@@ -114,12 +117,15 @@ impl TokenMatcher {
             typo_lengths,
             long_tokens,
             exceptions,
+            exception_ac,
             login_words: login_words.iter().cloned().collect(),
         }
     }
 
     fn is_exception(&self, token: &str) -> bool {
-        self.exceptions.iter().any(|e| token.contains(e.as_str()))
+        self.exception_ac
+            .as_ref()
+            .is_some_and(|ac| ac.is_match(token))
     }
 
     /// The longest listed real word inside `token` that covers the match `start..end`.
@@ -127,9 +133,9 @@ impl TokenMatcher {
         self.exceptions
             .iter()
             .filter_map(|e| {
-                token.match_indices(e.as_str()).find_map(|(i, _)| {
-                    (i <= start && i + e.len() >= end).then_some(e.len())
-                })
+                token
+                    .match_indices(e.as_str())
+                    .find_map(|(i, _)| (i <= start && i + e.len() >= end).then_some(e.len()))
             })
             .max()
     }
@@ -144,7 +150,7 @@ impl TokenMatcher {
     /// All brand matches in `token` (lowercase; ASCII or skeletonised), best first.
     pub fn find(&self, token: &str) -> Vec<TokenMatch> {
         let mut out: Vec<TokenMatch> = Vec::new();
-        if token.is_empty() {
+        if token.len() < 3 {
             return out;
         }
         if let Some(ac) = &self.exact {
@@ -189,12 +195,18 @@ impl TokenMatcher {
             self.find_typos(token, &mut out);
         }
         out.sort_by(|a, b| {
-            (!a.strong, a.kind, a.position, std::cmp::Reverse(a.brand_token.len())).cmp(&(
-                !b.strong,
-                b.kind,
-                b.position,
-                std::cmp::Reverse(b.brand_token.len()),
-            ))
+            (
+                !a.strong,
+                a.kind,
+                a.position,
+                std::cmp::Reverse(a.brand_token.len()),
+            )
+                .cmp(&(
+                    !b.strong,
+                    b.kind,
+                    b.position,
+                    std::cmp::Reverse(b.brand_token.len()),
+                ))
         });
         out
     }
@@ -213,7 +225,10 @@ impl TokenMatcher {
                 (Position::Prefix, (token.get(..len), token.get(len..))),
                 (
                     Position::Suffix,
-                    (token.get(token.len() - len..), token.get(..token.len() - len)),
+                    (
+                        token.get(token.len() - len..),
+                        token.get(..token.len() - len),
+                    ),
                 ),
             ] {
                 let (Some(found), Some(rest)) = (found, rest) else {
@@ -239,9 +254,11 @@ impl TokenMatcher {
         }
         // A misspelt brand buried in a long run of words (`verifyouramzonpayment`).
         if token.len() >= 8 {
-            for &len in self.typo_lengths.iter().filter(|&&l| l >= 5) {
+            for &len in self.typo_lengths.iter().filter(|&&l| (5..=8).contains(&l)) {
                 for start in 1..token.len().saturating_sub(len) {
-                    let Some(found) = token.get(start..start + len) else { continue };
+                    let Some(found) = token.get(start..start + len) else {
+                        continue;
+                    };
                     if let Some((bi, bt)) = self.typos.get(found) {
                         let rest = rest_of(token, start, start + len);
                         out.push(typo(*bi, bt, found, Position::Inside, rest, false));
@@ -413,10 +430,12 @@ pub fn describe_edit(brand: &str, found: &str) -> String {
             };
             return format!("'{}' replaced by '{}'{}", ch(x), ch(y), why);
         }
-        if let [i, j] = diffs[..] {
-            if j == i + 1 && a[i] == b[j] && a[j] == b[i] {
-                return format!("'{}' and '{}' swapped", ch(a[i]), ch(a[j]));
-            }
+        if let [i, j] = diffs[..]
+            && j == i + 1
+            && a[i] == b[j]
+            && a[j] == b[i]
+        {
+            return format!("'{}' and '{}' swapped", ch(a[i]), ch(a[j]));
         }
     } else if b.len() + 1 == a.len() {
         if let Some(i) = (0..a.len()).find(|&i| {
@@ -426,19 +445,19 @@ pub fn describe_edit(brand: &str, found: &str) -> String {
         }) {
             return format!("'{}' left out", ch(a[i]));
         }
-    } else if b.len() == a.len() + 1 {
-        if let Some(i) = (0..b.len()).find(|&i| {
+    } else if b.len() == a.len() + 1
+        && let Some(i) = (0..b.len()).find(|&i| {
             let mut v = b.to_vec();
             v.remove(i);
             v == a
-        }) {
-            let repeated = (i > 0 && b[i - 1] == b[i]) || b.get(i + 1) == Some(&b[i]);
-            return if repeated {
-                format!("'{}' repeated", ch(b[i]))
-            } else {
-                format!("extra '{}'", ch(b[i]))
-            };
-        }
+        })
+    {
+        let repeated = (i > 0 && b[i - 1] == b[i]) || b.get(i + 1) == Some(&b[i]);
+        return if repeated {
+            format!("'{}' repeated", ch(b[i]))
+        } else {
+            format!("extra '{}'", ch(b[i]))
+        };
     }
     format!("{} edits away from \"{brand}\"", osa_distance(brand, found))
 }
@@ -450,7 +469,9 @@ mod tests {
     #[test]
     fn variants_cover_every_edit_kind() {
         let v = one_edit_variants("amazon");
-        for s in ["amazom", "amzon", "amaazon", "amzaon", "amazonx", "maazon", "amaz0n"] {
+        for s in [
+            "amazom", "amzon", "amaazon", "amzaon", "amazonx", "maazon", "amaz0n",
+        ] {
             assert!(v.contains(&s.to_string()), "{s}");
         }
         for s in ["amazon", "qmazon", "mazon", "xamazon"] {
@@ -467,10 +488,16 @@ mod tests {
 
     #[test]
     fn describe() {
-        assert_eq!(describe_edit("amazon", "amazom"), "'n' replaced by 'm' (keyboard neighbour)");
+        assert_eq!(
+            describe_edit("amazon", "amazom"),
+            "'n' replaced by 'm' (keyboard neighbour)"
+        );
         assert_eq!(describe_edit("amazon", "amzon"), "'a' left out");
         assert_eq!(describe_edit("amazon", "amaazon"), "'a' repeated");
         assert_eq!(describe_edit("amazon", "amzaon"), "'a' and 'z' swapped");
-        assert_eq!(describe_edit("amazon", "amazan"), "'o' replaced by 'a' (vowel swap)");
+        assert_eq!(
+            describe_edit("amazon", "amazan"),
+            "'o' replaced by 'a' (vowel swap)"
+        );
     }
 }

@@ -88,7 +88,10 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
         b.push(Finding::new(
             "input.empty",
             Severity::Info,
-            msg("Nothing to check: the input is empty.", "没有可检查的内容：输入为空。"),
+            msg(
+                "Nothing to check: the input is empty.",
+                "没有可检查的内容：输入为空。",
+            ),
             "",
         ));
         return info;
@@ -107,7 +110,11 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
     }
     let hidden = unicode::hidden_chars(raw);
     if !hidden.is_empty() {
-        let ev: Vec<String> = hidden.iter().take(6).map(|&c| unicode::describe_char(c)).collect();
+        let ev: Vec<String> = hidden
+            .iter()
+            .take(6)
+            .map(|&c| unicode::describe_char(c))
+            .collect();
         b.push(Finding::new(
             "host.hidden_chars",
             Severity::High,
@@ -159,7 +166,9 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
     let customer = owners
         .iter()
         .find(|o| o.role == DomainRole::CustomerContent)
-        .filter(|c| !(c.matched == info.ascii && web.as_ref().is_some_and(|w| w.matched == c.matched)))
+        .filter(|c| {
+            !(c.matched == info.ascii && web.as_ref().is_some_and(|w| w.matched == c.matched))
+        })
         .cloned();
     if let Some(c) = &customer {
         let brand_name = engine
@@ -195,7 +204,10 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
             "host.official",
             Severity::Info,
             msg(
-                format!("{} is an official {} domain (listed in its brand profile).", w.matched, name.0),
+                format!(
+                    "{} is an official {} domain (listed in its brand profile).",
+                    w.matched, name.0
+                ),
                 format!("{} 是 {} 的官方域名（见品牌资料）。", w.matched, name.1),
             ),
             format!("{} is at or under {}", info.ascii, w.matched),
@@ -239,10 +251,13 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
     }
     // Weak matches count only where the host is risky already.
     let customer_hosted = customer.is_some();
-    let risky_host = free.is_some() || customer_hosted || abused_tld || !credential_words.is_empty();
+    let risky_host =
+        free.is_some() || customer_hosted || abused_tld || !credential_words.is_empty();
     let mut best: Option<(TokenMatch, usize, bool)> = None;
     for i in 0..scan {
-        let Some(alabel) = ascii_labels.get(i) else { continue };
+        let Some(alabel) = ascii_labels.get(i) else {
+            continue;
+        };
         let ulabel = unicode_labels.get(i).copied().unwrap_or(alabel);
         let (candidate, homoglyph) = label_matches(engine, ulabel, alabel, b);
         let Some(m) = candidate else { continue };
@@ -254,8 +269,7 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
         let better = match &best {
             None => true,
             Some((bm, _, bh)) => {
-                (!m.strong, m.kind, homoglyph, m.position)
-                    < (!bm.strong, bm.kind, *bh, bm.position)
+                (!m.strong, m.kind, homoglyph, m.position) < (!bm.strong, bm.kind, *bh, bm.position)
             }
         };
         if better {
@@ -269,14 +283,15 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
         })
         .or_else(|| lookalike_embedding(engine, &ascii_labels, registrable_index));
 
-    if best.is_none() {
-        if let Some((bi, e)) = &embedding {
-            // A brand-like label in front of the brand's own ending: `amzone.co.jp.x.cn`.
-            if let Some(p) = engine.brand(*bi) {
-                b.brand(&p.id);
-                info.brand = Some(*bi);
-                let reg_name = info.registrable_private.as_deref().unwrap_or(&info.ascii);
-                b.push(Finding::new(
+    if best.is_none()
+        && let Some((bi, e)) = &embedding
+    {
+        // A brand-like label in front of the brand's own ending: `amzone.co.jp.x.cn`.
+        if let Some(p) = engine.brand(*bi) {
+            b.brand(&p.id);
+            info.brand = Some(*bi);
+            let reg_name = info.registrable_private.as_deref().unwrap_or(&info.ascii);
+            b.push(Finding::new(
                     "host.target_embedding",
                     Severity::High,
                     msg(
@@ -285,7 +300,6 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
                     ),
                     format!("{}: {e} imitates {}, registered name is {reg_name}", info.ascii, p.name),
                 ));
-            }
         }
     }
 
@@ -301,11 +315,11 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
         // Digits or a credential word glued to the brand (`amazon338`, `infoamazonprime`)
         // are what mass-registered impostor names look like; brands' own names rarely do.
         let label = ascii_labels.get(label_index).copied().unwrap_or("");
-        let label_rest: String = label.replacen(m.found.as_str(), "", 1).replace(['-', '_'], "");
+        let label_rest: String = label
+            .replacen(m.found.as_str(), "", 1)
+            .replace(['-', '_'], "");
         let rest_risky = [m.rest.as_str(), label_rest.as_str()].iter().any(|r| {
-            r.bytes().any(|c| c.is_ascii_digit())
-                || engine.contains_login_word(r)
-                || is_padding(r)
+            r.bytes().any(|c| c.is_ascii_digit()) || engine.contains_login_word(r) || is_padding(r)
         });
         let ctx = BrandContext {
             in_registrable: Some(label_index) == registrable_index,
@@ -314,7 +328,18 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
             abused_tld,
             suffix: reg.suffix,
         };
-        push_brand_finding(b, &m, homoglyph, &ctx, label, &unicode_labels, label_index, &info, &name, &name_zh);
+        push_brand_finding(
+            b,
+            &m,
+            homoglyph,
+            &ctx,
+            label,
+            &unicode_labels,
+            label_index,
+            &info,
+            &name,
+            &name_zh,
+        );
         if !credential_words.is_empty() {
             b.push(Finding::new(
                 "host.credential_words",
@@ -379,6 +404,10 @@ fn lookalike_embedding(
     registrable_index: Option<usize>,
 ) -> Option<(usize, String)> {
     let r = registrable_index?;
+    // Needs a label in front of the registrable name, or a hyphenated one.
+    if r == 0 && !labels.first().is_some_and(|l| l.contains('-')) {
+        return None;
+    }
     let resembles = |cand: &str, token: &str| {
         token.len() >= matcher::TYPO_MIN
             && (matcher::osa_distance(cand, token) <= 2
@@ -393,7 +422,9 @@ fn lookalike_embedding(
             if i + k > r {
                 break;
             }
-            let Some(tail) = folded.get(i + 1..i + 1 + k) else { break };
+            let Some(tail) = folded.get(i + 1..i + 1 + k) else {
+                break;
+            };
             let tail = tail.join(".");
             let Some(head) = folded.get(i) else { break };
             for (bi, token) in engine.embed_tail(&tail) {
@@ -407,7 +438,9 @@ fn lookalike_embedding(
         let toks: Vec<&str> = label.split('-').collect();
         for j in 0..toks.len() {
             for k in 1..=2 {
-                let Some(tail) = toks.get(j + 1..j + 1 + k) else { break };
+                let Some(tail) = toks.get(j + 1..j + 1 + k) else {
+                    break;
+                };
                 let tail = tail.join(".");
                 let Some(head) = toks.get(j) else { break };
                 for (bi, token) in engine.embed_tail(&tail) {
@@ -461,7 +494,10 @@ fn label_matches(
         return (None, false);
     }
     let raw = best_in_label(engine, alabel);
-    if raw.as_ref().is_some_and(|m| m.kind == Kind::Exact && m.strong) {
+    if raw
+        .as_ref()
+        .is_some_and(|m| m.kind == Kind::Exact && m.strong)
+    {
         return (raw, false);
     }
     // `amaz0n` is one edit from `amazon` but reads as it exactly: call it a homoglyph.
@@ -482,10 +518,12 @@ fn label_matches(
 fn best_in_label(engine: &Engine, label: &str) -> Option<TokenMatch> {
     let mut best: Option<TokenMatch> = None;
     for tok in label.split(['-', '_']) {
-        if let Some(m) = engine.matcher.find(tok).into_iter().next() {
-            if best.as_ref().is_none_or(|bm| (m.kind, m.position) < (bm.kind, bm.position)) {
-                best = Some(m);
-            }
+        if let Some(m) = engine.matcher.find(tok).into_iter().next()
+            && best
+                .as_ref()
+                .is_none_or(|bm| (m.kind, m.position) < (bm.kind, bm.position))
+        {
+            best = Some(m);
         }
     }
     if best.is_none() && label.contains('-') {
@@ -591,8 +629,14 @@ fn push_brand_finding(
             "host.typosquat",
             Severity::High,
             msg(
-                format!("\"{}\" is a misspelling of {name}: a look-alike address, not {name}.", m.found),
-                format!("“{}”是 {name_zh} 的拼写变体：这是仿冒地址，不是 {name_zh}。", m.found),
+                format!(
+                    "\"{}\" is a misspelling of {name}: a look-alike address, not {name}.",
+                    m.found
+                ),
+                format!(
+                    "“{}”是 {name_zh} 的拼写变体：这是仿冒地址，不是 {name_zh}。",
+                    m.found
+                ),
             ),
             format!(
                 "{} vs {}: {}",
@@ -605,7 +649,11 @@ fn push_brand_finding(
     }
     if ctx.in_registrable {
         if m.position == Position::Whole && label == m.brand_token {
-            let sev = if ctx.abused_tld || ctx.risky { Severity::High } else { Severity::Medium };
+            let sev = if ctx.abused_tld || ctx.risky {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
             b.push(Finding::new(
                 "host.brand_tld",
                 sev,
@@ -620,7 +668,9 @@ fn push_brand_finding(
                 "host.combosquat",
                 Severity::High,
                 msg(
-                    format!("{reg} glues the {name} name to other words; it is not {name}'s address."),
+                    format!(
+                        "{reg} glues the {name} name to other words; it is not {name}'s address."
+                    ),
                     format!("{reg} 把 {name_zh} 的名称与其他词拼接，并非 {name_zh} 的地址。"),
                 ),
                 format!("label \"{label}\" contains \"{}\"", m.found),
@@ -653,7 +703,11 @@ fn push_brand_finding(
 
 /// IPv4 in any notation (dotted, decimal, hex, octal) or IPv6, normalised by the WHATWG rules.
 fn parse_ip(s: &str) -> Option<String> {
-    if s.is_empty() || !s.bytes().all(|c| c.is_ascii_hexdigit() || matches!(c, b'.' | b':' | b'x' | b'X')) {
+    if s.is_empty()
+        || !s
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, b'.' | b':' | b'x' | b'X'))
+    {
         return None;
     }
     match ::url::Host::parse(s) {
@@ -663,16 +717,19 @@ fn parse_ip(s: &str) -> Option<String> {
             format!("{s} = {ip}")
         }),
         Ok(::url::Host::Ipv6(ip)) => Some(ip.to_string()),
-        _ if s.contains(':') => s.parse::<std::net::Ipv6Addr>().ok().map(|ip| ip.to_string()),
+        _ if s.contains(':') => s
+            .parse::<std::net::Ipv6Addr>()
+            .ok()
+            .map(|ip| ip.to_string()),
         _ => None,
     }
 }
 
 /// ASCII and Unicode forms; broken punycode and disallowed characters become a finding.
 fn decode(s: &str, b: &mut ReportBuilder) -> (String, String) {
-    let plain = s
-        .bytes()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.' || c == b'_');
+    let plain = s.bytes().all(|c| {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.' || c == b'_'
+    });
     if plain && !s.contains("xn--") {
         return (s.to_string(), s.to_string());
     }

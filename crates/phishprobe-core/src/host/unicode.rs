@@ -13,7 +13,11 @@ pub fn skeleton(label: &str) -> String {
     let s: String = unicode_security::skeleton(label)
         .flat_map(char::to_lowercase)
         .collect();
-    if s.contains("rn") { s.replace("rn", "m") } else { s }
+    if s.contains("rn") {
+        s.replace("rn", "m")
+    } else {
+        s
+    }
 }
 
 /// ASCII-only folding of the TR39 look-alikes that survive in plain hostnames: digits that

@@ -167,13 +167,13 @@ fn brands_folder_overrides_the_embedded_profiles() {
     assert_eq!(lines[0]["brand"], "acme");
     // Amazon is not in this folder, so it is not recognised.
     assert!(lines[1]["brand"].is_null());
-    std::fs::write(dir.join("acme.toml"), "id = \"acme\"\nname = [\n").unwrap();
+    std::fs::write(dir.join("acme.toml"), "id = \"acme\"\nname = \"Acme\"\nhost_tokens = 5\n").unwrap();
     let out = bin()
         .args(["--brands", dir.to_str().unwrap(), "url", "x.com"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(4));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("acme.toml:2"), "{err}");
+    assert!(err.contains("acme.toml:3"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -743,15 +743,16 @@ impl<'e> EmailChecker<'e> {
                 }
                 inside = s.uris;
             }
-            FileKind::Image => {
-                if g.qr_done < self.opts.max_qr_images && (2_000..=8 << 20).contains(&data.len()) {
-                    g.qr_done += 1;
-                    for t in attach::qr_texts(data) {
-                        if t.contains("://") || t.starts_with("www.") {
-                            g.links.push((t.clone(), "qr", String::new()));
-                        }
-                        inside.push(format!("QR: {}", cut(&t, 300)));
+            FileKind::Image
+                if g.qr_done < self.opts.max_qr_images
+                    && (2_000..=8 << 20).contains(&data.len()) =>
+            {
+                g.qr_done += 1;
+                for t in attach::qr_texts(data) {
+                    if t.contains("://") || t.starts_with("www.") {
+                        g.links.push((t.clone(), "qr", String::new()));
                     }
+                    inside.push(format!("QR: {}", cut(&t, 300)));
                 }
             }
             FileKind::Page => {
@@ -1023,10 +1024,10 @@ impl<'e> EmailChecker<'e> {
             .filter(|(_, c)| c.strength == Strength::Identity)
             .map(|(i, _)| i)
             .collect();
-        if let Some(p) = primary {
-            if !to_check.contains(&p) {
-                to_check.push(p);
-            }
+        if let Some(p) = primary
+            && !to_check.contains(&p)
+        {
+            to_check.push(p);
         }
         details.claims = claims
             .iter()
@@ -1076,17 +1077,17 @@ impl<'e> EmailChecker<'e> {
                 ));
             }
         }
-        if let Some(bi) = relay_brand {
-            if let Some(bp) = engine.brand(bi) {
-                b.brand(&bp.id);
-                b.push(find(
+        if let Some(bi) = relay_brand
+            && let Some(bp) = engine.brand(bi)
+        {
+            b.brand(&bp.id);
+            b.push(find(
                     "email.brand_relay",
                     Severity::Info,
                     format!("Sent through {}'s buyer-seller messaging relay: the text was written by a buyer or seller, not by {}. Links and requests in it are still checked.", bp.name, bp.name),
                     format!("经由 {} 的买家-卖家消息中转发送：内容由买家或卖家撰写，而不是 {} 本身。其中的链接和请求仍会被检查。", bp.name_zh_or(&bp.name), bp.name_zh_or(&bp.name)),
                     from_address.clone(),
                 ));
-            }
         }
 
         // Fake senders any brand names.
@@ -1492,13 +1493,13 @@ impl<'e> EmailChecker<'e> {
         }
 
         // ---- 5. Attachments ----
-        if let Some(first) = g.dangerous.first() {
+        if !g.dangerous.is_empty() {
             b.push(find(
                 "email.dangerous_attachment",
                 Severity::High,
                 "The message carries a file that runs code or opens a local web page when opened (program, script, disk image, shortcut).",
                 "邮件携带的文件一打开就会运行代码或打开本地网页（程序、脚本、磁盘映像、快捷方式）。",
-                g.dangerous.iter().take(5).cloned().collect::<Vec<_>>().join(", ").replace(first, first),
+                g.dangerous.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
             ));
         }
         if let Some(p) = g.pdf_active.first() {
@@ -1533,14 +1534,14 @@ impl<'e> EmailChecker<'e> {
             .map(|f| f.severity.weight())
             .sum::<u32>()
             >= phishprobe_core::model::SUSPICIOUS_SCORE;
-        if risky && b.current_brand().is_none() {
-            if let Some(c) = claims
+        if risky
+            && b.current_brand().is_none()
+            && let Some(c) = claims
                 .iter()
                 .find(|c| matches!(c.brand, BrandRef::Profile(_)))
-            {
-                let id = self.brand_id(c.brand);
-                b.brand(&id);
-            }
+        {
+            let id = self.brand_id(c.brand);
+            b.brand(&id);
         }
 
         details.attachments = g.attachments;
@@ -1747,26 +1748,27 @@ impl<'e> EmailChecker<'e> {
                 && !target_host.is_empty()
                 && reg(&target_host) == ctx.from_reg;
             // Shown text naming another host than the target.
-            if let Some(sh) = shown_host(&shown) {
-                if !target_host.is_empty() && reg(&sh) != reg(&target_host) {
-                    let tracker = engine.click_tracker(&target_host).is_some();
-                    let shown_brand = engine
-                        .owners_of_domain(&sh)
+            if let Some(sh) = shown_host(&shown)
+                && !target_host.is_empty()
+                && reg(&sh) != reg(&target_host)
+            {
+                let tracker = engine.click_tracker(&target_host).is_some();
+                let shown_brand = engine
+                    .owners_of_domain(&sh)
+                    .iter()
+                    .find(|o| matches!(o.role, DomainRole::Web | DomainRole::Mail))
+                    .map(|o| o.brand.clone());
+                let target_same_brand = shown_brand.as_ref().is_some_and(|sb| {
+                    engine
+                        .owners_of_domain(&target_host)
                         .iter()
-                        .find(|o| matches!(o.role, DomainRole::Web | DomainRole::Mail))
-                        .map(|o| o.brand.clone());
-                    let target_same_brand = shown_brand.as_ref().is_some_and(|sb| {
-                        engine
-                            .owners_of_domain(&target_host)
-                            .iter()
-                            .any(|o| &o.brand == sb && o.role != DomainRole::CustomerContent)
-                    });
-                    if !target_same_brand {
-                        if shown_brand.is_some() && !(tracker && brand_sender) && !own {
-                            mismatch_brand.push(format!("{sh} → {target_host}"));
-                        } else if !tracker {
-                            mismatch_other.push(format!("{sh} → {target_host}"));
-                        }
+                        .any(|o| &o.brand == sb && o.role != DomainRole::CustomerContent)
+                });
+                if !target_same_brand {
+                    if shown_brand.is_some() && !(tracker && brand_sender) && !own {
+                        mismatch_brand.push(format!("{sh} → {target_host}"));
+                    } else if !tracker {
+                        mismatch_other.push(format!("{sh} → {target_host}"));
                     }
                 }
             }

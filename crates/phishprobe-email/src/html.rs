@@ -397,12 +397,11 @@ pub fn scan(html: &str) -> HtmlDoc {
             if tag == "title" {
                 in_title = false;
             }
-            if tag == "a" {
-                if let Some(l) = open_link.take() {
-                    if doc.links.len() < MAX_ITEMS {
-                        doc.links.push(l);
-                    }
-                }
+            if tag == "a"
+                && let Some(l) = open_link.take()
+                && doc.links.len() < MAX_ITEMS
+            {
+                doc.links.push(l);
             }
             if tag == "form" {
                 open_form = None;
@@ -445,10 +444,10 @@ pub fn scan(html: &str) -> HtmlDoc {
                 in_title = true;
             }
             "a" | "area" => {
-                if let Some(l) = open_link.take() {
-                    if doc.links.len() < MAX_ITEMS {
-                        doc.links.push(l);
-                    }
+                if let Some(l) = open_link.take()
+                    && doc.links.len() < MAX_ITEMS
+                {
+                    doc.links.push(l);
                 }
                 if let Some(h) = attr(&attrs, "href") {
                     let l = Link {
@@ -468,28 +467,24 @@ pub fn scan(html: &str) -> HtmlDoc {
                     }
                 }
             }
-            "form" => {
-                if doc.forms.len() < MAX_ITEMS {
-                    doc.forms.push(Form {
-                        action: attr(&attrs, "action").unwrap_or("").to_string(),
-                        password_fields: 0,
-                    });
-                    open_form = Some(doc.forms.len() - 1);
-                }
+            "form" if doc.forms.len() < MAX_ITEMS => {
+                doc.forms.push(Form {
+                    action: attr(&attrs, "action").unwrap_or("").to_string(),
+                    password_fields: 0,
+                });
+                open_form = Some(doc.forms.len() - 1);
             }
-            "input" => {
-                if attr(&attrs, "type").is_some_and(|t| t.eq_ignore_ascii_case("password")) {
-                    doc.password_fields += 1;
-                    if let Some(f) = open_form.and_then(|k| doc.forms.get_mut(k)) {
-                        f.password_fields += 1;
-                    }
+            "input" if attr(&attrs, "type").is_some_and(|t| t.eq_ignore_ascii_case("password")) => {
+                doc.password_fields += 1;
+                if let Some(f) = open_form.and_then(|k| doc.forms.get_mut(k)) {
+                    f.password_fields += 1;
                 }
             }
             "iframe" | "frame" | "embed" | "object" => {
-                if let Some(s) = attr(&attrs, "src").or_else(|| attr(&attrs, "data")) {
-                    if doc.iframes.len() < MAX_ITEMS {
-                        doc.iframes.push(s.to_string());
-                    }
+                if let Some(s) = attr(&attrs, "src").or_else(|| attr(&attrs, "data"))
+                    && doc.iframes.len() < MAX_ITEMS
+                {
+                    doc.iframes.push(s.to_string());
                 }
             }
             "img" => {
@@ -499,35 +494,33 @@ pub fn scan(html: &str) -> HtmlDoc {
                         attr(&attrs, "alt").unwrap_or("").to_string(),
                     ));
                 }
-                if let (Some(l), Some(alt)) = (open_link.as_mut(), attr(&attrs, "alt")) {
-                    if l.text.len() < MAX_LINK_TEXT {
-                        l.text.push_str(alt);
-                    }
+                if let (Some(l), Some(alt)) = (open_link.as_mut(), attr(&attrs, "alt"))
+                    && l.text.len() < MAX_LINK_TEXT
+                {
+                    l.text.push_str(alt);
                 }
             }
             "meta" => {
-                if attr(&attrs, "http-equiv").is_some_and(|v| v.eq_ignore_ascii_case("refresh")) {
-                    if let Some(u) = attr(&attrs, "content").and_then(refresh_url) {
-                        doc.redirects.push(u);
-                    }
+                if attr(&attrs, "http-equiv").is_some_and(|v| v.eq_ignore_ascii_case("refresh"))
+                    && let Some(u) = attr(&attrs, "content").and_then(refresh_url)
+                {
+                    doc.redirects.push(u);
                 }
             }
             _ => {}
         }
         let self_closing = attrs_src.trim_end().ends_with('/');
-        if !is_void(&tag) && !self_closing {
-            if stack.len() < MAX_STACK {
-                if hides {
-                    hidden_depth += 1;
-                }
-                stack.push((tag, hides));
+        if !is_void(&tag) && !self_closing && stack.len() < MAX_STACK {
+            if hides {
+                hidden_depth += 1;
             }
+            stack.push((tag, hides));
         }
     }
-    if let Some(l) = open_link.take() {
-        if doc.links.len() < MAX_ITEMS {
-            doc.links.push(l);
-        }
+    if let Some(l) = open_link.take()
+        && doc.links.len() < MAX_ITEMS
+    {
+        doc.links.push(l);
     }
     let t = doc.title.trim().to_string();
     doc.title = t;
@@ -593,14 +586,14 @@ fn push_text(doc: &mut HtmlDoc, raw: &str, hidden: bool, in_title: bool, link: &
             last_space = false;
         }
     }
-    if let Some(l) = link.as_mut() {
-        if l.text.len() < MAX_LINK_TEXT {
-            let add = t.split_whitespace().collect::<Vec<_>>().join(" ");
-            if !l.text.is_empty() && !add.is_empty() {
-                l.text.push(' ');
-            }
-            l.text.push_str(&add);
+    if let Some(l) = link.as_mut()
+        && l.text.len() < MAX_LINK_TEXT
+    {
+        let add = t.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !l.text.is_empty() && !add.is_empty() {
+            l.text.push(' ');
         }
+        l.text.push_str(&add);
     }
 }
 

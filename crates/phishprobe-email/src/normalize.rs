@@ -181,7 +181,7 @@ pub fn mark_non_ascii(s: &str) -> Option<String> {
 fn describe(c: char) -> &'static str {
     match c as u32 {
         0x0370..=0x03FF => " Greek",
-        0x0400..=0x04FF | 0x0500..=0x052F => " Cyrillic",
+        0x0400..=0x052F => " Cyrillic",
         0x200B..=0x200D | 0x2060 | 0xFEFF => " zero-width",
         0x0300..=0x036F | 0x0700..=0x074F => " combining mark",
         0xFE00..=0xFE0F | 0xE0100..=0xE01EF => " variation selector",

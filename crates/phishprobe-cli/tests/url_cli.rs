@@ -167,7 +167,11 @@ fn brands_folder_overrides_the_embedded_profiles() {
     assert_eq!(lines[0]["brand"], "acme");
     // Amazon is not in this folder, so it is not recognised.
     assert!(lines[1]["brand"].is_null());
-    std::fs::write(dir.join("acme.toml"), "id = \"acme\"\nname = \"Acme\"\nhost_tokens = 5\n").unwrap();
+    std::fs::write(
+        dir.join("acme.toml"),
+        "id = \"acme\"\nname = \"Acme\"\nhost_tokens = 5\n",
+    )
+    .unwrap();
     let out = bin()
         .args(["--brands", dir.to_str().unwrap(), "url", "x.com"])
         .output()

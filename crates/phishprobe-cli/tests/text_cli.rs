@@ -17,10 +17,10 @@ fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = c.spawn().expect("spawn phishprobe");
-    if let Some(mut si) = child.stdin.take() {
-        if let Some(data) = stdin {
-            let _ = si.write_all(data);
-        }
+    if let Some(mut si) = child.stdin.take()
+        && let Some(data) = stdin
+    {
+        let _ = si.write_all(data);
     }
     child.wait_with_output().expect("wait")
 }

@@ -6,6 +6,9 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
+/// One checked message: its input name and the report, or an error code and message.
+type JobResult = (String, Result<EmailReport, (String, String)>);
+
 use anyhow::Result;
 use phishprobe_email::mbox::{MboxReader, looks_like_mbox};
 use phishprobe_email::{Details, EmailChecker, EmailError, EmailReport, Options};
@@ -116,7 +119,7 @@ impl Window {
         let jobs = std::mem::take(&mut self.jobs);
         self.bytes = 0;
         let verify = self.verify;
-        let results: Vec<(String, Result<EmailReport, (String, String)>)> = jobs
+        let results: Vec<JobResult> = jobs
             .into_par_iter()
             .map(|j| {
                 let r = match j.data {

@@ -43,10 +43,10 @@ pub fn open_list(db: Option<&std::path::Path>) -> Result<Option<Store>> {
 }
 
 pub fn check_region(region: Option<&str>) -> Result<()> {
-    if let Some(r) = region {
-        if phone::parse_region(r).is_none() {
-            bail!("--region {r:?} is not a known region code (use ISO codes such as US, CN, GB)");
-        }
+    if let Some(r) = region
+        && phone::parse_region(r).is_none()
+    {
+        bail!("--region {r:?} is not a known region code (use ISO codes such as US, CN, GB)");
     }
     Ok(())
 }

@@ -368,7 +368,16 @@ pub fn osa_distance(a: &str, b: &str) -> usize {
     let a = a.as_bytes();
     let b = b.as_bytes();
     let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
+    // Hostname tokens are short: keep the table on the stack when it fits.
+    let cells = (a.len() + 1) * w;
+    let mut stack = [0usize; 1024];
+    let mut heap = Vec::new();
+    let d: &mut [usize] = if cells <= stack.len() {
+        &mut stack[..cells]
+    } else {
+        heap.resize(cells, 0);
+        &mut heap
+    };
     for i in 0..=a.len() {
         d[i * w] = i;
     }

@@ -70,8 +70,14 @@ fn clean(raw: &str, b: &mut ReportBuilder) -> String {
             ev.join(" "),
         ));
     }
-    let mut s: String = t.chars().filter(|c| !c.is_control()).collect();
-    s = s.to_lowercase();
+    let mut s: String = if controls.is_empty() {
+        t.to_lowercase()
+    } else {
+        t.chars()
+            .filter(|c| !c.is_control())
+            .collect::<String>()
+            .to_lowercase()
+    };
     while s.ends_with('.') {
         s.pop();
     }

@@ -14,9 +14,10 @@ pub struct Line {
     pub truncated_from: Option<usize>,
 }
 
-/// Read the next line (without its newline), keeping at most `MAX_LINE` bytes.
-/// `Ok(None)` at end of input.
-pub fn read_line(r: &mut impl BufRead) -> io::Result<Option<Line>> {
+/// Read the next line (without its newline) keeping at most `max` bytes of it; the rest is
+/// skipped to the newline. Returns the kept bytes and the line's full length; `None` at end of
+/// input. Shared by every line-oriented reader so none can be made to hold a giant line.
+pub fn read_capped(r: &mut impl BufRead, max: usize) -> io::Result<Option<(Vec<u8>, usize)>> {
     let mut buf = Vec::new();
     let mut total = 0usize;
     let mut any = false;
@@ -30,17 +31,23 @@ pub fn read_line(r: &mut impl BufRead) -> io::Result<Option<Line>> {
             Some(i) => (i, true),
             None => (chunk.len(), false),
         };
-        let room = MAX_LINE.saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..take.min(room)]);
+        let room = max.saturating_sub(buf.len());
+        buf.extend_from_slice(chunk.get(..take.min(room)).unwrap_or(&[]));
         total += take;
         r.consume(if done { take + 1 } else { take });
         if done {
             break;
         }
     }
-    if !any {
+    Ok(any.then_some((buf, total)))
+}
+
+/// Read the next line (without its newline), keeping at most `MAX_LINE` bytes.
+/// `Ok(None)` at end of input.
+pub fn read_line(r: &mut impl BufRead) -> io::Result<Option<Line>> {
+    let Some((mut buf, total)) = read_capped(r, MAX_LINE)? else {
         return Ok(None);
-    }
+    };
     if buf.last() == Some(&b'\r') {
         buf.pop();
     }

@@ -252,30 +252,9 @@ fn parse_line(n: usize, raw: Result<Vec<u8>, String>) -> Rec {
 /// Read one line of at most [`MAX_JSONL_LINE`] bytes; longer lines are skipped to their end
 /// and reported. `None` at end of input.
 fn next_line(r: &mut impl BufRead) -> io::Result<Option<Result<Vec<u8>, String>>> {
-    let mut buf = Vec::new();
-    let mut total = 0usize;
-    let mut any = false;
-    loop {
-        let chunk = r.fill_buf()?;
-        if chunk.is_empty() {
-            break;
-        }
-        any = true;
-        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
-            Some(i) => (i, true),
-            None => (chunk.len(), false),
-        };
-        let room = MAX_JSONL_LINE.saturating_sub(buf.len());
-        buf.extend_from_slice(chunk.get(..take.min(room)).unwrap_or(&[]));
-        total += take;
-        r.consume(if done { take + 1 } else { take });
-        if done {
-            break;
-        }
-    }
-    if !any {
+    let Some((buf, total)) = super::input::read_capped(r, MAX_JSONL_LINE)? else {
         return Ok(None);
-    }
+    };
     if total > MAX_JSONL_LINE {
         return Ok(Some(Err(format!(
             "line is {total} bytes, more than the {} MB limit per record",

@@ -179,17 +179,32 @@ impl Store {
     fn setup(&mut self) -> Result<()> {
         // Wait for other writers instead of failing at once with "database is locked".
         self.conn
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(BUSY_WAIT)
             .map_err(|e| self.err(e))?;
         // WAL: readers never block the writer and vice versa. In-memory databases ignore it.
-        let _mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
+        // Switching a fresh file to WAL needs an exclusive lock, and SQLite answers "busy"
+        // at once (without the busy handler) when two connections would deadlock on it, so
+        // the switch and the migrations are retried for a bounded time instead.
+        retry_busy(|| {
+            self.conn
+                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+                .map(drop)
+        })
+        .map_err(|e| self.err(e))?;
         self.conn
             .execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
             .map_err(|e| self.err(e))?;
-        self.migrate()
+        let deadline = std::time::Instant::now() + BUSY_WAIT;
+        loop {
+            match self.migrate() {
+                Err(StoreError::Sqlite { source, .. })
+                    if is_busy(&source) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Current schema version (number of migrations applied).
@@ -305,6 +320,30 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+/// How long opening a database waits for other processes before giving up.
+const BUSY_WAIT: Duration = Duration::from_secs(10);
+
+/// True for SQLite's "busy"/"locked" answers, which are worth retrying.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Run `f` until it stops answering busy, for at most [`BUSY_WAIT`].
+fn retry_busy(mut f: impl FnMut() -> rusqlite::Result<()>) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_WAIT;
+    loop {
+        match f() {
+            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
 

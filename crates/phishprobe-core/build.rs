@@ -51,6 +51,15 @@ fn main() {
     } else {
         out.push_str("pub const HOSTING: &str = \"\";\n");
     }
+    let case = data.join("case.toml");
+    println!("cargo:rerun-if-changed={}", case.display());
+    out.push_str(&format!(
+        "pub const CASE: &str = include_str!({:?});\n",
+        case.canonicalize()
+            .unwrap_or(case.clone())
+            .display()
+            .to_string()
+    ));
     let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     fs::write(dest, out).expect("write embedded.rs");
 }

@@ -7,6 +7,7 @@
 //! Start with [`Engine::embedded`], then [`Engine::check_url`] or [`Engine::check_host`].
 
 pub mod brand;
+pub mod case;
 pub mod engine;
 pub mod error;
 pub mod host;

@@ -18,6 +18,16 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, params};
 use thiserror::Error;
 
+pub mod cases;
+mod db;
+mod pg;
+mod sqlite_cases;
+
+pub use db::{Db, is_postgres_url};
+pub use pg::PgStore;
+
+pub use cases::{CaseInput, CaseSummary, EvidenceFile, NewCase, StoredCase, StoredInput};
+
 /// Errors of the local store. Messages name the file so the user can act on them.
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -41,6 +51,13 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error("PostgreSQL {url}: {source}")]
+    Postgres {
+        /// The connection URL without its password.
+        url: String,
+        #[source]
+        source: postgres::Error,
+    },
     #[error("no data folder found: set PHISHPROBE_DB or pass --db PATH")]
     NoDataDir,
     #[error("{0}")]
@@ -49,18 +66,70 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// Schema migrations, applied in order; `PRAGMA user_version` holds how many have run.
-/// Append new entries, never edit or reorder old ones: a user's file may be at any version.
+/// Schema migrations, applied in order; the version (`PRAGMA user_version` on SQLite, the
+/// `phishprobe_schema` table on PostgreSQL) holds how many have run. Append new entries, never
+/// edit or reorder old ones: a user's file may be at any version. The same list runs on both
+/// back ends; `{bigint}` and `{blob}` become each one's type names ([`render`]).
 pub const MIGRATIONS: &[&str] = &[
     // 1: the user's own list of numbers marked trusted or scam.
     "CREATE TABLE numbers (
         number     TEXT PRIMARY KEY,   -- E.164 when it parsed, else the digits as typed
         mark       TEXT NOT NULL CHECK (mark IN ('trusted', 'scam')),
         note       TEXT NOT NULL DEFAULT '',
-        added_at   INTEGER NOT NULL,   -- unix seconds
-        updated_at INTEGER NOT NULL
+        added_at   {bigint} NOT NULL,  -- unix seconds
+        updated_at {bigint} NOT NULL
+    );",
+    // 2: case history. A case row is written last in its transaction, with the counts of its
+    // inputs and evidence, so a reader can check a case is whole.
+    "CREATE TABLE cases (
+        id             TEXT PRIMARY KEY,
+        created_at     {bigint} NOT NULL,  -- unix milliseconds
+        verdict        TEXT NOT NULL CHECK (verdict IN ('genuine', 'unknown', 'suspicious', 'phishing')),
+        brand          TEXT,
+        score          {bigint} NOT NULL,
+        title          TEXT NOT NULL,
+        inputs_kept    {bigint} NOT NULL,  -- 1: contents kept, 0: only SHA-256 and size
+        input_count    {bigint} NOT NULL,
+        evidence_count {bigint} NOT NULL,
+        report_json    TEXT NOT NULL
+    );
+    CREATE INDEX cases_by_time ON cases (created_at);
+    CREATE TABLE case_inputs (
+        case_id TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+        seq     {bigint} NOT NULL,
+        kind    TEXT NOT NULL,
+        name    TEXT NOT NULL,
+        sha256  TEXT NOT NULL,
+        size    {bigint} NOT NULL,
+        content {blob},
+        PRIMARY KEY (case_id, seq)
+    );
+    CREATE TABLE case_evidence (
+        case_id    TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+        seq        {bigint} NOT NULL,
+        name       TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        sha256     TEXT NOT NULL,
+        content    {blob} NOT NULL,
+        PRIMARY KEY (case_id, seq)
     );",
 ];
+
+/// Which database a migration is rendered for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A migration with the back end's type names filled in.
+pub fn render(sql: &str, backend: Backend) -> String {
+    let (bigint, blob) = match backend {
+        Backend::Sqlite => ("INTEGER", "BLOB"),
+        Backend::Postgres => ("BIGINT", "BYTEA"),
+    };
+    sql.replace("{bigint}", bigint).replace("{blob}", blob)
+}
 
 /// How the user marked a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,7 +146,7 @@ impl Mark {
         }
     }
 
-    fn parse(s: &str) -> Option<Mark> {
+    pub(crate) fn parse(s: &str) -> Option<Mark> {
         match s {
             "trusted" => Some(Mark::Trusted),
             "scam" => Some(Mark::Scam),
@@ -115,8 +184,8 @@ pub fn resolve_path(explicit: Option<&Path>) -> Result<PathBuf> {
 
 /// An open store. One per process or thread; SQLite handles the locking between them.
 pub struct Store {
-    conn: Connection,
-    path: String,
+    pub(crate) conn: Connection,
+    pub(crate) path: String,
 }
 
 impl std::fmt::Debug for Store {
@@ -125,7 +194,7 @@ impl std::fmt::Debug for Store {
     }
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -169,7 +238,7 @@ impl Store {
         &self.path
     }
 
-    fn err(&self, source: rusqlite::Error) -> StoreError {
+    pub(crate) fn err(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),
             source,
@@ -178,9 +247,7 @@ impl Store {
 
     fn setup(&mut self) -> Result<()> {
         // Wait for other writers instead of failing at once with "database is locked".
-        self.conn
-            .busy_timeout(BUSY_WAIT)
-            .map_err(|e| self.err(e))?;
+        self.conn.busy_timeout(BUSY_WAIT).map_err(|e| self.err(e))?;
         // WAL: readers never block the writer and vice versa. In-memory databases ignore it.
         // Switching a fresh file to WAL needs an exclusive lock, and SQLite answers "busy"
         // at once (without the busy handler) when two connections would deadlock on it, so
@@ -249,7 +316,8 @@ impl Store {
                 path: self.path.clone(),
                 source,
             };
-            tx.execute_batch(sql).map_err(wrap)?;
+            tx.execute_batch(&render(sql, Backend::Sqlite))
+                .map_err(wrap)?;
             tx.execute_batch(&format!("PRAGMA user_version = {}", version + 1))
                 .map_err(wrap)?;
             tx.commit().map_err(wrap)?;
@@ -258,17 +326,7 @@ impl Store {
 
     /// Add or re-mark a number (the key is whatever the caller normalised it to, E.164 ideally).
     pub fn add_number(&self, number: &str, mark: Mark, note: &str) -> Result<()> {
-        let number = number.trim();
-        if number.is_empty() || number.len() > MAX_NUMBER {
-            return Err(StoreError::Invalid(format!(
-                "a number must be 1 to {MAX_NUMBER} characters"
-            )));
-        }
-        if note.len() > MAX_NOTE {
-            return Err(StoreError::Invalid(format!(
-                "the note is longer than {MAX_NOTE} bytes"
-            )));
-        }
+        let number = check_number_input(number, note)?;
         let t = now();
         self.conn
             .execute(
@@ -321,6 +379,22 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// The trimmed number, or why it cannot be listed.
+pub(crate) fn check_number_input<'a>(number: &'a str, note: &str) -> Result<&'a str> {
+    let number = number.trim();
+    if number.is_empty() || number.len() > MAX_NUMBER {
+        return Err(StoreError::Invalid(format!(
+            "a number must be 1 to {MAX_NUMBER} characters"
+        )));
+    }
+    if note.len() > MAX_NOTE {
+        return Err(StoreError::Invalid(format!(
+            "the note is longer than {MAX_NOTE} bytes"
+        )));
+    }
+    Ok(number)
 }
 
 /// How long opening a database waits for other processes before giving up.

@@ -46,6 +46,15 @@ pub enum Command {
     /// The wrong-password test: try random decoy credentials on a sign-in page (headless
     /// Chromium, or --engine http) and read where they went and what the page did.
     Probe(cmd::probe::Args),
+    /// One case: an email, links, the number that called, the words of the call or SMS, at
+    /// once; checked in the order of the field rule, with one verdict, reasons and advice.
+    /// Saved to the history (--no-save to skip; --hash-inputs keeps only hashes).
+    Case(cmd::case::Args),
+    /// Saved cases: list, show ID, export ID --format html|json, delete ID.
+    History(cmd::history::Args),
+    /// The local web page (English and Chinese) and the JSON API, on 127.0.0.1:8080 by
+    /// default; any other address needs --token.
+    Serve(cmd::serve::Args),
     /// Measure throughput of the analysis pipelines on generated or corpus input.
     Bench(cmd::bench::Args),
 }
@@ -73,6 +82,9 @@ fn main() -> ExitCode {
         Command::Phone(a) => cmd::phone::run(a, &ctx),
         Command::Numbers(a) => cmd::numbers::run(a, &ctx),
         Command::Probe(a) => cmd::probe::run(a, &ctx),
+        Command::Case(a) => cmd::case::run(a, &ctx),
+        Command::History(a) => cmd::history::run(a, &ctx),
+        Command::Serve(a) => cmd::serve::run(a, &ctx),
         Command::Bench(a) => cmd::bench::run(a, &ctx),
     };
     match result {

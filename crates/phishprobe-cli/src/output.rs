@@ -135,3 +135,54 @@ pub fn emit_error(
         )
     }
 }
+
+/// Readable form of a case: the combined verdict, each field-rule step with its reasons, then
+/// the advice.
+pub fn render_case(case: &phishprobe_core::case::CaseReport, lang: Lang, color: bool) -> String {
+    use phishprobe_core::case::StepStatus;
+    let word = |v: Verdict| match lang {
+        Lang::En => v.as_str().to_uppercase(),
+        Lang::Zh => v.as_zh().to_string(),
+    };
+    let (brand_label, advice_label, not_run, nothing) = match lang {
+        Lang::En => ("brand", "What to do now:", "NOT RUN", "nothing to check"),
+        Lang::Zh => ("品牌", "现在该怎么做：", "未执行", "无可检查内容"),
+    };
+    let mut out = format!(
+        "{}  {}  ({}: {}, score {})\n",
+        paint(color, verdict_color(case.verdict), &word(case.verdict)),
+        case.input,
+        brand_label,
+        case.brand.as_deref().unwrap_or("-"),
+        case.score
+    );
+    for s in &case.steps {
+        let status = match (s.status, s.verdict) {
+            (StepStatus::Done, Some(v)) => paint(color, verdict_color(v), &word(v)),
+            (StepStatus::NotRun, _) => paint(color, "1;35", not_run),
+            _ => nothing.to_string(),
+        };
+        out.push_str(&format!("\n{}  {}\n", s.title.get(lang), status));
+        out.push_str(&format!("   {}\n", s.summary.get(lang)));
+        for f in &s.findings {
+            out.push_str(&format!(
+                "   {} {} [{}]\n",
+                paint(
+                    color,
+                    severity_color(f.severity),
+                    &format!("{:>8}", f.severity.as_str())
+                ),
+                f.message.get(lang),
+                f.code
+            ));
+            if !f.evidence.is_empty() {
+                out.push_str(&format!("            {}\n", f.evidence));
+            }
+        }
+    }
+    out.push_str(&format!("\n{advice_label}\n"));
+    for a in &case.advice {
+        out.push_str(&format!("  • {}\n", a.message.get(lang)));
+    }
+    out
+}

@@ -3,6 +3,8 @@
 //! Build it once (loading and indexing take milliseconds) and share it: every method takes
 //! `&self`, so one engine serves all threads of a batch or a server.
 
+use std::sync::OnceLock;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::brand::{BrandProfile, BrandSet};
@@ -49,6 +51,11 @@ pub struct Engine {
     /// with the token: what a look-alike embedding (`amzone.co.jp.x.cn`) imitates.
     embed_tails: HashMap<String, Vec<(usize, String)>>,
     pub(crate) matcher: TokenMatcher,
+    /// Brand words of the profiles for text analysis, indexed on first use (once per engine,
+    /// not per text).
+    pub(crate) text_brands: OnceLock<crate::text::BrandIndex>,
+    /// The profiles' published phone numbers parsed once: (brand index, number index, E.164).
+    pub(crate) published_phones: OnceLock<Vec<(usize, usize, String)>>,
 }
 
 impl Engine {
@@ -135,6 +142,8 @@ impl Engine {
             credential_stems,
             embed_tails,
             matcher,
+            text_brands: OnceLock::new(),
+            published_phones: OnceLock::new(),
         }
     }
 
@@ -225,7 +234,11 @@ impl Engine {
 
     /// Whether the top-level domain (last label) is on the abused-TLD list.
     pub fn is_abused_tld(&self, host: &str) -> bool {
-        let tld = host.rsplit('.').next().unwrap_or("");
+        let tld = host
+            .bytes()
+            .rposition(|b| b == b'.')
+            .and_then(|i| host.get(i + 1..))
+            .unwrap_or(host);
         self.abused_tlds.contains_key(tld)
     }
 
@@ -250,7 +263,12 @@ pub fn suffixes(host: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(host);
     std::iter::from_fn(move || {
         let cur = rest?;
-        rest = cur.split_once('.').map(|(_, r)| r);
+        // A plain byte scan: hostnames are short, where `split_once`'s memchr set-up costs
+        // more than the search.
+        rest = cur
+            .bytes()
+            .position(|b| b == b'.')
+            .and_then(|i| cur.get(i + 1..));
         Some(cur)
     })
 }

@@ -18,7 +18,7 @@
 
 use std::sync::OnceLock;
 
-use phonenumber::{Mode, PhoneNumber, Type, country::Id};
+use phonenumber::{PhoneNumber, Type, country::Id};
 use regex::Regex;
 use serde::Serialize;
 
@@ -187,6 +187,51 @@ fn parse_one(region: Option<Id>, n: &str) -> Option<PhoneNumber> {
 /// Parse one number. `region` is the user's region for numbers without a country code; with
 /// none, [`DEFAULT_REGIONS`] are tried in order and the first valid reading wins.
 pub fn analyze(input: &str, region: Option<&str>) -> PhoneInfo {
+    analyze_keep(input, region).0
+}
+
+/// What a text check needs about a number it found: the facts of [`analyze`] with no region,
+/// and whether the number is premium-rate in it or, written without a country code, in any of
+/// the [`DEFAULT_REGIONS`] — the same answer as calling `analyze(n, Some(r))` for each region,
+/// without parsing again what [`analyze`] already parsed.
+///
+/// Why that is the same: a number without `+` normalises the same way for every default
+/// region (only the North American `011` prefix depends on the region, and it would have
+/// produced a `+`); regions tried before the chosen one parsed as invalid (so they have no
+/// type); the chosen region's type is the one already known; only the regions after it are
+/// parsed here (none when no region gave a valid number: each was invalid alone too).
+pub fn analyze_for_text(input: &str) -> (PhoneInfo, bool) {
+    let (info, tried) = analyze_keep(input, None);
+    if info.number_type == Some("premium_rate") {
+        return (info, true);
+    }
+    if info.normalized.starts_with('+') {
+        return (info, false);
+    }
+    let Tried::Regions { valid_at: Some(i) } = tried else {
+        // Not parsed (not a number, a short code, wrong length) or invalid in every region:
+        // the same in each region alone.
+        return (info, false);
+    };
+    let norm = info.normalized.clone();
+    let premium = DEFAULT_REGIONS.iter().skip(i + 1).any(|r| {
+        parse_one(parse_region(r), &norm).is_some_and(|p| {
+            p.is_valid()
+                && type_name(p.number_type(&phonenumber::metadata::DATABASE)) == "premium_rate"
+        })
+    });
+    (info, premium)
+}
+
+/// How far [`analyze_keep`] got with the default regions.
+enum Tried {
+    /// Stopped before parsing, or parsed with a `+` or an explicit region.
+    Other,
+    /// Parsed with the default regions; the index of the first that gave a valid number.
+    Regions { valid_at: Option<usize> },
+}
+
+fn analyze_keep(input: &str, region: Option<&str>) -> (PhoneInfo, Tried) {
     let shown: String = input.chars().take(MAX_INPUT).collect();
     let mut info = PhoneInfo {
         input: shown,
@@ -198,34 +243,37 @@ pub fn analyze(input: &str, region: Option<&str>) -> PhoneInfo {
         number_type: None,
     };
     let Some(norm) = normalize(input, region) else {
-        return info;
+        return (info, Tried::Other);
     };
     info.normalized = norm.chars().take(MAX_INPUT).collect();
     let digits = digit_count(&norm);
     if !norm.starts_with('+') && SHORT_CODE.contains(&digits) {
         info.class = PhoneClass::ShortCode;
         info.number_type = Some("short_code");
-        return info;
+        return (info, Tried::Other);
     }
     if !(7..=MAX_DIGITS + 2).contains(&digits) {
-        return info;
+        return (info, Tried::Other);
     }
+    let defaults = !norm.starts_with('+') && region.is_none();
     let regions: Vec<Option<Id>> = if norm.starts_with('+') {
         vec![None]
     } else if let Some(r) = region {
         match parse_region(r) {
             Some(id) => vec![Some(id)],
-            None => return info,
+            None => return (info, Tried::Other),
         }
     } else {
         DEFAULT_REGIONS.iter().map(|r| parse_region(r)).collect()
     };
     let mut first: Option<PhoneNumber> = None;
     let mut chosen: Option<PhoneNumber> = None;
-    for r in regions {
+    let mut valid_at = None;
+    for (i, r) in regions.into_iter().enumerate() {
         if let Some(p) = parse_one(r, &norm) {
             if p.is_valid() {
                 chosen = Some(p);
+                valid_at = Some(i);
                 break;
             }
             if first.is_none() {
@@ -233,10 +281,15 @@ pub fn analyze(input: &str, region: Option<&str>) -> PhoneInfo {
             }
         }
     }
+    let tried = if defaults {
+        Tried::Regions { valid_at }
+    } else {
+        Tried::Other
+    };
     let (p, valid) = match (chosen, first) {
         (Some(p), _) => (p, true),
         (None, Some(p)) => (p, false),
-        (None, None) => return info,
+        (None, None) => return (info, tried),
     };
     info.class = if valid {
         PhoneClass::Valid
@@ -245,11 +298,13 @@ pub fn analyze(input: &str, region: Option<&str>) -> PhoneInfo {
     };
     info.calling_code = Some(p.code().value());
     if valid {
-        info.e164 = Some(p.format().mode(Mode::E164).to_string());
+        // What `p.format().mode(Mode::E164)` writes (`+`, country code, national number),
+        // without the formatter's search for a national display format it then ignores.
+        info.e164 = Some(format!("+{}{}", p.country().code(), p.national()));
         info.country = p.country().id().map(|id| id.as_ref().to_string());
         info.number_type = Some(type_name(p.number_type(&phonenumber::metadata::DATABASE)));
     }
-    info
+    (info, tried)
 }
 
 fn number_re() -> &'static Regex {
@@ -261,12 +316,177 @@ fn number_re() -> &'static Regex {
     })
 }
 
+/// The English half of the short-code pattern ("text STOP to 87066").
+const SHORT_CODE_EN: &str =
+    r"(?i)\b(?:text|txt|sms|send|reply|call|dial)\b[^0-9\n]{0,24}?\b([0-9]{3,6})\b";
+/// The Chinese half ("回复TD到10086").
+const SHORT_CODE_ZH: &str = r"(?:发送|回复|拨打|致电|发短信)[^0-9\n]{0,8}?([0-9]{3,6})(?:[^0-9]|$)";
+
 fn short_code_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:text|txt|sms|send|reply|call|dial)\b[^0-9\n]{0,24}?\b([0-9]{3,6})\b|(?:发送|回复|拨打|致电|发短信)[^0-9\n]{0,8}?([0-9]{3,6})(?:[^0-9]|$)")
+        Regex::new(&format!("{SHORT_CODE_EN}|{SHORT_CODE_ZH}"))
             .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
     })
+}
+
+fn short_code_zh_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(SHORT_CODE_ZH)
+            .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
+    })
+}
+
+/// The English half anchored at a word already found (see [`short_codes`]).
+fn short_code_en_anchored_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)\A(?:text|txt|sms|send|reply|call|dial)\b[^0-9\n]{0,24}?\b([0-9]{3,6})\b")
+            .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
+    })
+}
+
+/// A Unicode word character, as the regex engine's `\b` sees it.
+fn is_word_char(c: char) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"\A\w\z")
+            .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
+    });
+    let mut buf = [0u8; 4];
+    re.is_match(c.encode_utf8(&mut buf))
+}
+
+/// Where the English short-code words start in `text` (any ASCII case), in order.
+///
+/// A plain (non-overlapping) search is enough: a word it skips starts strictly inside one it
+/// reported, right after an ASCII letter, where the regex's leading `\b` cannot hold.
+fn english_short_code_words(text: &str) -> Vec<usize> {
+    static AC: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(["text", "txt", "sms", "send", "reply", "call", "dial"])
+            .ok()
+    });
+    let Some(ac) = ac else {
+        return Vec::new();
+    };
+    ac.find_iter(text).map(|m| m.start()).collect()
+}
+
+/// Longest span the English half can match from its first letter: a word (5 bytes), up to 24
+/// characters of gap (4 bytes each), 6 digits; plus the character after it, which its final
+/// `\b` looks at.
+const SHORT_CODE_EN_SPAN: usize = 5 + 24 * 4 + 6 + 4;
+
+/// The English half's match starting exactly at `at` (a found word), with its digits.
+fn english_short_code_at(text: &str, at: usize) -> Option<(usize, &str)> {
+    // The leading `\b`: the word's first letter is a word character, so the one before it
+    // must not be.
+    let before = text.get(..at).and_then(|b| b.chars().next_back());
+    if before.is_some_and(is_word_char) {
+        return None;
+    }
+    let mut end = (at + SHORT_CODE_EN_SPAN).min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    let window = text.get(at..end)?;
+    let c = short_code_en_anchored_re().captures(window)?;
+    let whole = c.get(0)?;
+    let digits = c.get(1)?;
+    Some((at + whole.end(), digits.as_str()))
+}
+
+/// Short codes in `text`, in order: the captures of [`short_code_re`], found faster.
+///
+/// That regex's English half uses Unicode word boundaries, which send the regex engine to its
+/// slow fallback (a PikeVM over the whole text) on any text with a non-ASCII character: every
+/// Chinese message, and it cost 80 % of a mixed English/Chinese stream. So on such text:
+/// - the Chinese half runs alone (it has no word boundary: plain lazy DFA);
+/// - the English half is tried only where one of its words starts (one Aho-Corasick pass),
+///   anchored there, on a window as long as its longest match;
+/// - the two are merged as the combined regex's iterator does: leftmost match first (the two
+///   halves can never start at the same place: one starts with a Latin letter, the other with
+///   a Chinese character), the next search starting where the last match ended.
+///
+/// Under Unicode case folding the English words have one non-ASCII spelling, with U+017F `ſ`
+/// for `s`; a text holding it goes to the combined regex, as does plain ASCII text (where the
+/// combined regex is fast).
+fn short_codes(text: &str) -> Vec<&str> {
+    // Both halves end in three to six ASCII digits: without such a run there is nothing to
+    // find (the common case, checked in one cheap pass).
+    if !text
+        .as_bytes()
+        .windows(3)
+        .any(|w| w.iter().all(u8::is_ascii_digit))
+    {
+        return Vec::new();
+    }
+    if text.is_ascii() || text.contains('\u{17f}') {
+        return short_code_re()
+            .captures_iter(text)
+            .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.as_str()))
+            .collect();
+    }
+    let words = english_short_code_words(text);
+    let zh = short_code_zh_re();
+    if words.is_empty() {
+        return zh
+            .captures_iter(text)
+            .filter_map(|c| c.get(1).map(|m| m.as_str()))
+            .collect();
+    }
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let mut next_word = 0;
+    // The next Chinese match at or after `pos` (kept while still ahead of `pos`).
+    let mut zh_next: Option<(usize, usize, &str)> = None;
+    let mut zh_done = false;
+    loop {
+        if !zh_done && zh_next.is_none_or(|(start, _, _)| start < pos) {
+            zh_next = zh.captures_at(text, pos).and_then(|c| {
+                let all = c.get(0)?;
+                let d = c.get(1)?;
+                Some((all.start(), all.end(), d.as_str()))
+            });
+            zh_done = zh_next.is_none();
+        }
+        // The first English match starting at or after `pos`, before the Chinese one.
+        let limit = zh_next.map_or(usize::MAX, |(start, _, _)| start);
+        let mut en = None;
+        while let Some(&at) = words.get(next_word) {
+            if at < pos {
+                next_word += 1;
+                continue;
+            }
+            if at > limit {
+                break;
+            }
+            next_word += 1;
+            if let Some((end, d)) = english_short_code_at(text, at) {
+                en = Some((end, d));
+                break;
+            }
+        }
+        match (en, zh_next) {
+            (Some((end, d)), _) => {
+                out.push(d);
+                pos = end;
+            }
+            (None, Some((_, end, d))) => {
+                out.push(d);
+                pos = end;
+                zh_next = None;
+            }
+            (None, None) => break,
+        }
+    }
+    out
 }
 
 /// Phone-number-like strings in free text, in order, without duplicates: 7-17 digit runs with
@@ -308,10 +528,8 @@ pub fn find_in_text(text: &str) -> Vec<String> {
         }
         push(s, &mut out);
     }
-    for c in short_code_re().captures_iter(text) {
-        if let Some(m) = c.get(1).or_else(|| c.get(2)) {
-            push(m.as_str(), &mut out);
-        }
+    for m in short_codes(text) {
+        push(m, &mut out);
     }
     out
 }
@@ -339,14 +557,28 @@ fn caller_id_finding() -> Finding {
 }
 
 /// The brand profiles' published numbers that equal this E.164 number: (brand id, label).
+///
+/// The profiles' numbers are parsed once per engine (parsing is the slow part of a text check
+/// that mentions a number), then compared as strings.
 pub fn published_matches<'a>(engine: &'a Engine, e164: &str) -> Vec<(&'a str, &'a str)> {
-    let mut out = Vec::new();
-    for b in engine.brands().iter() {
-        for p in &b.phone {
-            let pi = analyze(&p.number, Some("US"));
-            if pi.e164.as_deref() == Some(e164) {
-                out.push((b.id.as_str(), p.label.as_str()));
+    let parsed = engine.published_phones.get_or_init(|| {
+        let mut v = Vec::new();
+        for (bi, b) in engine.brands().iter().enumerate() {
+            for (pi, p) in b.phone.iter().enumerate() {
+                if let Some(e) = analyze(&p.number, Some("US")).e164 {
+                    v.push((bi, pi, e));
+                }
             }
+        }
+        v
+    });
+    let mut out = Vec::new();
+    for (bi, pi, e) in parsed {
+        if e == e164
+            && let Some(b) = engine.brand(*bi)
+            && let Some(p) = b.phone.get(*pi)
+        {
+            out.push((b.id.as_str(), p.label.as_str()));
         }
     }
     out
@@ -504,6 +736,33 @@ mod tests {
     }
 
     #[test]
+    fn e164_is_what_the_formatter_writes() {
+        for (n, r) in [
+            ("1-888-280-4331", "US"),
+            ("011 86 138 0013 8000", "US"),
+            ("09058094565", "GB"),
+            ("+44 20 7946 0018", "GB"),
+            ("+39 06 6982 0000", "US"),
+            ("010 1234 5678", "CN"),
+        ] {
+            let i = analyze(n, Some(r));
+            assert_eq!(i.class, PhoneClass::Valid, "{n}");
+            let norm = normalize(n, Some(r)).unwrap();
+            let region = if norm.starts_with('+') {
+                None
+            } else {
+                parse_region(r)
+            };
+            let p = phonenumber::parse(region, norm).unwrap();
+            assert_eq!(
+                i.e164,
+                Some(p.format().mode(phonenumber::Mode::E164).to_string()),
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
     fn parse_kinds() {
         let i = analyze("1-888-280-4331", None);
         assert_eq!(i.class, PhoneClass::Valid);
@@ -520,6 +779,89 @@ mod tests {
             analyze("09058094565", Some("GB")).number_type,
             Some("premium_rate")
         );
+    }
+
+    #[test]
+    fn short_code_words_fold_only_to_long_s() {
+        // `may_have_english_short_code` relies on this: the only non-ASCII characters that
+        // Unicode case folding matches with the letters of its words are `ſ` (s) and `K`
+        // (Kelvin sign, k: not among the words' letters).
+        let re = Regex::new(r"(?i)[textsmndrplycai]").unwrap();
+        let extra: Vec<char> = (0x80..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|c| re.is_match(&c.to_string()))
+            .collect();
+        assert_eq!(extra, vec!['\u{17f}']);
+    }
+
+    fn short_codes_by_combined_regex(t: &str) -> Vec<&str> {
+        short_code_re()
+            .captures_iter(t)
+            .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| m.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn short_codes_match_the_combined_regex() {
+        for t in [
+            "回复TD到10086退订",
+            "发送1到12345, call 87066 now",
+            "txt MUSIC to 87066 now 回复1到95555",
+            "ſms 12345 回复2到95566",
+            "拨打 95588 或致电95533",
+            "中call 12345 中 call 12345 中xcall 123 CALL\n123 reply回复12345",
+            "é text 123 éText 456 sms 1234567 dial 99999 发短信12345678",
+        ] {
+            assert_eq!(short_codes(t), short_codes_by_combined_regex(t), "{t}");
+        }
+        // Random mixes of the pieces that matter: words, separators, digit runs, Chinese verbs,
+        // word characters of other scripts.
+        let pieces = [
+            "call",
+            "CALL",
+            "Text",
+            "txt",
+            "sms",
+            "send",
+            "reply",
+            "dial",
+            " ",
+            "  ",
+            "\n",
+            "-",
+            "12",
+            "123",
+            "12345",
+            "123456",
+            "1234567",
+            "回复",
+            "发送",
+            "拨打",
+            "致电",
+            "发短信",
+            "到",
+            "中",
+            "é",
+            "x",
+            "a",
+            ".",
+            "，",
+            "ſ",
+        ];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..3000 {
+            let mut t = String::new();
+            for _ in 0..(x % 24) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                t.push_str(pieces[(x % pieces.len() as u64) as usize]);
+            }
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            assert_eq!(short_codes(&t), short_codes_by_combined_regex(&t), "{t:?}");
+        }
     }
 
     #[test]

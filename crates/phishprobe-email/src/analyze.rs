@@ -23,6 +23,7 @@ use std::collections::HashSet;
 use aho_corasick::{AhoCorasick, MatchKind};
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 use phishprobe_core::host::psl::registrable;
+use phishprobe_core::text::TextRules;
 use phishprobe_core::{
     DomainRole, Engine, Finding, Message as Msg, ReportBuilder, Severity, Verdict,
 };
@@ -30,10 +31,24 @@ use serde::Deserialize;
 
 use crate::attach::{self, FileKind};
 use crate::auth::{self, AuthSummary};
+use crate::bodytext::{self, LinkSummary, Signals};
 use crate::cues::{self, Lure, Lures};
 use crate::html::{self, HtmlDoc};
-use crate::normalize::{contains_word, fold, mark_non_ascii};
+use crate::normalize::{
+    contains_word, fold, injected_junk, is_invisible, mark_non_ascii, strip_junk,
+};
 use crate::{AttachmentInfo, Claim, Details, EmailError, EmailReport, LinkInfo, Options, Sender};
+use unicode_normalization::char::is_combining_mark;
+
+/// Bytes of body text (plain parts, then rendered HTML) read for brand claims, lures and the
+/// core text analysis. Phishing mail is short and says what it wants at the top; a long
+/// newsletter's 64th kilobyte changes no verdict, only the cost. (Links are collected from
+/// the whole part, up to `Options::max_part_bytes`.)
+const BODY_MAX: usize = 64 * 1024;
+/// Bytes of an HTML attachment's text read for brand claims and lures.
+const PAGE_TEXT_MAX: usize = 16 * 1024;
+/// Characters of visible text under which a message "says nothing" (a greeting and a name).
+const ATTACHMENT_ONLY_TEXT: usize = 80;
 
 /// How strongly a place in the message claims a brand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -76,6 +91,8 @@ pub struct EmailChecker<'e> {
     engine: &'e Engine,
     opts: Options,
     lures: Lures,
+    /// The core's text patterns (`data/patterns/*.toml`), run on the message text.
+    text_rules: Option<TextRules>,
     brand_ac: Option<AhoCorasick>,
     brand_words: Vec<(BrandRef, String)>,
     extras: Vec<ExtraBrand>,
@@ -118,6 +135,10 @@ struct Gathered {
     qr_done: usize,
     dangerous: Vec<String>,
     pdf_active: Vec<String>,
+    /// Text of document attachments (RTF): the lure when the body is empty.
+    doc_texts: Vec<(String, String)>,
+    /// Results of `--verify-auth`, used instead of the Authentication-Results headers.
+    verified: Option<AuthSummary>,
 }
 
 fn msg(en: impl Into<String>, zh: impl Into<String>) -> Msg {
@@ -369,6 +390,50 @@ fn quoted_only_address(raw_from: &str) -> bool {
     inner.len() >= 2 && inner.starts_with('"') && inner.ends_with('"') && inner.contains('@')
 }
 
+/// Whether a display name carries a run of 12 or more filler characters (underscores, dots,
+/// dashes, spaces of any width, invisible characters).
+fn padded_name(name: &str) -> bool {
+    let mut run = 0;
+    for c in name.chars() {
+        if matches!(
+            c,
+            '_' | '.' | '-' | '=' | '*' | '~' | '\u{3000}' | '\u{2800}'
+        ) || c.is_whitespace()
+            || is_invisible(c)
+        {
+            run += 1;
+            if run >= 12 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
+/// A bulk-mailer placeholder left in the text: Mailchimp-style `*|FNAME|*` or the
+/// `[%%RndString%%]` macros of spam senders. Genuine senders' tools fill them in.
+fn unfilled_template(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    for p in memchr::memmem::find_iter(b, b"*|") {
+        let rest = b.get(p + 2..).unwrap_or(&[]);
+        let n = rest
+            .iter()
+            .take(40)
+            .take_while(|c| {
+                c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'_' | b':')
+            })
+            .count();
+        if n >= 2 && rest.get(n..n + 2) == Some(b"|*") {
+            return text.get(p..p + n + 4).map(str::to_string);
+        }
+    }
+    let p = memchr::memmem::find(b, b"[%%")?;
+    let e = memchr::memmem::find(b.get(p..)?, b"%%]").filter(|e| *e < 120)?;
+    text.get(p..p + e + 3).map(str::to_string)
+}
+
 fn is_forward(subject: &str, body: &str) -> bool {
     let s = subject.trim_start().to_lowercase();
     let subj = [
@@ -436,6 +501,7 @@ impl<'e> EmailChecker<'e> {
             engine,
             opts,
             lures: Lures::embedded(),
+            text_rules: TextRules::embedded().ok(),
             brand_ac,
             brand_words,
             extras,
@@ -555,8 +621,41 @@ impl<'e> EmailChecker<'e> {
     /// Check one raw message. Never panics: a panic inside the parser is caught and returned
     /// as [`EmailError::Internal`] so a batch continues.
     pub fn check(&self, input: &str, raw: &[u8]) -> Result<EmailReport, EmailError> {
+        self.check_with(input, raw, None)
+    }
+
+    /// Like [`EmailChecker::check`], but the authentication results come from verifying the
+    /// message's DKIM signatures, SPF, DMARC and ARC with `verifier` (`--verify-auth`), not
+    /// from its Authentication-Results headers.
+    pub fn check_verified(
+        &self,
+        input: &str,
+        raw: &[u8],
+        verifier: &crate::verify::Verifier,
+    ) -> Result<EmailReport, EmailError> {
+        let cut_raw = &raw[..raw.len().min(self.opts.max_message_bytes)];
+        let verified =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| verifier.verify(cut_raw)))
+                .ok()
+                .flatten();
+        let none = verified.is_none();
+        let mut r = self.check_with(input, raw, verified);
+        if none && let Ok(rep) = r.as_mut() {
+            rep.details.notes.push(
+                "--verify-auth: the headers could not be read for verification; the Authentication-Results headers were used instead".into(),
+            );
+        }
+        r
+    }
+
+    fn check_with(
+        &self,
+        input: &str,
+        raw: &[u8],
+        verified: Option<AuthSummary>,
+    ) -> Result<EmailReport, EmailError> {
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.check_inner(input, raw)
+            self.check_inner(input, raw, verified)
         }));
         match r {
             Ok(r) => r,
@@ -571,7 +670,12 @@ impl<'e> EmailChecker<'e> {
         }
     }
 
-    fn check_inner(&self, input: &str, raw: &[u8]) -> Result<EmailReport, EmailError> {
+    fn check_inner(
+        &self,
+        input: &str,
+        raw: &[u8],
+        verified: Option<AuthSummary>,
+    ) -> Result<EmailReport, EmailError> {
         let mut notes = Vec::new();
         let raw = if raw.len() > self.opts.max_message_bytes {
             notes.push(format!(
@@ -610,6 +714,7 @@ impl<'e> EmailChecker<'e> {
             ..Default::default()
         };
         self.gather(&message, 0, &mut g);
+        g.verified = verified;
         Ok(self.weigh(input, &message, g))
     }
 
@@ -662,6 +767,14 @@ impl<'e> EmailChecker<'e> {
                         {
                             let doc = html::scan(t);
                             g.pages.push((name.clone(), doc));
+                        } else if kind == FileKind::Document && t.starts_with("{\\rtf") {
+                            let (text, links) = attach::rtf_text(t.as_bytes(), t.len());
+                            for u in links {
+                                g.links.push((u, "attachment", String::new()));
+                            }
+                            if g.doc_texts.len() < 8 {
+                                g.doc_texts.push((name.clone(), text));
+                            }
                         } else {
                             g.attachment_texts.push(t.to_string());
                         }
@@ -755,6 +868,18 @@ impl<'e> EmailChecker<'e> {
                     inside.push(format!("QR: {}", cut(&t, 300)));
                 }
             }
+            FileKind::Document
+                if attach::extension(name) == "rtf" || data.starts_with(b"{\\rtf") =>
+            {
+                let (text, links) = attach::rtf_text(data, self.opts.max_part_bytes);
+                for u in &links {
+                    g.links.push((u.clone(), "attachment", String::new()));
+                }
+                inside = links;
+                if g.doc_texts.len() < 8 {
+                    g.doc_texts.push((name.to_string(), text));
+                }
+            }
             FileKind::Page => {
                 let text =
                     String::from_utf8_lossy(&data[..data.len().min(self.opts.max_part_bytes)]);
@@ -800,18 +925,39 @@ impl<'e> EmailChecker<'e> {
         // Body text as the reader sees it.
         let mut body = String::new();
         for t in &g.texts {
-            if body.len() > 256 * 1024 {
+            if body.len() > BODY_MAX {
                 break;
             }
-            body.push_str(cut(t, 128 * 1024));
+            body.push_str(cut(t, BODY_MAX / 2));
             body.push('\n');
         }
         for h in &g.htmls {
-            if body.len() > 512 * 1024 {
+            if body.len() > BODY_MAX {
                 break;
             }
-            body.push_str(cut(&h.text, 128 * 1024));
+            body.push_str(cut(&h.text, BODY_MAX / 2));
             body.push('\n');
+        }
+        // Random code injected inside words: undo it so the words can be read, and say so.
+        let junk = injected_junk(&body);
+        if !junk.is_empty() {
+            body = strip_junk(&body, &junk);
+            b.push(find(
+                "email.junk_in_words",
+                Severity::Medium,
+                "Random code strings are inserted inside the words of the text so that filters cannot read them; genuine senders never do this.",
+                "正文的词语中插入了随机代码串，使过滤器无法识别这些词；正规发件方从不这样做。",
+                junk.join(", "),
+            ));
+        }
+        if let Some(t) = unfilled_template(&subject).or_else(|| unfilled_template(&body)) {
+            b.push(find(
+                "email.unfilled_template",
+                Severity::Low,
+                "The message shows the raw placeholders of a bulk-mailing tool (the sender's software failed to fill them in), a mark of mass spam runs.",
+                "邮件中出现了群发工具未被填充的原始占位符，这是批量垃圾邮件的特征。",
+                t,
+            ));
         }
         let forward = is_forward(&subject, &body);
         let body_f = fold(&body);
@@ -965,7 +1111,7 @@ impl<'e> EmailChecker<'e> {
             }
         }
         for (name, p) in &g.pages {
-            let t = format!("{} {}", p.title, cut(&p.text, 64 * 1024));
+            let t = format!("{} {}", p.title, cut(&p.text, PAGE_TEXT_MAX));
             for (r, _) in self.brands_in(&fold(&t).text, 3) {
                 if matches!(r, BrandRef::Profile(_)) {
                     add(
@@ -979,8 +1125,22 @@ impl<'e> EmailChecker<'e> {
                 }
             }
         }
+        for (name, t) in &g.doc_texts {
+            for (r, _) in self.brands_in(&fold(cut(t, PAGE_TEXT_MAX)).text, 3) {
+                if matches!(r, BrandRef::Profile(_)) {
+                    add(
+                        &mut claims,
+                        r,
+                        Strength::Presents,
+                        "attachment",
+                        name,
+                        false,
+                    );
+                }
+            }
+        }
         for t in &g.attachment_texts {
-            for (r, _) in self.brands_in(&fold(cut(t, 64 * 1024)).text, 3) {
+            for (r, _) in self.brands_in(&fold(cut(t, PAGE_TEXT_MAX)).text, 3) {
                 if matches!(r, BrandRef::Profile(_)) {
                     add(
                         &mut claims,
@@ -1003,7 +1163,7 @@ impl<'e> EmailChecker<'e> {
         // Order numbers in the Amazon format: a claim to be about an Amazon order.
         let amazon = engine.brands().iter().position(|b| b.id == "amazon");
         let mut order_nums = cues::order_numbers(&subject, 2);
-        order_nums.extend(cues::order_numbers(cut(&body, 64 * 1024), 2));
+        order_nums.extend(cues::order_numbers(&body, 2));
 
         // Reported brand: the one with the most evidence; then the strongest claim; profile
         // brands before extras.
@@ -1119,18 +1279,69 @@ impl<'e> EmailChecker<'e> {
 
         let quoted_only = quoted_only_address(&raw_from);
         // Lures in the subject and text, found once and used by several weighings.
-        let mut cue_text =
-            String::with_capacity(subject_f.text.len() + body_f.text.len().min(200_000) + 1);
+        let mut cue_text = String::with_capacity(subject_f.text.len() + body_f.text.len() + 1);
         cue_text.push_str(&subject_f.text);
         cue_text.push('\n');
-        cue_text.push_str(cut(&body_f.text, 200_000));
-        for (_, p) in &g.pages {
+        cue_text.push_str(&body_f.text);
+        for t in g
+            .pages
+            .iter()
+            .map(|(_, p)| p.text.as_str())
+            .chain(g.doc_texts.iter().map(|(_, t)| t.as_str()))
+        {
             cue_text.push('\n');
-            cue_text.push_str(&fold(cut(&p.text, 32 * 1024)).text);
+            cue_text.push_str(&fold(cut(t, PAGE_TEXT_MAX)).text);
         }
         let hits = self.lures.find(&cue_text);
+        // The same text through the core text module (links masked: they are weighed below
+        // with their context). Its findings are weighed once the links are known.
+        // The visible text with its links masked: its length tells a short message (where a
+        // request is the point) from a long newsletter.
+        let mut masked_body = String::with_capacity(body.len() + 64);
+        bodytext::mask_urls(&body, &mut masked_body);
+        let text_chars = masked_body.chars().count();
+        let text_analysis = self.text_rules.as_ref().map(|rules| {
+            let mut masked = String::with_capacity(subject.len() + bodytext::MAX_TEXT + 64);
+            masked.push_str(&subject);
+            masked.push('\n');
+            masked.push_str(cut(&masked_body, bodytext::MAX_TEXT));
+            for t in g
+                .pages
+                .iter()
+                .map(|(_, p)| p.text.as_str())
+                .chain(g.doc_texts.iter().map(|(_, t)| t.as_str()))
+            {
+                if masked.len() > 2 * bodytext::MAX_TEXT {
+                    break;
+                }
+                masked.push('\n');
+                bodytext::mask_urls(cut(t, 4 * 1024), &mut masked);
+            }
+            bodytext::analyze(engine, rules, &bodytext::thin_phone_numbers(&masked))
+        });
+        // Purposes before the link context is known (forwarding already applied).
+        let pre_signals = match (&self.text_rules, &text_analysis) {
+            (Some(rules), Some(a)) => {
+                bodytext::findings(
+                    rules,
+                    a,
+                    &bodytext::Context {
+                        forward,
+                        text_chars,
+                        ..Default::default()
+                    },
+                )
+                .1
+            }
+            _ => Signals::default(),
+        };
         let subject_lure = !forward
-            && (hits.has(Lure::Prize) || hits.has(Lure::Threat) || hits.has(Lure::Credential));
+            && (hits.has(Lure::Prize)
+                || hits.has(Lure::Threat)
+                || hits.has(Lure::Credential)
+                || pre_signals.prize
+                || pre_signals.threat
+                || pre_signals.credential);
         let mut brand_domain_claimed = false;
         for (k, &ci) in to_check.iter().enumerate() {
             let Some(claim) = claims.get(ci) else {
@@ -1272,7 +1483,40 @@ impl<'e> EmailChecker<'e> {
                 cut(&raw_from, 120).to_string(),
             ));
         }
-        if from_count > 1 {
+        // Mailboxes in From that have a name but no address: "Brand, Brand, <x@y>" makes mail
+        // programs show the first name only. No mail program writes such a line; forging
+        // tools do, to put a name in front of an address that has nothing to do with it.
+        let from_bare = m
+            .from()
+            .map(|a| {
+                a.iter()
+                    .filter(|x| !x.address().is_some_and(|ad| ad.contains('@')))
+                    .count()
+            })
+            .unwrap_or(0);
+        // A display name padded with a long run of filler pushes the real address out of
+        // sight in narrow mail views (phones).
+        if let Some(n) = [&from_name, &sender_name]
+            .into_iter()
+            .find(|n| padded_name(n))
+        {
+            b.push(find(
+                "email.display_name_padding",
+                Severity::Medium,
+                "The sender's name is padded with a long run of filler characters, which pushes the real address out of view on a phone.",
+                "发件人名称后面填充了一长串无意义字符，在手机上会把真实地址挤出屏幕。",
+                cut(n, 160).to_string(),
+            ));
+        }
+        if from_count > 1 && from_bare > 0 {
+            b.push(find(
+                "email.from_names_without_address",
+                Severity::Medium,
+                "The From line strings together names without addresses in front of the real one, so mail programs show a name that is not the sender's.",
+                "发件人一栏在真实地址前面串接了几个没有地址的名字，使邮件程序显示的名字并不是真正的发件人。",
+                cut(&raw_from, 160).to_string(),
+            ));
+        } else if from_count > 1 {
             b.push(find(
                 "email.multiple_from",
                 Severity::Low,
@@ -1380,7 +1624,13 @@ impl<'e> EmailChecker<'e> {
             .filter(|(n, _)| n.eq_ignore_ascii_case("Authentication-Results"))
             .map(|(_, v)| v)
             .collect();
-        let mut summary = auth::summarize(ar.iter().copied(), self.opts.authserv_id.as_deref());
+        let mut summary = match g.verified.take() {
+            Some(v) => {
+                g.notes.push("authentication verified by phishprobe (--verify-auth): DKIM signatures, SPF for the client address in the trace headers, DMARC and ARC; the message's own Authentication-Results headers were not used".into());
+                Some(v)
+            }
+            None => auth::summarize(ar.iter().copied(), self.opts.authserv_id.as_deref()),
+        };
         let brand_for_auth = claimed_profile.or(from_brand);
         if let Some(s) = summary.as_mut() {
             self.weigh_auth(
@@ -1415,10 +1665,35 @@ impl<'e> EmailChecker<'e> {
         }
         let mut tu = Vec::new();
         for t in g.texts.iter().chain(g.attachment_texts.iter()) {
-            text_urls(cut(t, 256 * 1024), self.opts.max_urls, &mut tu);
+            text_urls(cut(t, BODY_MAX * 4), self.opts.max_urls, &mut tu);
         }
         raw_links.extend(tu.into_iter().map(|u| (u, "text", String::new())));
         raw_links.append(&mut g.links);
+        if !b
+            .findings()
+            .iter()
+            .any(|f| f.code == "email.unfilled_template")
+            && let Some(t) = raw_links
+                .iter()
+                .take(200)
+                .find_map(|(u, _, _)| unfilled_template(u))
+        {
+            b.push(find(
+                "email.unfilled_template",
+                Severity::Low,
+                "The message shows the raw placeholders of a bulk-mailing tool (the sender's software failed to fill them in), a mark of mass spam runs.",
+                "邮件中出现了群发工具未被填充的原始占位符，这是批量垃圾邮件的特征。",
+                t,
+            ));
+        }
+        // Bare names the core found in the text (`amazon-verify.top/reset`), already checked.
+        let mut known: Vec<(String, phishprobe_core::Report)> = Vec::new();
+        if let Some(a) = &text_analysis {
+            for (u, r) in a.urls.iter().zip(a.url_reports.iter()) {
+                raw_links.push((u.clone(), "text", String::new()));
+                known.push((u.clone(), r.clone()));
+            }
+        }
         let claimed = primary.is_some() || b.current_brand().is_some();
         let ctx = LinkContext {
             claimed,
@@ -1429,7 +1704,7 @@ impl<'e> EmailChecker<'e> {
                 reg(&from_domain)
             },
         };
-        self.weigh_links(&mut b, &mut details, raw_links, &ctx);
+        let link_summary = self.weigh_links(&mut b, &mut details, raw_links, &known, &ctx);
 
         // HTML bodies with forms; HTML attachments analysed like pages.
         for h in &g.htmls {
@@ -1502,6 +1777,45 @@ impl<'e> EmailChecker<'e> {
                 g.dangerous.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
             ));
         }
+        // Nothing to read but an attached document: the lure sits where filters do not look.
+        let documents: Vec<&AttachmentInfo> = g
+            .attachments
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a.kind.as_str(),
+                    "pdf" | "page" | "document" | "archive" | "otherarchive" | "executable"
+                )
+            })
+            .collect();
+        if text_chars < ATTACHMENT_ONLY_TEXT
+            && !forward
+            && !brand_sender
+            && let Some(a) = documents.first()
+        {
+            b.push(find(
+                "email.attachment_only",
+                Severity::Medium,
+                "The message says next to nothing and hands you an attached document to open: the real content is kept where mail filters do not look.",
+                "邮件几乎没有正文，只让你打开附件里的文档：真正的内容被藏在邮件过滤器看不到的地方。",
+                a.name.clone(),
+            ));
+        }
+        // Invisible or direction-changing characters in a file name hide its real type
+        // ("invoice\u{202E}fdp.exe" shows as "invoiceexe.pdf").
+        if let Some(a) = g.attachments.iter().find(|a| {
+            a.name.chars().any(|c| {
+                is_invisible(c) || (is_combining_mark(c) && !('\u{0300}'..='\u{036F}').contains(&c))
+            }) || a.name.contains('\u{034F}')
+        }) {
+            b.push(find(
+                "email.attachment_name_disguised",
+                Severity::Medium,
+                "An attachment's name hides invisible or direction-changing characters, a trick to disguise what the file really is.",
+                "附件名称中藏有不可见或改变方向的字符，这是掩盖文件真实类型的手法。",
+                mark_non_ascii(&a.name).unwrap_or_else(|| a.name.clone()),
+            ));
+        }
         if let Some(p) = g.pdf_active.first() {
             b.push(find(
                 "email.pdf_launch",
@@ -1513,11 +1827,26 @@ impl<'e> EmailChecker<'e> {
         }
 
         // ---- 6. Body text ----
-        self.weigh_text(&mut b, &hits, forward);
-        if freemail
-            && !forward
-            && (hits.has(Lure::Prize) || hits.has(Lure::Credential) && hits.has(Lure::Threat))
-        {
+        let mut sig = Signals::default();
+        if let (Some(rules), Some(a)) = (&self.text_rules, &text_analysis) {
+            let (fs, s) = bodytext::findings(
+                rules,
+                a,
+                &bodytext::Context {
+                    forward,
+                    brand_sender,
+                    links: link_summary,
+                    text_chars,
+                },
+            );
+            b.extend(fs);
+            sig = s;
+        }
+        self.weigh_text(&mut b, &hits, forward, &sig);
+        let prize = hits.has(Lure::Prize) || sig.prize;
+        let cred = hits.has(Lure::Credential) || sig.credential;
+        let threat = hits.has(Lure::Threat) || sig.threat;
+        if freemail && !forward && (prize || cred && threat) {
             b.push(find(
                 "email.freemail_lure",
                 Severity::Medium,
@@ -1546,6 +1875,7 @@ impl<'e> EmailChecker<'e> {
 
         details.attachments = g.attachments;
         details.notes = g.notes;
+        details.text_chars = text_chars;
         // Genuine only with an aligned authentication pass on a brand sender address and
         // nothing against it (the builder keeps risk findings above vouching).
         let report = b.build();
@@ -1555,6 +1885,22 @@ impl<'e> EmailChecker<'e> {
     /// A display name that carries an address or domain other than the real sender's.
     fn display_name_address(&self, b: &mut ReportBuilder, name: &str, from_domain: &str) {
         let f = fold(name).text;
+        // A display name that is nothing but a domain ("proton.me") names a sender too.
+        let whole = f.trim().trim_matches(['"', '\'', ' ']);
+        if let Some(shown) = shown_host(whole)
+            && !from_domain.is_empty()
+            && reg(&shown) != reg(from_domain)
+        {
+            let owned = !self.engine.owners_of_domain(&shown).is_empty();
+            b.push(find(
+                "email.display_name_other_domain",
+                if owned { Severity::High } else { Severity::Low },
+                format!("The sender's name shows the address or site \"{shown}\", but the message really comes from {from_domain}."),
+                format!("发件人名称显示的是地址或网站“{shown}”，但邮件实际来自 {from_domain}。"),
+                format!("{name} <…@{from_domain}>"),
+            ));
+            return;
+        }
         for tok in f.split(|c: char| {
             c.is_whitespace()
                 || matches!(
@@ -1701,8 +2047,10 @@ impl<'e> EmailChecker<'e> {
         b: &mut ReportBuilder,
         details: &mut Details,
         raw: Vec<(String, &'static str, String)>,
+        known: &[(String, phishprobe_core::Report)],
         ctx: &LinkContext,
-    ) {
+    ) -> LinkSummary {
+        let mut summary = LinkSummary::default();
         let brand_sender = ctx.brand_sender;
         let engine = self.engine;
         let mut seen: HashSet<String> = HashSet::new();
@@ -1779,7 +2127,16 @@ impl<'e> EmailChecker<'e> {
                 continue;
             }
             checked += 1;
-            let r = engine.check_url(cut(u, 4096));
+            let r = match known.iter().find(|(k, _)| k == u) {
+                Some((_, r)) => r.clone(),
+                None => engine.check_url(cut(u, 4096)),
+            };
+            if source != "img" {
+                summary.checked += 1;
+                if own || r.verdict == Verdict::Genuine {
+                    summary.genuine_or_own += 1;
+                }
+            }
             let reason = r
                 .findings
                 .iter()
@@ -1878,19 +2235,32 @@ impl<'e> EmailChecker<'e> {
                 format!("{js_links} javascript: link(s)"),
             ));
         }
+        summary
     }
 
-    fn weigh_text(&self, b: &mut ReportBuilder, hits: &cues::LureHits, forward: bool) {
-        let cred = hits.has(Lure::Credential);
-        let threat = hits.has(Lure::Threat);
-        let prize = hits.has(Lure::Prize);
-        let urgent = hits.has(Lure::Urgency);
+    /// The email's own phrase lists (`data/lures.toml`, eight languages) for what the core
+    /// text patterns (English and Chinese, weighed before this) did not report: a purpose the
+    /// core already found is not counted twice, but a credential request and an account
+    /// threat found by either together make the classic "verify or lose it" script.
+    fn weigh_text(
+        &self,
+        b: &mut ReportBuilder,
+        hits: &cues::LureHits,
+        forward: bool,
+        core: &Signals,
+    ) {
+        let cred = hits.has(Lure::Credential) && !core.credential;
+        let threat = hits.has(Lure::Threat) && !core.threat;
+        let prize = hits.has(Lure::Prize) && !core.prize;
+        let urgent = hits.has(Lure::Urgency) && !core.urgency;
         let low = if forward {
             Severity::Info
         } else {
             Severity::Low
         };
-        if cred && threat {
+        let any_cred = cred || core.credential;
+        let any_threat = threat || core.threat;
+        if any_cred && any_threat && !core.disclosure {
             b.push(find(
                 "email.text_verify_or_lose",
                 if forward { Severity::Low } else { Severity::Medium },
@@ -1924,7 +2294,7 @@ impl<'e> EmailChecker<'e> {
                 hits.phrases(Lure::Prize).join(" | "),
             ));
         }
-        if urgent && (cred || threat || prize) {
+        if urgent && (any_cred || any_threat || prize || core.prize) {
             b.push(find(
                 "email.text_urgency",
                 low,
@@ -1973,6 +2343,26 @@ mod tests {
         assert!(!domain_plausible("correios"));
         assert!(!domain_plausible("bonus%.net-3-5"));
         assert!(!domain_plausible("shein-survey-free,net"));
+    }
+
+    #[test]
+    fn padded_names() {
+        assert!(padded_name(&format!("Promo {}", "_".repeat(40))));
+        assert!(padded_name(&format!("Bank{}x", "\u{2800}".repeat(20))));
+        assert!(!padded_name("Dr. J. R. R. Tolkien -- Author"));
+    }
+
+    #[test]
+    fn template_placeholders() {
+        assert_eq!(
+            unfilled_template("Hi *|FNAME|*, news").as_deref(),
+            Some("*|FNAME|*")
+        );
+        assert_eq!(
+            unfilled_template("go https://[%%ORandStr,1-100%%]/x").as_deref(),
+            Some("[%%ORandStr,1-100%%]")
+        );
+        assert!(unfilled_template("a *| b |* c, 50%% off [%% ").is_none());
     }
 
     #[test]

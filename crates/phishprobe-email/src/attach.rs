@@ -47,10 +47,17 @@ const PAGE: &[&str] = &["html", "htm", "shtml", "xhtml", "mht", "mhtml", "svg"];
 /// Archives whose member names are listed.
 const ARCHIVE: &[&str] = &["zip", "jar", "docx", "xlsx"];
 
+/// Word-processor and office documents that carry text and links (read for RTF; listed for
+/// the others).
+const DOCUMENT: &[&str] = &[
+    "rtf", "doc", "dot", "xls", "xlt", "ppt", "pps", "odt", "ods", "odp", "wps", "pages",
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
     Executable,
     Page,
+    Document,
     Archive,
     OtherArchive,
     Pdf,
@@ -84,6 +91,13 @@ pub fn kind_of(name: &str, content_type: &str) -> FileKind {
         "rar" | "7z" | "gz" | "tgz" | "tar" | "cab" | "ace" | "arj" | "xz" | "bz2"
     ) {
         FileKind::OtherArchive
+    } else if DOCUMENT.contains(&ext.as_str())
+        || matches!(
+            ct.as_str(),
+            "application/rtf" | "text/rtf" | "application/msword" | "application/vnd.ms-excel"
+        )
+    {
+        FileKind::Document
     } else if ext == "pdf" || ct == "application/pdf" {
         FileKind::Pdf
     } else if ct.starts_with("image/") || matches!(ext.as_str(), "png" | "jpg" | "jpeg" | "gif") {
@@ -128,6 +142,157 @@ pub fn zip_names(data: &[u8], max: usize) -> Option<Vec<String>> {
         at = at + 46 + n + x + c;
     }
     Some(names)
+}
+
+/// Visible text and `HYPERLINK` targets of an RTF document (at most `max` bytes of text).
+/// Control words are dropped, `\'hh` and `\uN` escapes decoded, and destinations that hold
+/// no visible text (font and colour tables, styles, pictures, metadata, `\*` groups) skipped.
+/// Good enough to see the brand and the links a lure document shows; not a renderer.
+pub fn rtf_text(data: &[u8], max: usize) -> (String, Vec<String>) {
+    const SKIP: &[&[u8]] = &[
+        b"fonttbl",
+        b"colortbl",
+        b"stylesheet",
+        b"info",
+        b"pict",
+        b"themedata",
+        b"colorschememapping",
+        b"datastore",
+        b"latentstyles",
+        b"listtable",
+        b"listoverridetable",
+        b"rsidtbl",
+        b"generator",
+        b"xmlnstbl",
+        b"mmathPr",
+        b"object",
+        b"header",
+        b"footer",
+        b"fldinst",
+        b"filetbl",
+        b"revtbl",
+        b"pgdsctbl",
+    ];
+    let mut text = String::new();
+    let mut links = Vec::new();
+    // HYPERLINK "url" inside field instructions.
+    for p in memchr::memmem::find_iter(data, b"HYPERLINK") {
+        if links.len() >= 50 {
+            break;
+        }
+        let rest = data.get(p + 9..).unwrap_or(&[]);
+        let rest = &rest[..rest.len().min(2048)];
+        if let Some(q) = memchr::memchr(b'"', rest) {
+            let body = &rest[q + 1..];
+            if let Some(e) = memchr::memchr(b'"', body) {
+                let u = String::from_utf8_lossy(&body[..e]).trim().to_string();
+                if !u.is_empty() && !links.contains(&u) {
+                    links.push(u);
+                }
+            }
+        }
+    }
+    // Group stack: whether the group's text is skipped.
+    let mut stack: Vec<bool> = Vec::new();
+    let mut skip = false;
+    let mut i = 0;
+    let mut uc_skip = 0usize;
+    while i < data.len() && text.len() < max {
+        let c = data[i];
+        match c {
+            b'{' => {
+                if stack.len() < 512 {
+                    stack.push(skip);
+                }
+                i += 1;
+                // `{\*\dest ...}` is an optional destination: never visible text.
+                if data.get(i..i + 2) == Some(b"\\*") {
+                    skip = true;
+                }
+            }
+            b'}' => {
+                skip = stack.pop().unwrap_or(false);
+                i += 1;
+            }
+            b'\\' => {
+                i += 1;
+                let Some(&n) = data.get(i) else { break };
+                if n.is_ascii_alphabetic() {
+                    let ws = i;
+                    while i < data.len() && data[i].is_ascii_alphabetic() {
+                        i += 1;
+                    }
+                    let word = &data[ws..i];
+                    let ns = i;
+                    if i < data.len() && data[i] == b'-' {
+                        i += 1;
+                    }
+                    while i < data.len() && data[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    let param: Option<i32> = std::str::from_utf8(&data[ns..i])
+                        .ok()
+                        .and_then(|p| p.parse().ok());
+                    if data.get(i) == Some(&b' ') {
+                        i += 1;
+                    }
+                    if SKIP.contains(&word) {
+                        skip = true;
+                    } else if !skip {
+                        match word {
+                            b"par" | b"line" | b"row" | b"cell" | b"sect" | b"page" => {
+                                text.push('\n')
+                            }
+                            b"tab" => text.push(' '),
+                            b"u" => {
+                                if let Some(v) = param {
+                                    let v = if v < 0 { v + 65536 } else { v };
+                                    if let Some(ch) = char::from_u32(v as u32) {
+                                        text.push(ch);
+                                    }
+                                    uc_skip = 1;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                } else if n == b'\'' {
+                    let hex = data.get(i + 1..i + 3).unwrap_or(&[]);
+                    i += 3;
+                    if uc_skip > 0 {
+                        uc_skip -= 1;
+                    } else if !skip
+                        && let Ok(v) =
+                            u8::from_str_radix(std::str::from_utf8(hex).unwrap_or("x"), 16)
+                    {
+                        // Windows-1252 is what RTF writers use for \'hh; Latin-1 is close enough.
+                        text.push(char::from(v));
+                    }
+                } else {
+                    // Escaped symbol: \\, \{, \}, \~ (non-breaking space), \- ...
+                    if !skip {
+                        match n {
+                            b'\\' | b'{' | b'}' => text.push(char::from(n)),
+                            b'~' => text.push(' '),
+                            _ => {}
+                        }
+                    }
+                    i += 1;
+                }
+            }
+            b'\r' | b'\n' => i += 1,
+            _ => {
+                if uc_skip > 0 {
+                    uc_skip -= 1;
+                } else if !skip {
+                    // Plain RTF text is 7-bit; other bytes are read as Latin-1.
+                    text.push(char::from(c));
+                }
+                i += 1;
+            }
+        }
+    }
+    (text, links)
 }
 
 /// Links in a PDF: the string operands of `/URI` actions, plus whether the file carries
@@ -178,10 +343,92 @@ pub fn pdf_scan(data: &[u8], max: usize) -> PdfScan {
     }
 }
 
+/// Whether an image of `w` x `h` pixels can show a QR code a phone would scan: at least
+/// 40 pixels on its short side (21 modules plus quiet zone) and no more than 3:1 wide or tall
+/// (a code inside a poster-like image still leaves it roughly square; a banner is not).
+pub fn qr_plausible(w: u32, h: u32) -> bool {
+    let (short, long) = (w.min(h), w.max(h));
+    short >= 40 && long <= short.saturating_mul(3) && u64::from(w) * u64::from(h) <= QR_MAX_PIXELS
+}
+
+/// Longest side an image is scanned at: a code that fills a tenth of the picture still gets
+/// 3 pixels per module, and the cost of the scan stays flat whatever the photo's size.
+const QR_MAX_SIDE: u32 = 800;
+/// Pictures above this many pixels (a 16-megapixel photo) are not decoded at all.
+const QR_MAX_PIXELS: u64 = 16_000_000;
+
+/// Greyscale copy of `img`, no longer than `max` on either side, by nearest-neighbour
+/// sampling straight from the 8-bit buffer: only the sampled pixels are converted (integer
+/// BT.601 weights), instead of converting every pixel and then resampling.
+fn downscaled_luma(img: &image::DynamicImage, max: u32) -> image::GrayImage {
+    use image::DynamicImage as D;
+    let (w, h) = (img.width(), img.height());
+    let long = w.max(h).max(1);
+    let (tw, th) = if long > max {
+        (
+            (u64::from(w) * u64::from(max) / u64::from(long)).max(1) as u32,
+            (u64::from(h) * u64::from(max) / u64::from(long)).max(1) as u32,
+        )
+    } else {
+        (w, h)
+    };
+    let luma = |r: u8, g: u8, b: u8| -> u8 {
+        ((u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000) as u8
+    };
+    let src = |x: u32, y: u32| -> (u32, u32) {
+        (
+            (u64::from(x) * u64::from(w) / u64::from(tw)) as u32,
+            (u64::from(y) * u64::from(h) / u64::from(th)) as u32,
+        )
+    };
+    match img {
+        D::ImageRgb8(b) => image::GrayImage::from_fn(tw, th, |x, y| {
+            let (sx, sy) = src(x, y);
+            let p = b.get_pixel(sx.min(w - 1), sy.min(h - 1)).0;
+            image::Luma([luma(p[0], p[1], p[2])])
+        }),
+        D::ImageRgba8(b) => image::GrayImage::from_fn(tw, th, |x, y| {
+            let (sx, sy) = src(x, y);
+            let p = b.get_pixel(sx.min(w - 1), sy.min(h - 1)).0;
+            // Transparent pixels over a white page.
+            let a = u32::from(p[3]);
+            let v = u32::from(luma(p[0], p[1], p[2]));
+            image::Luma([((v * a + 255 * (255 - a)) / 255) as u8])
+        }),
+        D::ImageLuma8(b) => image::GrayImage::from_fn(tw, th, |x, y| {
+            let (sx, sy) = src(x, y);
+            *b.get_pixel(sx.min(w - 1), sy.min(h - 1))
+        }),
+        other => {
+            let g = other.to_luma8();
+            if (tw, th) == (w, h) {
+                g
+            } else {
+                image::GrayImage::from_fn(tw, th, |x, y| {
+                    let (sx, sy) = src(x, y);
+                    *g.get_pixel(sx.min(w - 1), sy.min(h - 1))
+                })
+            }
+        }
+    }
+}
+
 /// Texts of the QR codes in an image (PNG, JPEG, GIF). Large images are downscaled first so
 /// one picture costs at most a few milliseconds; undecodable images give nothing.
 pub fn qr_texts(data: &[u8]) -> Vec<String> {
     use image::ImageReader;
+    // The header alone says whether the picture can hold a scannable code: a QR code is
+    // square, so banners, spacer lines and tiny icons are skipped without decoding pixels
+    // (most of the cost of image-heavy newsletters).
+    let Ok(probe) = ImageReader::new(std::io::Cursor::new(data)).with_guessed_format() else {
+        return Vec::new();
+    };
+    let Ok((w, h)) = probe.into_dimensions() else {
+        return Vec::new();
+    };
+    if !qr_plausible(w, h) {
+        return Vec::new();
+    }
     let Ok(reader) = ImageReader::new(std::io::Cursor::new(data)).with_guessed_format() else {
         return Vec::new();
     };
@@ -198,12 +445,8 @@ pub fn qr_texts(data: &[u8]) -> Vec<String> {
     if img.width() < 21 || img.height() < 21 {
         return Vec::new();
     }
-    let img = if img.width().max(img.height()) > 1000 {
-        img.resize(1000, 1000, image::imageops::FilterType::Nearest)
-    } else {
-        img
-    };
-    let luma = img.to_luma8();
+    let luma = downscaled_luma(&img, QR_MAX_SIDE);
+    drop(img);
     let mut prepared = rqrr::PreparedImage::prepare(luma);
     let mut out = Vec::new();
     for grid in prepared.detect_grids().into_iter().take(4) {
@@ -224,6 +467,7 @@ mod tests {
         assert_eq!(kind_of("Payment.HTM", ""), FileKind::Page);
         assert_eq!(kind_of("a.zip", ""), FileKind::Archive);
         assert_eq!(kind_of("scan.pdf", ""), FileKind::Pdf);
+        assert_eq!(kind_of("review.RTF", ""), FileKind::Document);
         assert_eq!(kind_of("logo", "image/png"), FileKind::Image);
         assert_eq!(extension("noext"), "");
     }
@@ -263,12 +507,36 @@ mod tests {
     }
 
     #[test]
+    fn rtf_text_and_links() {
+        let rtf = br#"{\rtf1\ansi{\fonttbl{\f0 Arial;}}{\*\generator Riched20;}\pard Your Am\'e1zon account{\field{\*\fldinst HYPERLINK "https://evil.example/pay"}{\fldrslt click \u8212? here}}\par locked\}}"#;
+        let (t, l) = rtf_text(rtf, 10_000);
+        assert!(t.contains("Your Am\u{e1}zon account"), "{t:?}");
+        assert!(t.contains("click \u{2014} here"), "{t:?}");
+        assert!(t.contains("locked}"), "{t:?}");
+        assert!(!t.contains("Arial") && !t.contains("Riched"), "{t:?}");
+        assert_eq!(l, ["https://evil.example/pay"]);
+        let bad: [&[u8]; 6] = [b"{\\rtf1 {{{{", b"\\", b"\\'", b"\\u-", b"}}}}", b""];
+        for b in bad {
+            let _ = rtf_text(b, 100);
+        }
+    }
+
+    #[test]
     fn pdf_links() {
         let pdf = b"%PDF-1.4\n1 0 obj << /Type /Annot /A << /S /URI /URI (https://evil.example/a\\)b) >> >>\nendobj /JavaScript";
         let s = pdf_scan(pdf, 10);
         assert_eq!(s.uris, ["https://evil.example/a)b"]);
         assert!(s.javascript);
         assert!(!s.launch);
+    }
+
+    #[test]
+    fn qr_shape_filter() {
+        assert!(qr_plausible(200, 200));
+        assert!(qr_plausible(600, 900));
+        assert!(!qr_plausible(600, 90));
+        assert!(!qr_plausible(1, 1));
+        assert!(!qr_plausible(30, 30));
     }
 
     #[test]

@@ -15,6 +15,7 @@
 pub mod analyze;
 pub mod attach;
 pub mod auth;
+pub mod bodytext;
 pub mod cues;
 pub mod html;
 pub mod mbox;
@@ -120,6 +121,8 @@ pub struct Details {
     pub attachments: Vec<AttachmentInfo>,
     /// Parser notes: truncation, caps reached, undecodable parts.
     pub notes: Vec<String>,
+    /// Characters of text the reader sees (plain and rendered HTML parts, links masked).
+    pub text_chars: usize,
 }
 
 /// A verdict for one message, with the tables behind it.

@@ -89,9 +89,27 @@ fn is_latin_letter(c: char) -> bool {
 }
 
 /// Fold `s` for matching. Linear in the input; allocation bounded by the input size.
+///
+/// Most mail text is already in NFKC form (plain ASCII, ordinary accented letters): a quick
+/// check (no allocation, no reordering buffer) skips the normaliser for it, which is most of
+/// the cost of folding a long body.
 pub fn fold(s: &str) -> Folded {
+    use unicode_normalization::{IsNormalized, is_nfkc_quick};
+    // NFKC spells ™ and ℠ as letters ("Mcafee™" would become "mcafeetm" and hide the brand
+    // word): they are marks, not letters, so they become a space first.
+    if s.contains(['\u{2122}', '\u{2120}']) {
+        return fold(&s.replace(['\u{2122}', '\u{2120}'], " "));
+    }
+    if s.is_ascii() || is_nfkc_quick(s.chars()) == IsNormalized::Yes {
+        fold_chars(s.len(), s.chars())
+    } else {
+        fold_chars(s.len(), s.nfkc())
+    }
+}
+
+fn fold_chars(len: usize, chars: impl Iterator<Item = char>) -> Folded {
     let mut out = Folded {
-        text: String::with_capacity(s.len()),
+        text: String::with_capacity(len),
         ..Default::default()
     };
     // Track the last visible char class so marks/invisibles between letters can be counted.
@@ -107,7 +125,23 @@ pub fn fold(s: &str) -> Folded {
         *latin = false;
         *look = 0;
     };
-    for c in s.nfkc() {
+    for c in chars {
+        if c.is_ascii() {
+            // The common case, without table look-ups (same logic as below).
+            let letter = c.is_ascii_alphabetic();
+            if letter && pending_hidden > 0 {
+                out.hidden_in_word += pending_hidden;
+            }
+            pending_hidden = 0;
+            if letter {
+                word_latin = true;
+            } else if !c.is_ascii_digit() {
+                flush_word(&mut out, &mut word_latin, &mut word_lookalike);
+            }
+            out.text.push(c.to_ascii_lowercase());
+            prev_letter = letter;
+            continue;
+        }
         if is_invisible(c) || (is_combining_mark(c) && prev_letter && !is_latin_diacritic(c)) {
             if prev_letter {
                 pending_hidden += 1;
@@ -147,6 +181,112 @@ pub fn fold(s: &str) -> Folded {
 /// languages use (é written as e + U+0301); NFKC composes most of them already.
 fn is_latin_diacritic(c: char) -> bool {
     ('\u{0300}'..='\u{036F}').contains(&c) && c != '\u{034F}'
+}
+
+/// Random code strings injected inside words ("AX34QDJLJ89mazon Prime MemX34QDJLJ89bership")
+/// so that filters cannot read the words while mail programs can be told (by the sender's
+/// markup) to hide or shrink them. Found as upper-case/digit chunks glued to a lower-case
+/// letter that repeat (4 times, twice with lower-case letters on both sides, where no product
+/// code or abbreviation ever stands): the first must be at least 6 characters; once one
+/// is found, shorter leftovers (`P08` of `P08X34QDJLJ89`) count too. Returns the chunks, most
+/// frequent first (at most 4).
+pub fn injected_junk(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut work = std::borrow::Cow::Borrowed(text);
+    for round in 0..4 {
+        let min_len = if round == 0 { 6 } else { 3 };
+        let Some(chunk) = most_glued_chunk(&work, min_len) else {
+            break;
+        };
+        let tok = common_core(&work, &chunk, min_len);
+        work = std::borrow::Cow::Owned(work.replace(tok.as_str(), ""));
+        found.push(tok);
+    }
+    found
+}
+
+/// The part of `chunk` that repeats most in `text` (longest on ties): a chunk seen glued to a
+/// capital (`P08X34QDJLJ89`, `AX34QDJLJ89` of "Amazon") shrinks to the injected string
+/// itself (`X34QDJLJ89`). Trims the end first, then the start: at most 80 searches, run only
+/// when junk was found.
+fn common_core(text: &str, chunk: &str, min_len: usize) -> String {
+    let count = |s: &str| memchr::memmem::find_iter(text.as_bytes(), s.as_bytes()).count();
+    let pick = |cands: &mut dyn Iterator<Item = &str>| -> Option<(usize, String)> {
+        let mut best: Option<(usize, String)> = None;
+        for c in cands {
+            let n = count(c);
+            if best
+                .as_ref()
+                .is_none_or(|(bn, bs)| n > *bn || n == *bn && c.len() > bs.len())
+            {
+                best = Some((n, c.to_string()));
+            }
+        }
+        best
+    };
+    // ASCII only (upper-case letters and digits), so every index is a char boundary.
+    let n = chunk.len();
+    let Some((_, end_trimmed)) = pick(&mut (min_len..=n).filter_map(|e| chunk.get(..e))) else {
+        return chunk.to_string();
+    };
+    let m = end_trimmed.len();
+    pick(&mut (0..=m.saturating_sub(min_len)).filter_map(|s| end_trimmed.get(s..)))
+        .map_or(end_trimmed, |(_, s)| s)
+}
+
+/// The most frequent upper-case/digit chunk (with at least one digit and one letter, at
+/// least `min_len` long) that sits against a lower-case ASCII letter at least 4 times, twice
+/// of them inside a word.
+fn most_glued_chunk(text: &str, min_len: usize) -> Option<String> {
+    let b = text.as_bytes();
+    // (chunk, glued occurrences, occurrences inside a word: lower-case on both sides)
+    let mut counts: Vec<(&str, usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if !(c.is_ascii_uppercase() || c.is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < b.len() && (b[i].is_ascii_uppercase() || b[i].is_ascii_digit()) {
+            i += 1;
+        }
+        let chunk = &b[s..i];
+        let before = s > 0 && b[s - 1].is_ascii_lowercase();
+        let after = b.get(i).is_some_and(|x| x.is_ascii_lowercase());
+        let glued = before || after;
+        if glued
+            && chunk.len() >= min_len
+            && chunk.len() <= 40
+            && chunk.iter().any(u8::is_ascii_digit)
+            && chunk.iter().any(u8::is_ascii_uppercase)
+        {
+            // ASCII bytes only, so this is a char boundary range.
+            let t = text.get(s..i).unwrap_or("");
+            let inside = usize::from(before && after);
+            if let Some(e) = counts.iter_mut().find(|(k, _, _)| *k == t) {
+                e.1 += 1;
+                e.2 += inside;
+            } else if counts.len() < 256 {
+                counts.push((t, 1, inside));
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, n, inside)| *n >= 4 && *inside >= 2)
+        .max_by_key(|(k, n, _)| (*n, k.len()))
+        .map(|(k, _, _)| k.to_string())
+}
+
+/// `text` without the junk chunks found by [`injected_junk`].
+pub fn strip_junk(text: &str, junk: &[String]) -> String {
+    let mut t = text.to_string();
+    for j in junk {
+        t = t.replace(j.as_str(), "");
+    }
+    t
 }
 
 /// The characters of `s` that are not plain ASCII, with their code points, for a person to
@@ -234,6 +374,7 @@ mod tests {
         assert_eq!(z.text, "amazon");
         assert!(z.tricks());
         assert_eq!(fold("𝗔𝗺𝗮𝘇𝗼𝗻").text, "amazon");
+        assert_eq!(fold("Mcafee™ Support").text, "mcafee  support");
     }
 
     #[test]
@@ -250,6 +391,24 @@ mod tests {
         assert!(contains_word("amazon-gutschein", "amazon"));
         assert!(!contains_word("the amazonas river", "amazon"));
         assert!(contains_word("亚马逊客服", "亚马逊"));
+    }
+
+    #[test]
+    fn finds_injected_junk() {
+        let t = "Your AX34QDJLJ89mazon Prime MemX34QDJLJ89bership card caP08X34QDJLJ89rd is no longer vX34QDJLJ89alid. Your AmP08X34QDJLJ89aP08X34QDJLJ89zoP08X34QDJLJ89n Prime";
+        let j = injected_junk(t);
+        assert!(!j.is_empty(), "{j:?}");
+        let clean = strip_junk(t, &j);
+        assert!(clean.contains("Amazon Prime Membership"), "{clean}");
+        assert!(clean.contains("no longer valid"), "{clean}");
+        // Product names and codes are not junk.
+        for ok in [
+            "MP3s MP3s MP3s MP3s and more MP3s",
+            "Order 123-ABC456 shipped. Ref ABC456, ABC456, ABC456 and ABC456.",
+            "The RTX4090s and RTX4090s, RTX4090s, RTX4090s are here",
+        ] {
+            assert!(injected_junk(ok).is_empty(), "{ok}");
+        }
     }
 
     #[test]

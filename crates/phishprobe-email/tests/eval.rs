@@ -23,6 +23,9 @@ fn corpus_figures() {
     let (mut am_n, mut am_ok, mut ph_n, mut ph_flag, mut ham_n, mut ham_flag) = (0, 0, 0, 0, 0, 0);
     let mut amazon_ham_phishing = Vec::new();
     let verbose = std::env::var_os("EVAL_VERBOSE").is_some();
+    // EVAL_DUMP=FILE: one line per message (file, label, brand, verdict, reported brand, text
+    // length, findings with severities) for studying the weights.
+    let mut dump = std::env::var_os("EVAL_DUMP").and_then(|p| std::fs::File::create(p).ok());
     for line in manifest.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
         let [file, label, brand, source, ..] = cols[..] else {
@@ -31,21 +34,33 @@ fn corpus_figures() {
         let Ok(raw) = std::fs::read(dir.join(file)) else {
             continue;
         };
+        let mut text_chars = 0;
         let (verdict, rbrand, codes) = match checker.check(file, &raw) {
-            Ok(r) => (
-                r.report.verdict,
-                r.report.brand.clone(),
-                r.report
-                    .findings
-                    .iter()
-                    .filter(|f| f.severity as u8 > 0)
-                    .map(|f| format!("{}:{:?}", f.code, f.severity))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
+            Ok(r) => {
+                text_chars = r.details.text_chars;
+                (
+                    r.report.verdict,
+                    r.report.brand.clone(),
+                    r.report
+                        .findings
+                        .iter()
+                        .filter(|f| f.severity as u8 > 0)
+                        .map(|f| format!("{}:{:?}", f.code, f.severity))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )
+            }
             Err(e) => (Verdict::Unknown, None, format!("ERROR {e}")),
         };
         let flagged = verdict >= Verdict::Suspicious;
+        if let Some(d) = dump.as_mut() {
+            use std::io::Write;
+            let _ = writeln!(
+                d,
+                "{file}\t{label}\t{brand}\t{verdict:?}\t{}\t{text_chars}\t{codes}",
+                rbrand.as_deref().unwrap_or("-")
+            );
+        }
         if label == "phish" {
             ph_n += 1;
             ph_flag += flagged as u32;
@@ -98,8 +113,11 @@ fn corpus_figures() {
         pct(ham_flag, ham_n) <= 0.5,
         "ham target (issue 3: at most 0.5% flagged)"
     );
-    // Issue 3 targets 95% (brand=amazon) and 85% (all phish); these floors guard what the
-    // current rules reach (86.5% and 78.2% on this half) against regressions. See README.
+    // Issue 3 targets 95% (brand=amazon) and 85% (all phish). The remaining Amazon misses on
+    // this half are messages that claim two brands (the sender names Temu, Apple or PayPal,
+    // the page or a header mentions Amazon) and one genuine-looking co-branded newsletter; the
+    // floors guard what the rules reach (90.4% and 85.4% on this half) against regressions.
+    // See README.
     if pct(am_ok, am_n) < 95.0 || pct(ph_flag, ph_n) < 85.0 {
         println!(
             "BELOW ISSUE TARGET: amazon {:.1}% (target 95%), all phish {:.1}% (target 85%)",
@@ -107,6 +125,6 @@ fn corpus_figures() {
             pct(ph_flag, ph_n)
         );
     }
-    assert!(pct(am_ok, am_n) >= 85.0, "amazon phish regression floor");
-    assert!(pct(ph_flag, ph_n) >= 75.0, "all phish regression floor");
+    assert!(pct(am_ok, am_n) >= 88.0, "amazon phish regression floor");
+    assert!(pct(ph_flag, ph_n) >= 83.0, "all phish regression floor");
 }

@@ -42,6 +42,7 @@ use serde_json::Value;
 
 use crate::classify::{self, After, Facts, Scan};
 use crate::decoy;
+use crate::guard;
 use crate::model::{CapturedRequest, Decoy, Outcome, ProbeOptions, ProbeResult, Step};
 use crate::safety;
 
@@ -119,6 +120,7 @@ pub struct Prober {
     profile: Option<tempfile::TempDir>,
     user_agent: String,
     major: String,
+    offline: bool,
 }
 
 impl Prober {
@@ -155,6 +157,8 @@ impl Prober {
             "use-mock-keychain",
             "lang=en-US",
             "accept-lang=en-US,en",
+            // No UDP around the egress guard: WebRTC only over the (guarded) proxy.
+            "force-webrtc-ip-handling-policy=disable_non_proxied_udp",
             // Cross-origin iframes in the page's process, so the isolated world can read and
             // fill a login form framed from another origin.
             "disable-site-isolation-trials",
@@ -198,6 +202,7 @@ impl Prober {
             profile: Some(profile),
             user_agent: String::new(),
             major: String::new(),
+            offline: cfg.offline,
         };
         match tokio::time::timeout(Duration::from_secs(10), prober.browser.version()).await {
             Ok(Ok(v)) => {
@@ -253,14 +258,37 @@ impl Prober {
             Ok(u) => u,
             Err(e) => return refused(res, e, started),
         };
-        if let Err(e) = safety::check_target(&target, opts.allow_private).await {
+        if let Err(e) =
+            safety::check_target_with(&target, opts.allow_private, &opts.allow_hosts).await
+        {
             return refused(res, e, started);
         }
         res.url = target.to_string();
+        // Unless private targets are allowed, every request of this probe's browser context
+        // goes through its own egress guard, which re-checks each host after DNS resolution:
+        // redirects, script navigations and sub-resources cannot reach the local network.
+        let mut ctx_params = CreateBrowserContextParams::default();
+        let guard = if opts.allow_private {
+            None
+        } else {
+            let policy = guard::Policy {
+                allow_private: false,
+                allow_hosts: opts.allow_hosts.clone(),
+                offline: self.offline,
+            };
+            match guard::Guard::start(policy).await {
+                Ok(g) => {
+                    ctx_params.proxy_server = Some(g.proxy_server());
+                    // Loopback is bypassed by default; "<-loopback>" sends it through too.
+                    ctx_params.proxy_bypass_list = Some("<-loopback>".into());
+                    Some(g)
+                }
+                Err(e) => return refused(res, format!("egress guard: {e}"), started),
+            }
+        };
         let ctx = match tokio::time::timeout(
             Duration::from_secs(10),
-            self.browser
-                .create_browser_context(CreateBrowserContextParams::default()),
+            self.browser.create_browser_context(ctx_params),
         )
         .await
         {
@@ -304,6 +332,11 @@ impl Prober {
         }
         run.finish(&mut res).await;
         run.teardown().await;
+        if let Some(g) = guard {
+            res.blocked = g.blocked();
+            g.stop();
+            apply_blocked(&mut res);
+        }
         res.elapsed_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
         res
     }
@@ -326,6 +359,42 @@ impl Prober {
             .await;
         out.sort_by_key(|(i, _)| *i);
         out.into_iter().map(|(_, r)| r).collect()
+    }
+}
+
+/// A top-level navigation (the landing page, a redirect, a script's `location = ...`) that the
+/// guard refused makes the probe inconclusive: the page was not allowed to load, so nothing it
+/// did can be read. Refused sub-resources are only recorded as errors.
+fn apply_blocked(res: &mut ProbeResult) {
+    if res.blocked.is_empty() {
+        return;
+    }
+    let navigated: Vec<String> = res
+        .redirect_chain
+        .iter()
+        .chain(std::iter::once(&res.final_url))
+        .filter_map(|u| url::Url::parse(u).ok())
+        .filter_map(|u| {
+            let h = match u.host()? {
+                url::Host::Ipv6(v6) => format!("[{v6}]"),
+                other => other.to_string().to_ascii_lowercase(),
+            };
+            Some(format!("{h}:{}", u.port_or_known_default()?))
+        })
+        .collect();
+    for b in &res.blocked {
+        res.errors
+            .push(format!("refused a request to {}: {}", b.target, b.reason));
+    }
+    let nav = res.blocked.iter().find(|b| navigated.contains(&b.target));
+    if let Some(b) = nav
+        && !matches!(res.outcome, Outcome::Accepted | Outcome::AcceptedAfterRetry)
+    {
+        res.outcome = Outcome::Inconclusive;
+        res.reason = format!(
+            "the page sent the browser to {} ({}); refused without --allow-private",
+            b.target, b.reason
+        );
     }
 }
 
@@ -512,29 +581,34 @@ impl Run<'_> {
             if let Some(link) = view.merged.signin.clone() {
                 let frame = view.form_frame().cloned();
                 let before_text = view.merged.text.clone();
-                let followed = if link.href.starts_with("http://")
-                    || link.href.starts_with("https://")
-                {
-                    match safety::parse_target(&link.href) {
-                        Ok(u) => match safety::check_target(&u, self.opts.allow_private).await {
-                            Ok(()) => self.navigate(u.as_str()).await.is_ok(),
+                let followed =
+                    if link.href.starts_with("http://") || link.href.starts_with("https://") {
+                        match safety::parse_target(&link.href) {
+                            Ok(u) => match safety::check_target_with(
+                                &u,
+                                self.opts.allow_private,
+                                &self.opts.allow_hosts,
+                            )
+                            .await
+                            {
+                                Ok(()) => self.navigate(u.as_str()).await.is_ok(),
+                                Err(e) => {
+                                    res.errors.push(format!("sign-in link refused: {e}"));
+                                    false
+                                }
+                            },
                             Err(e) => {
                                 res.errors.push(format!("sign-in link refused: {e}"));
                                 false
                             }
-                        },
-                        Err(e) => {
-                            res.errors.push(format!("sign-in link refused: {e}"));
-                            false
                         }
-                    }
-                } else if let Some(f) = frame {
-                    self.eval(&f, &format!("__pp.click({})", link.i))
-                        .await
-                        .is_ok()
-                } else {
-                    false
-                };
+                    } else if let Some(f) = frame {
+                        self.eval(&f, &format!("__pp.click({})", link.i))
+                            .await
+                            .is_ok()
+                    } else {
+                        false
+                    };
                 if followed {
                     self.settle(self.opts.step_timeout, Duration::from_millis(300))
                         .await;

@@ -13,6 +13,7 @@
 pub mod chrome;
 pub mod classify;
 pub mod decoy;
+pub mod guard;
 pub mod http;
 pub mod model;
 pub mod safety;

@@ -107,6 +107,9 @@ pub struct ProbeResult {
     /// What the login page showed about itself (title, logo alt texts, text), for the brand claim.
     #[serde(skip)]
     pub brand_material: Option<BrandMaterial>,
+    /// Requests the egress guard refused (private, loopback, link-local or metadata targets
+    /// reached by a redirect, a script or a sub-resource).
+    pub blocked: Vec<crate::guard::Blocked>,
     pub errors: Vec<String>,
     pub elapsed_ms: u64,
 }
@@ -130,6 +133,7 @@ impl ProbeResult {
             asked_card: false,
             form_host: None,
             brand_material: None,
+            blocked: Vec::new(),
             errors: Vec::new(),
             elapsed_ms: 0,
         }
@@ -180,6 +184,9 @@ pub struct ProbeOptions {
     pub step_timeout: Duration,
     /// Allow loopback, private and link-local targets.
     pub allow_private: bool,
+    /// Exact `host:port` pairs allowed even when private (a known local test site); every
+    /// other private target, including redirects from an allowed one, is still refused.
+    pub allow_hosts: Vec<String>,
     /// Domain of the decoy addresses (a reserved example domain by default).
     pub decoy_domain: String,
     /// Where to write screenshots; none are taken without it.
@@ -194,6 +201,7 @@ impl Default for ProbeOptions {
             timeout: Duration::from_secs(45),
             step_timeout: Duration::from_secs(15),
             allow_private: false,
+            allow_hosts: Vec::new(),
             decoy_domain: "example.net".to_string(),
             evidence_dir: None,
             quiet: Duration::from_millis(500),

@@ -75,8 +75,27 @@ fn private_v4(ip: Ipv4Addr) -> bool {
 /// Refuse a target whose host is, or resolves to, a non-public address (unless allowed).
 /// Resolution failures are not refusals: the browser will report the failed load itself.
 pub async fn check_target(url: &Url, allow_private: bool) -> Result<(), String> {
+    check_target_with(url, allow_private, &[]).await
+}
+
+/// [`check_target`], also letting through the exact `host:port` pairs in `allow_hosts`.
+pub async fn check_target_with(
+    url: &Url,
+    allow_private: bool,
+    allow_hosts: &[String],
+) -> Result<(), String> {
     if allow_private {
         return Ok(());
+    }
+    if let (Some(h), Some(p)) = (url.host(), url.port_or_known_default()) {
+        let h = match h {
+            url::Host::Ipv6(v6) => format!("[{v6}]"),
+            other => other.to_string().to_ascii_lowercase(),
+        };
+        let key = format!("{h}:{p}");
+        if allow_hosts.iter().any(|a| a.eq_ignore_ascii_case(&key)) {
+            return Ok(());
+        }
     }
     let host = match url.host() {
         Some(h) => h,

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 /// One checked message: its input name and the report, or an error code and message.
 type JobResult = (String, Result<EmailReport, (String, String)>);
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use phishprobe_email::mbox::{MboxReader, looks_like_mbox};
+use phishprobe_email::verify::{DnsRecords, Verifier};
 use phishprobe_email::{Details, EmailChecker, EmailError, EmailReport, Options};
 use rayon::prelude::*;
 
@@ -33,9 +34,15 @@ pub struct Args {
     /// Do not decode QR codes in images (faster on image-heavy mail).
     #[arg(long)]
     pub no_qr: bool,
-    /// Also verify DKIM, SPF and DMARC live through DNS (needs network; slow).
+    /// Verify DKIM signatures, SPF (client address from the trace headers), DMARC and ARC
+    /// yourself through DNS instead of trusting the Authentication-Results headers (needs
+    /// network; up to 10 s per message).
     #[arg(long)]
     pub verify_auth: bool,
+    /// With --verify-auth: answer DNS from this file only (`name TYPE value` per line: TXT, A,
+    /// AAAA, MX, PTR; every other name "does not exist"). For offline checks and tests.
+    #[arg(long, value_name = "FILE", requires = "verify_auth")]
+    pub dns_records: Option<PathBuf>,
 }
 
 /// One message to analyse: where it came from and its bytes (or why there are none).
@@ -54,13 +61,28 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
         opts.max_qr_images = 0;
     }
     let checker = EmailChecker::new(&ctx.engine, opts);
+    let verifier = if args.verify_auth {
+        let v = match &args.dns_records {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading DNS records {}", p.display()))?;
+                let records = DnsRecords::parse(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                Verifier::offline(records)
+            }
+            None => Verifier::live(),
+        };
+        Some(v.map_err(|e| anyhow::anyhow!("--verify-auth: {e}"))?)
+    } else {
+        None
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut state = Window {
         jobs: Vec::new(),
         bytes: 0,
         worst: 0,
-        verify: args.verify_auth,
+        verifier: verifier.as_ref(),
     };
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from("-")]
@@ -87,14 +109,14 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
     Ok(state.worst)
 }
 
-struct Window {
+struct Window<'v> {
     jobs: Vec<Job>,
     bytes: usize,
     worst: u8,
-    verify: bool,
+    verifier: Option<&'v Verifier>,
 }
 
-impl Window {
+impl Window<'_> {
     fn push(
         &mut self,
         job: Job,
@@ -118,30 +140,31 @@ impl Window {
     ) -> Result<()> {
         let jobs = std::mem::take(&mut self.jobs);
         self.bytes = 0;
-        let verify = self.verify;
+        let verifier = self.verifier;
         let results: Vec<JobResult> = jobs
             .into_par_iter()
             .map(|j| {
                 let r = match j.data {
                     Err(e) => Err(("input.unreadable".to_string(), e)),
                     Ok(bytes) => {
-                        let mut r = checker.check(&j.input, &bytes).map_err(|e| {
+                        let checked = match verifier {
+                            Some(v) => checker.check_verified(&j.input, &bytes, v),
+                            None => checker.check(&j.input, &bytes),
+                        };
+                        let mut r = checked.map_err(|e| {
                             let code = match e {
                                 EmailError::NotEmail(_) => "email.not_email",
                                 EmailError::Internal(_) => "email.internal_error",
                             };
                             (code.to_string(), e.to_string())
                         });
-                        if let Ok(rep) = r.as_mut() {
-                            if j.truncated {
-                                rep.details.notes.push(format!(
-                                    "the message was longer than {} bytes; only its beginning was analysed",
-                                    checker.options().max_message_bytes
-                                ));
-                            }
-                            if verify {
-                                verify_auth(rep, &bytes);
-                            }
+                        if let Ok(rep) = r.as_mut()
+                            && j.truncated
+                        {
+                            rep.details.notes.push(format!(
+                                "the message was longer than {} bytes; only its beginning was analysed",
+                                checker.options().max_message_bytes
+                            ));
                         }
                         r
                     }
@@ -167,17 +190,12 @@ impl Window {
     }
 }
 
-/// Live DKIM/SPF/DMARC (phishprobe-email's `verify-auth` feature; a note when it is off).
-fn verify_auth(rep: &mut EmailReport, raw: &[u8]) {
-    phishprobe_email::verify::verify_live(rep, raw);
-}
-
 /// Files under a folder, recursively, in name order (depth-capped; symlinked folders are not followed).
 fn walk(
     path: &Path,
     checker: &EmailChecker<'_>,
     ctx: &Context,
-    w: &mut Window,
+    w: &mut Window<'_>,
     out: &mut impl Write,
     depth: usize,
 ) -> Result<()> {
@@ -257,7 +275,7 @@ fn read_stream(
     mut r: impl BufRead,
     checker: &EmailChecker<'_>,
     ctx: &Context,
-    w: &mut Window,
+    w: &mut Window<'_>,
     out: &mut impl Write,
 ) -> Result<()> {
     let max = checker.options().max_message_bytes;

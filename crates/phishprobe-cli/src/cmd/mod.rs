@@ -2,11 +2,14 @@
 //! returning the process exit code.
 
 pub mod bench;
+pub mod case;
 pub mod email;
+pub mod history;
 pub mod input;
 pub mod numbers;
 pub mod phone;
 pub mod probe;
+pub mod serve;
 pub mod text;
 pub mod url;
 

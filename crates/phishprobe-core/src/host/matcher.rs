@@ -68,6 +68,10 @@ pub struct TokenMatcher {
     exact_owner: Vec<(usize, String)>,
     typos: HashMap<String, (usize, String)>,
     typo_lengths: Vec<usize>,
+    /// Prefilter for `typos`: bit `n` of `typo_first[b]` is set when some one-edit variant of
+    /// length `n` starts with byte `b` (lengths of 31 and more share bit 31). Most substrings
+    /// of a hostname fail it, which saves hashing them.
+    typo_first: [u32; 256],
     long_tokens: Vec<(usize, String)>,
     exceptions: Vec<String>,
     /// All exceptions in one automaton: "does this token contain a real word?" in one pass.
@@ -105,6 +109,14 @@ impl TokenMatcher {
         let mut typo_lengths: Vec<usize> = typos.keys().map(|k| k.len()).collect();
         typo_lengths.sort_unstable();
         typo_lengths.dedup();
+        let mut typo_first = [0u32; 256];
+        for k in typos.keys() {
+            if let Some(&b) = k.as_bytes().first()
+                && let Some(m) = typo_first.get_mut(usize::from(b))
+            {
+                *m |= len_bit(k.len());
+            }
+        }
         let exact = AhoCorasick::builder()
             .match_kind(AcKind::Standard)
             .build(exact_owner.iter().map(|(_, t)| t.as_str()))
@@ -115,11 +127,22 @@ impl TokenMatcher {
             exact_owner,
             typos,
             typo_lengths,
+            typo_first,
             long_tokens,
             exceptions,
             exception_ac,
             login_words: login_words.iter().cloned().collect(),
         }
+    }
+
+    /// The one-edit variant table entry for `s`, if any (prefiltered by first byte and length).
+    fn typo_of(&self, s: &str) -> Option<&(usize, String)> {
+        let first = usize::from(*s.as_bytes().first()?);
+        let mask = self.typo_first.get(first).copied().unwrap_or(0);
+        if mask & len_bit(s.len()) == 0 {
+            return None;
+        }
+        self.typos.get(s)
     }
 
     fn is_exception(&self, token: &str) -> bool {
@@ -191,8 +214,12 @@ impl TokenMatcher {
                 }
             }
         }
-        if out.is_empty() && !self.is_exception(token) {
+        if out.is_empty() {
+            // The exception automaton only matters when a typo turned up (rarely): ask it then.
             self.find_typos(token, &mut out);
+            if !out.is_empty() && self.is_exception(token) {
+                out.clear();
+            }
         }
         out.sort_by(|a, b| {
             (
@@ -213,7 +240,7 @@ impl TokenMatcher {
 
     fn find_typos(&self, token: &str, out: &mut Vec<TokenMatch>) {
         // Whole token, then a prefix or suffix of each variant length next to a keyword.
-        if let Some((bi, bt)) = self.typos.get(token) {
+        if let Some((bi, bt)) = self.typo_of(token) {
             out.push(typo(*bi, bt, token, Position::Whole, String::new(), true));
             return;
         }
@@ -234,7 +261,7 @@ impl TokenMatcher {
                 let (Some(found), Some(rest)) = (found, rest) else {
                     continue;
                 };
-                if let Some((bi, bt)) = self.typos.get(found) {
+                if let Some((bi, bt)) = self.typo_of(found) {
                     // A typo glued to a keyword is a claim; glued to a longer word or digits a
                     // weak one; glued to one or two letters usually just another word.
                     let strong = self.is_keyword_rest(rest);
@@ -259,7 +286,7 @@ impl TokenMatcher {
                     let Some(found) = token.get(start..start + len) else {
                         continue;
                     };
-                    if let Some((bi, bt)) = self.typos.get(found) {
+                    if let Some((bi, bt)) = self.typo_of(found) {
                         let rest = rest_of(token, start, start + len);
                         out.push(typo(*bi, bt, found, Position::Inside, rest, false));
                         return;
@@ -270,12 +297,38 @@ impl TokenMatcher {
         for (bi, bt) in &self.long_tokens {
             if token.len().abs_diff(bt.len()) <= 1
                 && token.as_bytes().first() == bt.as_bytes().first()
-                && osa_distance(token, bt) <= 2
+                && letters_within(token, bt, 4)
+                && osa_within(token, bt, 2)
             {
                 out.push(typo(*bi, bt, token, Position::Whole, String::new(), false));
             }
         }
     }
+}
+
+/// A cheap necessary condition for an edit distance of at most `max_l1 / 2`: one edit changes
+/// the letter counts by at most two (a substitution takes one letter away and adds another; an
+/// insertion or deletion changes one count; a swap none), so two strings within `d` edits differ
+/// in their letter counts by at most `2 d`. Bytes share 64 buckets, which can only make the
+/// difference smaller, so the test never rejects a real match.
+fn letters_within(a: &str, b: &str, max_l1: u32) -> bool {
+    let mut h = [0i32; 64];
+    for &c in a.as_bytes() {
+        if let Some(x) = h.get_mut(usize::from(c & 63)) {
+            *x += 1;
+        }
+    }
+    for &c in b.as_bytes() {
+        if let Some(x) = h.get_mut(usize::from(c & 63)) {
+            *x -= 1;
+        }
+    }
+    h.iter().map(|x| x.unsigned_abs()).sum::<u32>() <= max_l1
+}
+
+/// Bit for a string length in the `typo_first` masks (31 stands for "31 or longer").
+fn len_bit(len: usize) -> u32 {
+    1u32 << len.min(31)
 }
 
 fn typo(
@@ -364,39 +417,101 @@ pub fn one_edit_variants(t: &str) -> Vec<String> {
 }
 
 /// Optimal string alignment distance (Damerau-Levenshtein without repeated edits of a substring).
+///
+/// Three rolling rows instead of the whole table: hostname tokens are short, so the rows live
+/// on the stack and nothing is cleared or allocated per call.
 pub fn osa_distance(a: &str, b: &str) -> usize {
+    const STACK: usize = 3 * 64;
     let a = a.as_bytes();
     let b = b.as_bytes();
     let w = b.len() + 1;
-    // Hostname tokens are short: keep the table on the stack when it fits.
-    let cells = (a.len() + 1) * w;
-    let mut stack = [0usize; 1024];
-    let mut heap = Vec::new();
-    let d: &mut [usize] = if cells <= stack.len() {
-        &mut stack[..cells]
-    } else {
-        heap.resize(cells, 0);
-        &mut heap
+    let mut stack = [0u32; STACK];
+    let mut heap: Vec<u32> = Vec::new();
+    let buf: &mut [u32] = match stack.get_mut(..3 * w) {
+        Some(s) => s,
+        None => {
+            heap.resize(3 * w, 0);
+            &mut heap
+        }
     };
-    for i in 0..=a.len() {
-        d[i * w] = i;
-    }
-    for (j, cell) in d.iter_mut().enumerate().take(w) {
-        *cell = j;
+    let (mut prev2, rest) = buf.split_at_mut(w);
+    let (mut prev, mut cur) = rest.split_at_mut(w);
+    for (j, cell) in prev.iter_mut().enumerate() {
+        *cell = j as u32;
     }
     for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1)
-                .min(d[(i - 1) * w + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
+        cur[0] = i as u32;
+        let ai = a[i - 1];
+        for j in 1..w {
+            let bj = b[j - 1];
+            let cost = u32::from(ai != bj);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && ai == b[j - 2] && a[i - 2] == bj {
+                v = v.min(prev2[j - 2] + 1);
             }
-            d[i * w + j] = v;
+            cur[j] = v;
         }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
     }
-    d[a.len() * w + b.len()]
+    prev[w - 1] as usize
+}
+
+/// `osa_distance(a, b) <= k`, without computing the whole table: cells more than `k` off the
+/// diagonal can never lead back to a distance of `k` or less, so only the band is filled, and
+/// the walk stops as soon as two consecutive rows are all above `k` (an alignment path visits
+/// at least one of any two consecutive rows: a transposition skips one row, never two).
+pub fn osa_within(a: &str, b: &str, k: usize) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > k {
+        return false;
+    }
+    const STACK: usize = 3 * 64;
+    let w = b.len() + 1;
+    // Values are capped at k + 1 ("too far"), so they fit in a byte for any sensible k.
+    let cap = u32::try_from(k.saturating_add(1)).unwrap_or(u32::MAX);
+    let mut stack = [cap; STACK];
+    let mut heap: Vec<u32> = Vec::new();
+    let buf: &mut [u32] = match stack.get_mut(..3 * w) {
+        Some(s) => s,
+        None => {
+            heap.resize(3 * w, cap);
+            &mut heap
+        }
+    };
+    let (mut prev2, rest) = buf.split_at_mut(w);
+    let (mut prev, mut cur) = rest.split_at_mut(w);
+    for (j, cell) in prev.iter_mut().enumerate() {
+        *cell = u32::try_from(j).unwrap_or(u32::MAX).min(cap);
+    }
+    let mut prev_min = 0u32;
+    for i in 1..=a.len() {
+        let lo = i.saturating_sub(k).max(1);
+        let hi = (i + k).min(w - 1);
+        // Outside the band every cell counts as "too far".
+        cur.fill(cap);
+        cur[0] = u32::try_from(i).unwrap_or(u32::MAX).min(cap);
+        let mut row_min = if lo == 1 { cur[0] } else { cap };
+        let ai = a[i - 1];
+        for j in lo..=hi {
+            let bj = b[j - 1];
+            let cost = u32::from(ai != bj);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && ai == b[j - 2] && a[i - 2] == bj {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            let v = v.min(cap);
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min >= cap && prev_min >= cap {
+            return false;
+        }
+        prev_min = row_min;
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[w - 1] < cap
 }
 
 const KEYBOARD: [&str; 3] = ["qwertyuiop", "asdfghjkl", "zxcvbnm"];
@@ -485,6 +600,38 @@ mod tests {
         }
         for s in ["amazon", "qmazon", "mazon", "xamazon"] {
             assert!(!v.contains(&s.to_string()), "{s}");
+        }
+    }
+
+    #[test]
+    fn osa_band_agrees_with_full_table() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "amazon",
+            "amzaon",
+            "amaz0n",
+            "maazon",
+            "microsoft",
+            "micrsoftt",
+            "mircosoft",
+            "sellercentral",
+            "selelrcentral",
+            "sellerc",
+            "abcdef",
+            "badcfe",
+            "onedrive",
+            "onedirve",
+            "oneddrive",
+        ];
+        for x in words {
+            for y in words {
+                for k in 0..4 {
+                    assert_eq!(osa_within(x, y, k), osa_distance(x, y) <= k, "{x} {y} {k}");
+                }
+            }
         }
     }
 

@@ -35,10 +35,48 @@ impl HostInfo {
     }
 }
 
+/// What [`analyze`] works with: [`HostInfo`] without its copies. The Unicode form is kept only
+/// when it differs, and the registrable names are offsets into `ascii` (they are suffixes of
+/// it), so the verdict for a plain hostname allocates almost nothing; [`analyze`] makes the
+/// owned [`HostInfo`] for callers that keep it.
+#[derive(Debug, Default)]
+struct Analysis {
+    ascii: String,
+    unicode: Option<String>,
+    icann_at: Option<usize>,
+    private_at: Option<usize>,
+    owner: Option<DomainOwner>,
+    brand: Option<usize>,
+    is_ip: bool,
+}
+
+impl Analysis {
+    fn registrable_private(&self) -> Option<&str> {
+        self.private_at.and_then(|i| self.ascii.get(i..))
+    }
+
+    fn is_official(&self) -> bool {
+        matches!(&self.owner, Some(o) if o.role == DomainRole::Web)
+    }
+
+    fn into_info(self) -> HostInfo {
+        let at = |i: Option<usize>| i.and_then(|i| self.ascii.get(i..)).map(str::to_string);
+        HostInfo {
+            registrable_icann: at(self.icann_at),
+            registrable_private: at(self.private_at),
+            unicode: self.unicode.unwrap_or_else(|| self.ascii.clone()),
+            ascii: self.ascii,
+            owner: self.owner,
+            brand: self.brand,
+            is_ip: self.is_ip,
+        }
+    }
+}
+
 /// Verdict for a bare hostname.
 pub fn check(engine: &Engine, input: &str) -> Report {
     let mut b = ReportBuilder::new(input);
-    let info = analyze(engine, input, &mut b);
+    let info = analyze_inner(engine, input, &mut b);
     if info.is_official() && b.findings().iter().all(|f| f.severity == Severity::Info) {
         b.vouch_genuine();
     }
@@ -53,6 +91,17 @@ fn msg(en: impl Into<String>, zh: impl Into<String>) -> Message {
 /// characters (they are never part of a real hostname).
 fn clean(raw: &str, b: &mut ReportBuilder) -> String {
     let t = raw.trim();
+    if t.is_ascii() && !t.bytes().any(|c| c.is_ascii_control()) {
+        // The common case: plain ASCII (`to_lowercase` equals the ASCII mapping there).
+        let mut s = t.to_ascii_lowercase();
+        while s.ends_with('.') {
+            s.pop();
+        }
+        if s.starts_with('[') && s.ends_with(']') && s.len() >= 2 {
+            s = s[1..s.len() - 1].to_string();
+        }
+        return s;
+    }
     let controls: Vec<char> = t.chars().filter(|c| c.is_control()).collect();
     if !controls.is_empty() {
         let ev: Vec<String> = controls
@@ -89,7 +138,11 @@ fn clean(raw: &str, b: &mut ReportBuilder) -> String {
 
 /// Analyse `raw` as a hostname, pushing findings into `b`.
 pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
-    let mut info = HostInfo::default();
+    analyze_inner(engine, raw, b).into_info()
+}
+
+fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis {
+    let mut info = Analysis::default();
     if raw.trim().is_empty() {
         b.push(Finding::new(
             "input.empty",
@@ -133,8 +186,7 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
     }
     let s = clean(raw, b);
     if let Some(ip) = parse_ip(&s) {
-        info.ascii = s.clone();
-        info.unicode = s;
+        info.ascii = s;
         info.is_ip = true;
         b.push(Finding::new(
             "host.ip_literal",
@@ -147,7 +199,7 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
         ));
         return info;
     }
-    let (ascii, unicode_form) = decode(&s, b);
+    let (ascii, unicode_form) = decode(s, b);
     if ascii.len() > MAX_HOST_LEN {
         b.push(Finding::new(
             "host.too_long",
@@ -162,8 +214,9 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
     info.ascii = ascii;
     info.unicode = unicode_form;
     let reg = psl::registrable(&info.ascii);
-    info.registrable_icann = reg.icann.map(str::to_string);
-    info.registrable_private = reg.private.map(str::to_string);
+    let offset = |r: &str| info.ascii.len().checked_sub(r.len());
+    info.icann_at = reg.icann.and_then(offset);
+    info.private_at = reg.private.and_then(offset);
 
     let owners = engine.owners_of_domain(&info.ascii);
     let web = owners.iter().find(|o| o.role == DomainRole::Web).cloned();
@@ -224,18 +277,25 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
 
     // Labels a customer or registrant chose: left of the (private) public suffix and of any
     // brand-owned domain the host sits under.
-    let ascii_labels: Vec<&str> = info.ascii.split('.').collect();
-    let unicode_labels: Vec<&str> = info.unicode.split('.').collect();
+    let ascii_labels: Vec<&str> = labels_of(&info.ascii);
+    let unicode_owned: Vec<&str>;
+    let unicode_labels: &[&str] = match &info.unicode {
+        None => &ascii_labels,
+        Some(u) => {
+            unicode_owned = labels_of(u);
+            &unicode_owned
+        }
+    };
     let n = ascii_labels.len();
     let owned_labels = info
         .owner
         .as_ref()
-        .map(|o| o.matched.split('.').count())
+        .map(|o| label_count(&o.matched))
         .unwrap_or(0);
     let suffix_labels = if reg.suffix.is_empty() {
         0
     } else {
-        reg.suffix.split('.').count()
+        label_count(reg.suffix)
     };
     let scan = if owned_labels > 0 {
         n.saturating_sub(owned_labels.max(suffix_labels))
@@ -296,7 +356,7 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
         if let Some(p) = engine.brand(*bi) {
             b.brand(&p.id);
             info.brand = Some(*bi);
-            let reg_name = info.registrable_private.as_deref().unwrap_or(&info.ascii);
+            let reg_name = info.registrable_private().unwrap_or(&info.ascii);
             b.push(Finding::new(
                     "host.target_embedding",
                     Severity::High,
@@ -340,7 +400,7 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
             homoglyph,
             &ctx,
             label,
-            &unicode_labels,
+            unicode_labels,
             label_index,
             &info,
             &name,
@@ -382,6 +442,26 @@ pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
     info
 }
 
+/// `a.b.c` -> `["a", "b", "c"]`, sized in one pass (a plain byte scan is faster than
+/// `split('.')` on strings this short).
+fn labels_of(s: &str) -> Vec<&str> {
+    let mut out = Vec::with_capacity(label_count(s));
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b'.' {
+            out.push(s.get(start..i).unwrap_or(""));
+            start = i + 1;
+        }
+    }
+    out.push(s.get(start..).unwrap_or(""));
+    out
+}
+
+/// Number of dot-separated labels (`split('.').count()`).
+fn label_count(s: &str) -> usize {
+    1 + s.bytes().filter(|&b| b == b'.').count()
+}
+
 /// One letter repeated (`amazonzzz`, `amazonuu`): padding that makes an impostor name unique,
 /// not a word a brand would register.
 fn is_padding(rest: &str) -> bool {
@@ -404,6 +484,9 @@ struct BrandContext<'a> {
 /// A subdomain label that resembles a brand token (two edits at most, or its first four
 /// letters) followed by the ending of that brand's official domain: `amzone.co.jp.x.cn`,
 /// `anaz0n.c0.jp.x.org`, `amazcazm-co-jp.x.top`. Returns the brand and the imitated name.
+///
+/// Runs on nearly every host without a brand token, so it allocates nothing unless a label
+/// needs look-alike folding or something is found.
 fn lookalike_embedding(
     engine: &Engine,
     labels: &[&str],
@@ -416,40 +499,55 @@ fn lookalike_embedding(
     }
     let resembles = |cand: &str, token: &str| {
         token.len() >= matcher::TYPO_MIN
-            && (matcher::osa_distance(cand, token) <= 2
+            && (matcher::osa_within(cand, token, 2)
                 || (cand.len() >= 4 && token.starts_with(cand.get(..4).unwrap_or("\0"))))
     };
-    let folded: Vec<String> = labels
+    // Only labels 0..=r are looked at; fold the few that need it (`c0`, `arnazon`).
+    let used = labels.get(..=r).unwrap_or(labels);
+    let folded: Option<Vec<Option<String>>> = used
         .iter()
-        .map(|l| unicode::fold_ascii(l).unwrap_or_else(|| l.to_string()))
-        .collect();
+        .any(|l| unicode::needs_fold(l))
+        .then(|| used.iter().map(|l| unicode::fold_ascii(l)).collect());
+    let label_at = |i: usize| -> Option<&str> {
+        match folded.as_ref().and_then(|f| f.get(i)) {
+            Some(Some(f)) => Some(f.as_str()),
+            _ => labels.get(i).copied(),
+        }
+    };
+    let mut key = KeyBuf::new();
     for i in 0..=r {
         for k in 1..=2 {
             if i + k > r {
                 break;
             }
-            let Some(tail) = folded.get(i + 1..i + 1 + k) else {
-                break;
+            let Some(head) = label_at(i) else { break };
+            let tail = match k {
+                1 => key.join(&[label_at(i + 1)]),
+                _ => key.join(&[label_at(i + 1), label_at(i + 2)]),
             };
-            let tail = tail.join(".");
-            let Some(head) = folded.get(i) else { break };
-            for (bi, token) in engine.embed_tail(&tail) {
+            let Some(tail) = tail else { break };
+            for (bi, token) in engine.embed_tail(tail) {
                 if resembles(head, token) {
                     return Some((*bi, format!("{}.{tail}", labels.get(i).unwrap_or(&""))));
                 }
             }
         }
         // The same inside one label, with hyphens for dots: `amazcazm-co-jp`.
-        let Some(label) = folded.get(i) else { continue };
-        let toks: Vec<&str> = label.split('-').collect();
-        for j in 0..toks.len() {
+        let Some(label) = label_at(i) else { continue };
+        if !label.contains('-') {
+            continue;
+        }
+        let mut toks = label.split('-');
+        while let Some(head) = toks.next() {
+            let mut ahead = toks.clone();
+            let (t1, t2) = (ahead.next(), ahead.next());
             for k in 1..=2 {
-                let Some(tail) = toks.get(j + 1..j + 1 + k) else {
-                    break;
+                let tail = match k {
+                    1 => key.join(&[t1]),
+                    _ => key.join(&[t1, t2]),
                 };
-                let tail = tail.join(".");
-                let Some(head) = toks.get(j) else { break };
-                for (bi, token) in engine.embed_tail(&tail) {
+                let Some(tail) = tail else { break };
+                for (bi, token) in engine.embed_tail(tail) {
                     if resembles(head, token) {
                         return Some((*bi, labels.get(i).unwrap_or(&"").to_string()));
                     }
@@ -458,6 +556,50 @@ fn lookalike_embedding(
         }
     }
     None
+}
+
+/// A small stack buffer for lookup keys made of joined labels (`co` + `jp` -> `co.jp`).
+/// Keys longer than the buffer are never in the tables they are looked up in.
+struct KeyBuf {
+    buf: [u8; 64],
+}
+
+impl KeyBuf {
+    fn new() -> Self {
+        KeyBuf { buf: [0; 64] }
+    }
+
+    /// `parts` joined by dots; `None` when a part is missing. A key too long for the buffer
+    /// comes back empty (no table holds the empty key).
+    fn join(&mut self, parts: &[Option<&str>]) -> Option<&str> {
+        let mut n = 0;
+        let mut fits = true;
+        for (idx, p) in parts.iter().enumerate() {
+            let p = (*p)?;
+            if !fits {
+                continue;
+            }
+            let sep = usize::from(idx > 0);
+            match self.buf.get_mut(n..n + sep + p.len()) {
+                Some(dst) => {
+                    if let Some((dot, rest)) = dst.split_first_mut()
+                        && sep == 1
+                    {
+                        *dot = b'.';
+                        rest.copy_from_slice(p.as_bytes());
+                    } else {
+                        dst.copy_from_slice(p.as_bytes());
+                    }
+                    n += sep + p.len();
+                }
+                None => fits = false,
+            }
+        }
+        if !fits {
+            return Some("");
+        }
+        std::str::from_utf8(self.buf.get(..n)?).ok()
+    }
 }
 
 /// Brand matches of one label: the raw ASCII tokens first, then look-alike forms
@@ -507,13 +649,14 @@ fn label_matches(
         return (raw, false);
     }
     // `amaz0n` is one edit from `amazon` but reads as it exactly: call it a homoglyph.
-    let folded: Vec<String> = alabel
-        .split(['-', '_'])
-        .filter_map(unicode::fold_ascii)
-        .collect();
-    for f in folded {
-        if let Some(m) = engine.matcher.find(&f).into_iter().find(|m| m.strong) {
-            return (Some(m), true);
+    if unicode::needs_fold(alabel) {
+        let mut f = String::new();
+        for tok in alabel.split(['-', '_']) {
+            if unicode::fold_ascii_into(tok, &mut f)
+                && let Some(m) = engine.matcher.find(&f).into_iter().find(|m| m.strong)
+            {
+                return (Some(m), true);
+            }
         }
     }
     (raw, false)
@@ -593,12 +736,12 @@ fn push_brand_finding(
     label: &str,
     unicode_labels: &[&str],
     label_index: usize,
-    info: &HostInfo,
+    info: &Analysis,
     name: &str,
     name_zh: &str,
 ) {
     let host = &info.ascii;
-    let reg = info.registrable_private.as_deref().unwrap_or(host);
+    let reg = info.registrable_private().unwrap_or(host);
     let suffix = ctx.suffix;
     if let Some(e) = &ctx.embedded {
         b.push(Finding::new(
@@ -731,15 +874,21 @@ fn parse_ip(s: &str) -> Option<String> {
     }
 }
 
+/// Whether the ACE prefix `xn--` appears (the answer of `contains("xn--")`, without the
+/// substring searcher's set-up, which costs more than the search on names this short).
+fn has_punycode_label(s: &str) -> bool {
+    s.as_bytes().windows(4).any(|w| w == b"xn--")
+}
+
 /// ASCII and Unicode forms; broken punycode and disallowed characters become a finding.
-fn decode(s: &str, b: &mut ReportBuilder) -> (String, String) {
+fn decode(s: String, b: &mut ReportBuilder) -> (String, Option<String>) {
     let plain = s.bytes().all(|c| {
         c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.' || c == b'_'
     });
-    if plain && !s.contains("xn--") {
-        return (s.to_string(), s.to_string());
+    if plain && !has_punycode_label(&s) {
+        return (s, None);
     }
-    let ascii = match idna::domain_to_ascii(s) {
+    let ascii = match idna::domain_to_ascii(&s) {
         Ok(a) => a,
         Err(_) => {
             b.push(Finding::new(
@@ -751,7 +900,7 @@ fn decode(s: &str, b: &mut ReportBuilder) -> (String, String) {
                 ),
                 s.chars().take(120).collect::<String>(),
             ));
-            return (s.to_string(), s.to_string());
+            return (s, None);
         }
     };
     let (unicode_form, _) = idna::domain_to_unicode(&ascii);
@@ -766,5 +915,6 @@ fn decode(s: &str, b: &mut ReportBuilder) -> (String, String) {
             format!("{ascii} shows as {unicode_form}"),
         ));
     }
+    let unicode_form = (unicode_form != ascii).then_some(unicode_form);
     (ascii, unicode_form)
 }

@@ -23,7 +23,11 @@ fn label_before(host: &str, suffix_len: usize) -> Option<&str> {
         return None;
     }
     let head = host.get(..host.len() - suffix_len - 1)?;
-    let root = head.rsplit('.').next()?;
+    let root = head
+        .bytes()
+        .rposition(|b| b == b'.')
+        .and_then(|i| head.get(i + 1..))
+        .unwrap_or(head);
     host.get(host.len() - suffix_len - 1 - root.len()..)
 }
 

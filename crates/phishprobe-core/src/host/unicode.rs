@@ -23,18 +23,44 @@ pub fn skeleton(label: &str) -> String {
 /// ASCII-only folding of the TR39 look-alikes that survive in plain hostnames: digits that
 /// look like letters and letter pairs that look like one letter. `None` when nothing changes.
 pub fn fold_ascii(token: &str) -> Option<String> {
-    if !token
-        .bytes()
-        .any(|b| matches!(b, b'0' | b'1') || b == b'r' || b == b'v')
-    {
-        return None;
+    let mut out = String::new();
+    fold_ascii_into(token, &mut out).then_some(out)
+}
+
+/// Whether [`fold_ascii`] would change `token` (`0`, `1`, `rn` or `vv` in it): one scan, no
+/// allocation, so the common plain token costs almost nothing.
+pub fn needs_fold(token: &str) -> bool {
+    let b = token.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| match c {
+        b'0' | b'1' => true,
+        b'r' => b.get(i + 1) == Some(&b'n'),
+        b'v' => b.get(i + 1) == Some(&b'v'),
+        _ => false,
+    })
+}
+
+/// [`fold_ascii`] into a reused buffer (cleared first); returns whether anything changed.
+/// One left-to-right pass: `0`→`o`, `1`→`l`, `rn`→`m`, `vv`→`w` (the pairs never overlap each
+/// other, so this equals replacing them one after another).
+pub fn fold_ascii_into(token: &str, out: &mut String) -> bool {
+    out.clear();
+    if !needs_fold(token) {
+        return false;
     }
-    let folded = token
-        .replace('0', "o")
-        .replace('1', "l")
-        .replace("rn", "m")
-        .replace("vv", "w");
-    (folded != token).then_some(folded)
+    let mut rest = token;
+    while let Some(c) = rest.chars().next() {
+        let two = rest.get(..2);
+        let (put, used) = match c {
+            '0' => ('o', 1),
+            '1' => ('l', 1),
+            'r' if two == Some("rn") => ('m', 2),
+            'v' if two == Some("vv") => ('w', 2),
+            _ => (c, c.len_utf8()),
+        };
+        out.push(put);
+        rest = rest.get(used..).unwrap_or("");
+    }
+    true
 }
 
 /// Whether the label mixes scripts in a way TR39 calls mixed (Latin with Cyrillic, say).
@@ -45,6 +71,10 @@ pub fn is_mixed_script(label: &str) -> bool {
 
 /// Characters a reader cannot see or that change how a neighbour looks.
 pub fn hidden_chars(s: &str) -> Vec<char> {
+    // None of them is ASCII.
+    if s.is_ascii() {
+        return Vec::new();
+    }
     s.chars()
         .filter(|&c| {
             matches!(c,
@@ -116,6 +146,9 @@ mod tests {
         assert_eq!(fold_ascii("arnazon").as_deref(), Some("amazon"));
         assert_eq!(fold_ascii("paypa1").as_deref(), Some("paypal"));
         assert_eq!(fold_ascii("shop"), None);
+        assert_eq!(fold_ascii("river"), None);
+        assert_eq!(fold_ascii("vvvrnn0").as_deref(), Some("wvmno"));
+        assert_eq!(fold_ascii("ä1").as_deref(), Some("äl"));
     }
 
     #[test]

@@ -23,10 +23,6 @@ pub mod extract;
 pub mod normalize;
 pub mod rules;
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
-use std::sync::{Arc, OnceLock};
-
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Serialize;
 
@@ -84,26 +80,16 @@ impl TextAnalysis {
     }
 }
 
-/// Brand words of the engine's profiles, indexed once.
+/// Brand words of the engine's profiles, indexed once per engine (see
+/// [`Engine`]'s `text_brands`).
 #[derive(Debug)]
 pub(crate) struct BrandIndex {
-    fingerprint: u64,
     ac: Option<AhoCorasick>,
     /// Pattern index -> (brand id, needs ASCII word boundaries).
     owners: Vec<(String, bool)>,
 }
 
-fn brand_fingerprint(engine: &Engine) -> u64 {
-    let mut h = DefaultHasher::new();
-    for b in engine.brands().iter() {
-        b.id.hash(&mut h);
-        b.words_en.hash(&mut h);
-        b.words_zh.hash(&mut h);
-    }
-    h.finish()
-}
-
-fn build_brand_index(engine: &Engine, fingerprint: u64) -> BrandIndex {
+fn build_brand_index(engine: &Engine) -> BrandIndex {
     let mut pats = Vec::new();
     let mut owners = Vec::new();
     for b in engine.brands().iter() {
@@ -120,26 +106,19 @@ fn build_brand_index(engine: &Engine, fingerprint: u64) -> BrandIndex {
     }
     let ac = AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(&pats)
+        .or_else(|_| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&pats)
+        })
         .ok();
-    BrandIndex {
-        fingerprint,
-        ac,
-        owners,
-    }
+    BrandIndex { ac, owners }
 }
 
-static BRAND_INDEX: OnceLock<Arc<BrandIndex>> = OnceLock::new();
-
-fn brand_index(engine: &Engine) -> Arc<BrandIndex> {
-    let fp = brand_fingerprint(engine);
-    let cached = BRAND_INDEX.get_or_init(|| Arc::new(build_brand_index(engine, fp)));
-    if cached.fingerprint == fp {
-        cached.clone()
-    } else {
-        // A different brand set (--brands DIR, tests): index it for this call.
-        Arc::new(build_brand_index(engine, fp))
-    }
+fn brand_index(engine: &Engine) -> &BrandIndex {
+    engine.text_brands.get_or_init(|| build_brand_index(engine))
 }
 
 /// Brand ids named in the text, most mentioned first, with the first phrase as evidence.
@@ -336,14 +315,16 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
     }
 
     // Cues.
-    let matched = rules.set.matches(t);
-    for i in matched.iter() {
-        let Some(cue) = rules.cues.get(i) else {
-            continue;
-        };
+    let candidates = rules.prefilter.candidates(t);
+    for (cue, from) in rules
+        .cues
+        .iter()
+        .zip(candidates)
+        .filter_map(|(cue, from)| Some((cue, from?)))
+    {
         let mut hit = None;
         let mut advice = None;
-        for m in cue.regex.find_iter(t) {
+        for m in matches_from(&cue.regex, t, from) {
             if cue.negatable && is_negated(rules, cue, t, m.start()) {
                 if advice.is_none() {
                     let cs = clause_start(t, m.start(), 60);
@@ -400,15 +381,10 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
     // Phone numbers.
     let mut saw_number = false;
     for n in phone::find_in_text(t).into_iter().take(MAX_PHONES) {
-        let info = phone::analyze(&n, None);
-        saw_number = true;
         // Written without a country code, the number may be premium-rate in another of the
         // default regions (UK 09xx numbers read as Chinese landlines first): warn either way.
-        let premium = info.number_type == Some("premium_rate")
-            || (!info.normalized.starts_with('+')
-                && phone::DEFAULT_REGIONS
-                    .iter()
-                    .any(|r| phone::analyze(&n, Some(r)).number_type == Some("premium_rate")));
+        let (info, premium) = phone::analyze_for_text(&n);
+        saw_number = true;
         if premium {
             a.cues.push(Finding::new(
                 "text.premium_number",
@@ -525,6 +501,27 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
         .sum::<u32>()
         .min(100);
     a
+}
+
+/// The matches `re.find_iter(text)` gives, knowing that none starts before `from`. From 0 it
+/// is `find_iter` itself; otherwise the search starts there (`find_at` keeps the text before
+/// it as context for look-arounds) and continues after each match, as `find_iter` does for
+/// non-empty matches — and a cue whose matches all start with a non-empty literal (the only
+/// ones given a later start) has no empty match.
+fn matches_from<'t>(
+    re: &'t regex::Regex,
+    text: &'t str,
+    from: usize,
+) -> Box<dyn Iterator<Item = regex::Match<'t>> + 't> {
+    if from == 0 {
+        return Box::new(re.find_iter(text));
+    }
+    let mut pos = Some(from);
+    Box::new(std::iter::from_fn(move || {
+        let m = re.find_at(text, pos?)?;
+        pos = (m.end() > m.start()).then_some(m.end());
+        Some(m)
+    }))
 }
 
 fn clause_start(text: &str, start: usize, window: usize) -> usize {

@@ -34,6 +34,11 @@ fn is_invisible(c: char) -> bool {
         | '\u{ffa0}' | '\u{e0000}'..='\u{e0fff}')
 }
 
+/// CJK Unified Ideographs (U+4E00..U+9FFF), the bulk of Chinese text.
+fn is_cjk_ideograph(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
 /// Emoji and pictographs: replaced by a space so `click👉here` stays two words.
 fn is_emoji(c: char) -> bool {
     matches!(c,
@@ -94,19 +99,52 @@ pub fn normalize(text: &str) -> Normalized<'_> {
     let mut out = String::with_capacity(text.len());
     let mut map: Vec<(usize, usize)> = Vec::new();
     let mut buf = String::new();
-    for (i, c) in text.char_indices() {
-        let before = out.len();
-        if c.is_ascii() {
-            // `bl0cked`, `acc0unt`: a zero between letters is the letter o.
-            let leet_o = c == '0'
-                && out.as_bytes().last().is_some_and(u8::is_ascii_alphabetic)
-                && text
-                    .as_bytes()
-                    .get(i + 1)
-                    .is_some_and(u8::is_ascii_alphabetic);
-            out.push(if leet_o { 'o' } else { c.to_ascii_lowercase() });
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // A run of ASCII: copied and lowercased in one go (same length: no map entry).
+        let ascii_len = bytes.get(i..).map_or(0, |r| {
+            r.iter().position(|b| !b.is_ascii()).unwrap_or(r.len())
+        });
+        if ascii_len > 0 {
+            let base = out.len();
+            out.push_str(text.get(i..i + ascii_len).unwrap_or(""));
+            if let Some(run) = out.get_mut(base..) {
+                run.make_ascii_lowercase();
+            }
+            // `bl0cked`, `acc0unt`: a zero between letters is the letter o. (The byte before a
+            // zero is never an `o` made here: that one is followed by a letter, not a zero.)
+            for k in 0..ascii_len {
+                if bytes.get(i + k) == Some(&b'0')
+                    && (base + k)
+                        .checked_sub(1)
+                        .and_then(|p| out.as_bytes().get(p))
+                        .is_some_and(u8::is_ascii_alphabetic)
+                    && bytes.get(i + k + 1).is_some_and(u8::is_ascii_alphabetic)
+                {
+                    out.replace_range(base + k..base + k + 1, "o");
+                }
+            }
+            i += ascii_len;
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|r| r.chars().next()) else {
+            break;
+        };
+        if is_cjk_ideograph(c) {
+            // CJK Unified Ideographs: no decomposition, no case, no look-alike mapping; the
+            // bulk of Chinese text takes this short path (same output as the long one), a run
+            // at a time.
+            let run_len = text.get(i..).map_or(0, |r| {
+                r.char_indices()
+                    .find(|&(_, d)| !is_cjk_ideograph(d))
+                    .map_or(r.len(), |(k, _)| k)
+            });
+            out.push_str(text.get(i..i + run_len).unwrap_or(""));
+            i += run_len.max(c.len_utf8());
             continue; // same length: no map entry
         }
+        let before = out.len();
         if is_invisible(c) {
             // nothing
         } else if is_emoji(c) {
@@ -132,6 +170,7 @@ pub fn normalize(text: &str) -> Normalized<'_> {
         if out.len() - before != c.len_utf8() {
             map.push((out.len(), end));
         }
+        i = end;
     }
     let mut n = Normalized {
         original: text,
@@ -163,8 +202,14 @@ fn join_spaced_letters(s: &str) -> Option<String> {
     };
     // Find runs: positions of single letters each followed by exactly one separator.
     let mut runs: Vec<(usize, usize)> = Vec::new(); // (start, end) byte ranges in s
+    let alnum = |i: usize| b.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
     let mut i = 0;
     while i < b.len() {
+        // Most bytes are in longer words or are spaces: skip them without the full test.
+        if !alnum(i) || alnum(i + 1) {
+            i += 1;
+            continue;
+        }
         if single(i) {
             let start = i;
             let mut count = 1;
@@ -258,6 +303,17 @@ mod tests {
             "amazon"
         );
         assert_eq!(normalize("验证码，请勿泄露").text, "验证码,请勿泄露");
+        // The CJK short path gives what the full path (decomposition, case, look-alikes) does.
+        for c in '\u{4e00}'..='\u{9fff}' {
+            assert!(!is_invisible(c) && !is_emoji(c));
+            let mut full = String::new();
+            decompose_compatible(c, |d| {
+                if !is_combining_mark(d) {
+                    push_lower(&mut full, d);
+                }
+            });
+            assert_eq!(normalize(&c.to_string()).text, full);
+        }
         // Ordinary short words are not joined.
         assert_eq!(normalize("i am a cat").text, "i am a cat");
         assert_eq!(normalize("BL0CKED 2024 a0").text, "blocked 2024 a0");

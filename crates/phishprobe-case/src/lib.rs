@@ -1,0 +1,403 @@
+//! # phishprobe-case
+//!
+//! Runs one case — everything a person received at once: an email, links, the number that
+//! called, the words of the call or SMS — through the matching checks, lets the caller run the
+//! wrong-password probe on the one page worth probing, combines it all with
+//! [`phishprobe_core::case`] (field-rule steps and advice), and turns the result into a row for
+//! the history store.
+//!
+//! Shared by `phishprobe case` and `phishprobe serve`, so both answer the same way. The probe is
+//! split out ([`probe`]) because the CLI and the server own their browsers differently.
+
+use phishprobe_core::case::{CaseBuilder, CaseReport, CaseRules, PartKind, ProbeStatus};
+use phishprobe_core::phone::{self, UserMark};
+use phishprobe_core::text::{self, TextRules};
+use phishprobe_core::{DataError, Engine, Report, Verdict};
+use phishprobe_store::{CaseInput, EvidenceFile, NewCase};
+
+pub mod export;
+pub mod probe;
+
+/// Most links in one case.
+pub const MAX_URLS: usize = 32;
+/// Most phone numbers in one case.
+pub const MAX_PHONES: usize = 16;
+/// Most texts (call notes, SMS) in one case.
+pub const MAX_TEXTS: usize = 16;
+/// Longest text analysed.
+pub const MAX_TEXT_BYTES: usize = 1 << 20;
+/// Largest email analysed.
+pub const MAX_EMAIL_BYTES: usize = 32 << 20;
+/// Longest link or number accepted.
+pub const MAX_VALUE_BYTES: usize = 8 * 1024;
+
+/// What the person handed in.
+#[derive(Debug, Clone, Default)]
+pub struct CaseInputs {
+    /// File name (or `-`) and the raw message.
+    pub email: Option<(String, Vec<u8>)>,
+    pub urls: Vec<String>,
+    pub phones: Vec<String>,
+    /// Name (file name, `-` or `text`) and the words.
+    pub texts: Vec<(String, String)>,
+    /// Run the wrong-password probe (it visits a page).
+    pub probe: bool,
+    /// Region for numbers written without a country code (`US`, `CN`, ...).
+    pub region: Option<String>,
+    /// Keep the inputs in the history (`true`) or only their SHA-256 and size.
+    pub keep_inputs: bool,
+}
+
+/// Why a case could not be checked at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("the case is empty: give at least one of an email, a link, a phone number or a text")]
+    Empty,
+    #[error("{0}")]
+    TooBig(String),
+    #[error("{name}: {message}")]
+    Email { name: String, message: String },
+}
+
+/// Reports of the parts, before the probe.
+#[derive(Debug, Clone)]
+pub struct Parts {
+    reports: Vec<(PartKind, Report)>,
+    /// Links seen inside the email and texts, in order (http and https only).
+    found_links: Vec<(String, Verdict)>,
+    explicit_urls: Vec<String>,
+}
+
+impl Parts {
+    pub fn reports(&self) -> impl Iterator<Item = (PartKind, &Report)> {
+        self.reports.iter().map(|(k, r)| (*k, r))
+    }
+
+    /// The page the wrong-password test should visit: the first link the person gave, else
+    /// the first link inside the email or text that no brand profile vouches for (the one a
+    /// victim would click), else the first link at all.
+    pub fn probe_target(&self) -> Option<String> {
+        self.explicit_urls
+            .first()
+            .cloned()
+            .or_else(|| {
+                self.found_links
+                    .iter()
+                    .find(|(_, v)| *v != Verdict::Genuine)
+                    .map(|(u, _)| u.clone())
+            })
+            .or_else(|| self.found_links.first().map(|(u, _)| u.clone()))
+    }
+
+    /// Whether a link or page is part of the case.
+    pub fn has_links(&self) -> bool {
+        !self.explicit_urls.is_empty() || !self.found_links.is_empty()
+    }
+}
+
+/// The case rules and text patterns, loaded once.
+#[derive(Debug, Clone)]
+pub struct CaseChecker {
+    rules: CaseRules,
+    text_rules: TextRules,
+}
+
+fn web_link(u: &str) -> bool {
+    let l = u.trim_start().to_ascii_lowercase();
+    l.starts_with("http://") || l.starts_with("https://")
+}
+
+impl CaseChecker {
+    /// With the embedded data files.
+    pub fn embedded() -> Result<CaseChecker, DataError> {
+        Ok(CaseChecker {
+            rules: CaseRules::embedded()?,
+            text_rules: TextRules::embedded()?,
+        })
+    }
+
+    pub fn rules(&self) -> &CaseRules {
+        &self.rules
+    }
+
+    /// Check every part. `mark` looks a number up in the user's own list (key:
+    /// [`phone::list_key`]); pass `|_| None` when there is no list.
+    pub fn check_parts(
+        &self,
+        engine: &Engine,
+        inputs: &CaseInputs,
+        mark: &dyn Fn(&str) -> Option<UserMark>,
+    ) -> Result<Parts, CaseError> {
+        check_limits(inputs)?;
+        let mut parts = Parts {
+            reports: Vec::new(),
+            found_links: Vec::new(),
+            explicit_urls: Vec::new(),
+        };
+        if let Some((name, raw)) = &inputs.email {
+            let checked = phishprobe_email::check_message(engine, name, raw).map_err(|e| {
+                CaseError::Email {
+                    name: name.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            for l in &checked.details.links {
+                if web_link(&l.url) {
+                    let v = match l.verdict.as_str() {
+                        "genuine" => Verdict::Genuine,
+                        "phishing" => Verdict::Phishing,
+                        "suspicious" => Verdict::Suspicious,
+                        _ => Verdict::Unknown,
+                    };
+                    parts.found_links.push((l.url.clone(), v));
+                }
+            }
+            parts.reports.push((PartKind::Email, checked.report));
+        }
+        for (name, words) in &inputs.texts {
+            let a = text::analyze(engine, &self.text_rules, words);
+            for (u, r) in a.urls.iter().zip(&a.url_reports) {
+                if web_link(u) {
+                    parts.found_links.push((u.clone(), r.verdict));
+                }
+            }
+            parts
+                .reports
+                .push((PartKind::Text, text::report_from(name, &a)));
+        }
+        for u in &inputs.urls {
+            let u = u.trim();
+            if u.is_empty() {
+                continue;
+            }
+            parts.explicit_urls.push(u.to_string());
+            parts.reports.push((PartKind::Url, engine.check_url(u)));
+        }
+        let region = inputs.region.as_deref();
+        for n in &inputs.phones {
+            let m = phone::list_key(n, region).and_then(|k| mark(&k));
+            parts
+                .reports
+                .push((PartKind::Phone, phone::check(engine, n, region, m)));
+        }
+        if parts.reports.is_empty() {
+            return Err(CaseError::Empty);
+        }
+        Ok(parts)
+    }
+
+    /// Combine the parts and the probe's outcome into the case report.
+    pub fn finish(&self, engine: &Engine, parts: &Parts, probe: ProbeStatus) -> CaseReport {
+        let mut b = CaseBuilder::new(engine, &self.rules);
+        for (k, r) in &parts.reports {
+            b.add(*k, r.clone());
+        }
+        if parts.has_links() {
+            b.login_involved();
+        }
+        b.probe(probe);
+        b.build()
+    }
+}
+
+fn check_limits(inputs: &CaseInputs) -> Result<(), CaseError> {
+    let too = |what: String| Err(CaseError::TooBig(what));
+    if inputs.urls.len() > MAX_URLS {
+        return too(format!("at most {MAX_URLS} links per case"));
+    }
+    if inputs.phones.len() > MAX_PHONES {
+        return too(format!("at most {MAX_PHONES} phone numbers per case"));
+    }
+    if inputs.texts.len() > MAX_TEXTS {
+        return too(format!("at most {MAX_TEXTS} texts per case"));
+    }
+    if let Some(v) = inputs
+        .urls
+        .iter()
+        .chain(&inputs.phones)
+        .find(|v| v.len() > MAX_VALUE_BYTES)
+    {
+        return too(format!(
+            "a link or number of {} bytes is longer than the {MAX_VALUE_BYTES}-byte limit",
+            v.len()
+        ));
+    }
+    if let Some((name, _)) = inputs.texts.iter().find(|(_, t)| t.len() > MAX_TEXT_BYTES) {
+        return too(format!(
+            "text {name} is longer than {} KB",
+            MAX_TEXT_BYTES >> 10
+        ));
+    }
+    if let Some((name, raw)) = &inputs.email
+        && raw.len() > MAX_EMAIL_BYTES
+    {
+        return too(format!(
+            "email {name} is larger than {} MB",
+            MAX_EMAIL_BYTES >> 20
+        ));
+    }
+    Ok(())
+}
+
+/// The history row for a finished case. The title is the first input, for lists.
+pub fn new_case(
+    inputs: &CaseInputs,
+    report: &CaseReport,
+    evidence: Vec<EvidenceFile>,
+) -> Result<NewCase, serde_json::Error> {
+    let mut stored: Vec<CaseInput> = Vec::new();
+    if let Some((name, raw)) = &inputs.email {
+        stored.push(CaseInput {
+            kind: "email".into(),
+            name: name.clone(),
+            content: raw.clone(),
+        });
+    }
+    for u in &inputs.urls {
+        stored.push(CaseInput {
+            kind: "url".into(),
+            name: u.clone(),
+            content: u.as_bytes().to_vec(),
+        });
+    }
+    for p in &inputs.phones {
+        stored.push(CaseInput {
+            kind: "phone".into(),
+            name: p.clone(),
+            content: p.as_bytes().to_vec(),
+        });
+    }
+    for (name, t) in &inputs.texts {
+        stored.push(CaseInput {
+            kind: "text".into(),
+            name: name.clone(),
+            content: t.as_bytes().to_vec(),
+        });
+    }
+    let title = title_of(inputs, report);
+    Ok(NewCase {
+        verdict: report.verdict.as_str().to_string(),
+        brand: report.brand.clone(),
+        score: i64::from(report.score),
+        title,
+        report_json: serde_json::to_string(report)?,
+        inputs: stored,
+        keep_inputs: inputs.keep_inputs,
+        evidence,
+    })
+}
+
+/// A list line that says what the case was about without revealing hashed-only contents: the
+/// email's subject or file name, a link, a number, or the first words of a text (only when
+/// inputs are kept).
+fn title_of(inputs: &CaseInputs, report: &CaseReport) -> String {
+    let first_words = |t: &str| t.split_whitespace().take(12).collect::<Vec<_>>().join(" ");
+    let mut parts: Vec<String> = Vec::new();
+    if let Some((name, _)) = &inputs.email {
+        parts.push(format!("email {name}"));
+    }
+    if let Some(u) = inputs.urls.first() {
+        parts.push(u.clone());
+    }
+    if let Some(p) = inputs.phones.first() {
+        parts.push(p.clone());
+    }
+    if let Some((name, t)) = inputs.texts.first() {
+        if inputs.keep_inputs {
+            parts.push(format!("\u{201c}{}\u{201d}", first_words(t)));
+        } else {
+            parts.push(format!("text {name}"));
+        }
+    }
+    if parts.is_empty() {
+        report.input.clone()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (Engine, CaseChecker) {
+        (
+            Engine::embedded().unwrap(),
+            CaseChecker::embedded().unwrap(),
+        )
+    }
+
+    #[test]
+    fn empty_and_oversized_cases_are_errors() {
+        let (e, c) = setup();
+        assert!(matches!(
+            c.check_parts(&e, &CaseInputs::default(), &|_| None),
+            Err(CaseError::Empty)
+        ));
+        let big = CaseInputs {
+            urls: vec!["https://x.example/".into(); MAX_URLS + 1],
+            ..Default::default()
+        };
+        assert!(matches!(
+            c.check_parts(&e, &big, &|_| None),
+            Err(CaseError::TooBig(_))
+        ));
+        let huge_text = CaseInputs {
+            texts: vec![("-".into(), "a".repeat(MAX_TEXT_BYTES + 1))],
+            ..Default::default()
+        };
+        assert!(c.check_parts(&e, &huge_text, &|_| None).is_err());
+    }
+
+    #[test]
+    fn links_inside_texts_become_the_probe_target_and_marks_are_used() {
+        let (e, c) = setup();
+        let inputs = CaseInputs {
+            texts: vec![(
+                "sms".into(),
+                "Amazon Seller: your store is suspended. Reset your store password at https://sellercentral-amazon.account-reset.top/login within 24h".into(),
+            )],
+            phones: vec!["+1 206 555 0100".into()],
+            ..Default::default()
+        };
+        let parts = c
+            .check_parts(&e, &inputs, &|k| {
+                (k == "+12065550100").then_some(UserMark::Scam)
+            })
+            .unwrap();
+        assert!(
+            parts
+                .probe_target()
+                .is_some_and(|u| u.contains("account-reset.top")),
+            "{:?}",
+            parts.probe_target()
+        );
+        let phone = parts
+            .reports()
+            .find(|(k, _)| *k == PartKind::Phone)
+            .map(|(_, r)| r.clone())
+            .unwrap();
+        assert!(phone.has("phone.user_marked_scam"), "{:?}", phone.findings);
+        let report = c.finish(&e, &parts, ProbeStatus::NotRequested);
+        assert_eq!(report.verdict, Verdict::Phishing);
+        let row = new_case(&inputs, &report, Vec::new()).unwrap();
+        assert_eq!(row.verdict, "phishing");
+        assert_eq!(row.inputs.len(), 2);
+        assert!(row.title.contains("+1 206 555 0100"));
+    }
+
+    #[test]
+    fn hashed_cases_do_not_put_text_in_the_title() {
+        let (e, c) = setup();
+        let inputs = CaseInputs {
+            texts: vec![("call.txt".into(), "my secret words".into())],
+            keep_inputs: false,
+            ..Default::default()
+        };
+        let parts = c.check_parts(&e, &inputs, &|_| None).unwrap();
+        let report = c.finish(&e, &parts, ProbeStatus::NotRequested);
+        let row = new_case(&inputs, &report, Vec::new()).unwrap();
+        assert!(!row.title.contains("secret"), "{}", row.title);
+        assert!(!row.keep_inputs);
+    }
+}

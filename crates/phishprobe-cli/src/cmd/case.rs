@@ -1,0 +1,265 @@
+//! `phishprobe case --email F --url U --phone N --text F|- [--probe]`: everything a person
+//! received at once, checked in the order of the field rule, with one combined verdict, each
+//! step's reasons and what to do now. Saved to the history unless `--no-save`.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use phishprobe_case::{CaseChecker, CaseInputs, MAX_EMAIL_BYTES, MAX_TEXT_BYTES};
+use phishprobe_core::case::ProbeStatus;
+use phishprobe_core::phone::UserMark;
+use phishprobe_probe::{ChromeConfig, ProbeOptions, Prober};
+use phishprobe_store::{Db, EvidenceFile, Mark};
+
+use super::Context;
+use super::probe::EngineArg;
+use crate::output;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The email (.eml file, or - for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub email: Option<PathBuf>,
+    /// A link you were sent or a page you were asked to sign in on (repeatable).
+    #[arg(long, value_name = "URL")]
+    pub url: Vec<String>,
+    /// The number that called or texted (repeatable).
+    #[arg(long, value_name = "NUMBER")]
+    pub phone: Vec<String>,
+    /// The words of the call or SMS: a UTF-8 file, or - for stdin (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub text: Vec<PathBuf>,
+    /// Run the wrong-password test on the sign-in page (visits the page with made-up
+    /// credentials; never your own).
+    #[arg(long)]
+    pub probe: bool,
+    /// Region for numbers written without a country code (US, CN, GB, ...).
+    #[arg(long, value_name = "CC")]
+    pub region: Option<String>,
+    /// Keep only the SHA-256 and size of the email and texts in the history, not their words.
+    #[arg(long)]
+    pub hash_inputs: bool,
+    /// Do not save the case to the history.
+    #[arg(long)]
+    pub no_save: bool,
+    /// History database: a SQLite file or a postgres:// URL (default: $PHISHPROBE_DB or the
+    /// user data folder).
+    #[arg(long, value_name = "PATH|URL")]
+    pub db: Option<String>,
+    /// Probe: hard limit in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 45)]
+    pub timeout: u64,
+    /// Probe: how to load the page.
+    #[arg(long, value_enum, default_value_t = EngineArg::Chrome)]
+    pub engine: EngineArg,
+    /// Probe: allow loopback and private targets (local test sites).
+    #[arg(long)]
+    pub allow_private: bool,
+    /// Probe: Chromium binary (default: PHISHPROBE_CHROME, then /usr/bin/chromium, ...).
+    #[arg(long, value_name = "PATH")]
+    pub chrome: Option<PathBuf>,
+}
+
+/// Open the history: `--db`, else `PHISHPROBE_DB`, else the user data folder.
+pub fn open_db(db: Option<&str>) -> Result<Db> {
+    let location = match db {
+        Some(d) if phishprobe_store::is_postgres_url(d) => d.to_string(),
+        Some(d) => phishprobe_store::resolve_path(Some(Path::new(d)))?
+            .display()
+            .to_string(),
+        None => match std::env::var("PHISHPROBE_DB") {
+            Ok(d) if phishprobe_store::is_postgres_url(&d) => d,
+            _ => phishprobe_store::resolve_path(None)?.display().to_string(),
+        },
+    };
+    Db::open(&location).context("opening the history database")
+}
+
+/// Read a file (or stdin for `-`), refusing more than `max` bytes.
+fn read_input(path: &Path, max: usize, what: &str) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    if path.as_os_str() == "-" {
+        io::stdin()
+            .lock()
+            .take(limit)
+            .read_to_end(&mut buf)
+            .context("reading standard input")?;
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| f.take(limit).read_to_end(&mut buf))
+            .with_context(|| format!("reading {what} {}", path.display()))?;
+    }
+    if buf.len() > max {
+        bail!(
+            "{what} {} is larger than the {} KB limit",
+            path.display(),
+            max >> 10
+        );
+    }
+    Ok(buf)
+}
+
+fn gather(args: &Args) -> Result<CaseInputs> {
+    let stdin_uses = args
+        .email
+        .iter()
+        .chain(&args.text)
+        .filter(|p| p.as_os_str() == "-")
+        .count();
+    if stdin_uses > 1 {
+        bail!("only one of --email and --text can read standard input (-)");
+    }
+    let mut inputs = CaseInputs {
+        urls: args.url.clone(),
+        phones: args.phone.clone(),
+        probe: args.probe,
+        region: args.region.clone(),
+        keep_inputs: !args.hash_inputs,
+        ..CaseInputs::default()
+    };
+    if let Some(p) = &args.email {
+        inputs.email = Some((
+            p.display().to_string(),
+            read_input(p, MAX_EMAIL_BYTES, "email")?,
+        ));
+    }
+    for p in &args.text {
+        let raw = read_input(p, MAX_TEXT_BYTES, "text")?;
+        let words = String::from_utf8(raw)
+            .map_err(|_| anyhow::anyhow!("text {} is not UTF-8 text", p.display()))?;
+        inputs.texts.push((p.display().to_string(), words));
+    }
+    Ok(inputs)
+}
+
+/// Run the probe on `url`, or say why it could not run.
+fn probe(args: &Args, ctx: &Context, url: &str) -> (ProbeStatus, Vec<EvidenceFile>) {
+    let opts = ProbeOptions {
+        timeout: Duration::from_secs(args.timeout),
+        step_timeout: Duration::from_secs((args.timeout / 3).clamp(5, 20)),
+        allow_private: args.allow_private,
+        ..ProbeOptions::default()
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return (
+                phishprobe_case::probe::failed(&format!("no async runtime: {e}")),
+                Vec::new(),
+            );
+        }
+    };
+    rt.block_on(async {
+        match args.engine {
+            EngineArg::Http => phishprobe_case::probe::run_http(&ctx.engine, url, opts).await,
+            EngineArg::Chrome => {
+                let prober = match Prober::launch(&ChromeConfig {
+                    executable: args.chrome.clone(),
+                    ..ChromeConfig::default()
+                })
+                .await
+                {
+                    Ok(p) => p,
+                    Err(e) => {
+                        return (
+                            phishprobe_case::probe::failed(&format!(
+                                "the browser could not start ({e}); install Debian's chromium or use --engine http"
+                            )),
+                            Vec::new(),
+                        );
+                    }
+                };
+                let r = phishprobe_case::probe::run(&ctx.engine, &prober, url, opts).await;
+                prober.close().await;
+                r
+            }
+        }
+    })
+}
+
+pub fn run(args: Args, ctx: &Context) -> Result<u8> {
+    if args.timeout == 0 || args.timeout > 600 {
+        bail!("--timeout must be between 1 and 600 seconds");
+    }
+    super::phone::check_region(args.region.as_deref())?;
+    let inputs = gather(&args)?;
+    let checker = CaseChecker::embedded().context("loading the case rules")?;
+    // The history also holds the user's numbers list; open it only when it is needed.
+    let mut db = if args.no_save && inputs.phones.is_empty() && args.db.is_none() {
+        None
+    } else {
+        Some(open_db(args.db.as_deref())?)
+    };
+    let marks: Vec<(String, UserMark)> = match db.as_mut() {
+        Some(d) => d
+            .list_numbers()?
+            .into_iter()
+            .map(|e| {
+                (
+                    e.number,
+                    match e.mark {
+                        Mark::Trusted => UserMark::Trusted,
+                        Mark::Scam => UserMark::Scam,
+                    },
+                )
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let parts = checker
+        .check_parts(&ctx.engine, &inputs, &|k| {
+            marks.iter().find(|(n, _)| n == k).map(|(_, m)| *m)
+        })
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let (status, evidence) = match (args.probe, parts.probe_target()) {
+        (false, _) => (ProbeStatus::NotRequested, Vec::new()),
+        (true, None) => (ProbeStatus::NoTarget, Vec::new()),
+        (true, Some(url)) => probe(&args, ctx, &url),
+    };
+    let report = checker.finish(&ctx.engine, &parts, status);
+
+    let saved = match db.as_mut().filter(|_| !args.no_save) {
+        Some(d) => {
+            let row = phishprobe_case::new_case(&inputs, &report, evidence)
+                .context("preparing the case for the history")?;
+            Some(
+                d.save_case(&row)
+                    .context("saving the case to the history")?,
+            )
+        }
+        None => None,
+    };
+
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    if ctx.json {
+        let mut v = serde_json::to_value(&report)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("case_id".into(), saved.clone().into());
+        }
+        serde_json::to_writer(&mut out, &v)?;
+        out.write_all(b"\n")?;
+    } else {
+        out.write_all(output::render_case(&report, ctx.lang, output::use_color(ctx)).as_bytes())?;
+        if let Some(id) = &saved {
+            let line = match ctx.lang {
+                phishprobe_core::Lang::En => format!(
+                    "\nSaved as case {id}: phishprobe history show {id}; report to forward: phishprobe history export {id} --format html --out report.html\n"
+                ),
+                phishprobe_core::Lang::Zh => format!(
+                    "\n已保存为案例 {id}：phishprobe history show {id}；导出可转发的报告：phishprobe history export {id} --format html --out report.html\n"
+                ),
+            };
+            out.write_all(line.as_bytes())?;
+        }
+    }
+    out.flush()?;
+    Ok(u8::try_from(report.verdict.exit_code()).unwrap_or(2))
+}

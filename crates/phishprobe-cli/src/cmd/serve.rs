@@ -1,0 +1,129 @@
+//! `phishprobe serve`: the local web page and the JSON API (crate `phishprobe-server`).
+//!
+//! Safe by default: listens on 127.0.0.1 only; any other address needs `--token` (or
+//! `PHISHPROBE_TOKEN`, which keeps the token out of the process list), and the server refuses
+//! to start without one. The probe refuses private targets unless `--allow-private`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use phishprobe_probe::ChromeConfig;
+use phishprobe_server::{ProbeSettings, RateLimit, ServerConfig};
+
+use super::Context;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Address and port to listen on. Anything but loopback needs --token.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// API token (at least 16 characters) the page and API clients must send
+    /// (`Authorization: Bearer TOKEN` or `X-Phishprobe-Token`). Default: $PHISHPROBE_TOKEN.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Let the wrong-password probe visit loopback, private and link-local addresses.
+    #[arg(long)]
+    pub allow_private: bool,
+    /// Case history: a SQLite file or a postgres:// URL. Default: the CLI history
+    /// ($PHISHPROBE_DB or the user data folder).
+    #[arg(long, visible_alias = "db", value_name = "PATH|URL")]
+    pub database: Option<String>,
+    /// Keep no case history (the cases endpoints answer `cases_unavailable`).
+    #[arg(long, conflicts_with = "database")]
+    pub no_history: bool,
+    /// Requests per second per client address (token bucket); 0 turns the limit off.
+    #[arg(long, value_name = "N", default_value_t = 50.0)]
+    pub rate_limit: f64,
+    /// Burst size of the per-client limit.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub burst: u32,
+    /// Probes running at once (one shared headless Chromium, one context each).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub probe_concurrency: usize,
+    /// Probes waiting or running at once; more are refused (`probe_queue_full`).
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub probe_queue: usize,
+    /// Hard limit per probe, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 45)]
+    pub probe_timeout: u64,
+    /// Largest email accepted, in MB.
+    #[arg(long, value_name = "MB", default_value_t = 10)]
+    pub max_email_mb: usize,
+    /// Chromium binary (default: PHISHPROBE_CHROME, then the usual paths).
+    #[arg(long, value_name = "PATH")]
+    pub chrome: Option<PathBuf>,
+    /// Keep probe screenshots under this folder (default: a temporary folder removed at exit).
+    #[arg(long, value_name = "DIR")]
+    pub evidence_dir: Option<PathBuf>,
+    /// No access log on stderr (the log never holds bodies, tokens or query strings).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+pub fn run(args: Args, _ctx: &Context) -> Result<u8> {
+    if !(1..=16).contains(&args.probe_concurrency) {
+        bail!("--probe-concurrency must be between 1 and 16");
+    }
+    if !(1..=1000).contains(&args.probe_queue) {
+        bail!("--probe-queue must be between 1 and 1000");
+    }
+    if args.probe_timeout == 0 || args.probe_timeout > 600 {
+        bail!("--probe-timeout must be between 1 and 600 seconds");
+    }
+    if !(1..=64).contains(&args.max_email_mb) {
+        bail!("--max-email-mb must be between 1 and 64");
+    }
+    if !args.rate_limit.is_finite() || args.rate_limit < 0.0 {
+        bail!("--rate-limit must be 0 (off) or a positive number");
+    }
+    let token = args
+        .token
+        .clone()
+        .or_else(|| std::env::var("PHISHPROBE_TOKEN").ok())
+        .filter(|t| !t.is_empty());
+    let history = !args.no_history;
+    let config = ServerConfig {
+        token,
+        rate_limit: RateLimit {
+            per_second: args.rate_limit,
+            burst: args.burst.max(1),
+        },
+        max_email_bytes: args.max_email_mb << 20,
+        probe: ProbeSettings {
+            concurrency: args.probe_concurrency,
+            queue: args.probe_queue,
+            timeout: Duration::from_secs(args.probe_timeout),
+            allow_private: args.allow_private,
+            chrome: ChromeConfig {
+                executable: args.chrome.clone(),
+                ..ChromeConfig::default()
+            },
+            evidence_dir: args.evidence_dir.clone(),
+            ..ProbeSettings::default()
+        },
+        database: args.database.clone(),
+        history,
+        access_log: !args.quiet,
+        ..ServerConfig::default()
+    };
+    let where_ = match (&args.database, history) {
+        (_, false) => "no case history".to_string(),
+        (Some(d), true) => format!("history: {}", phishprobe_server::redact_url(d)),
+        (None, true) => match phishprobe_store::resolve_path(None) {
+            Ok(p) => format!("history: {}", p.display()),
+            Err(_) => "history: default".to_string(),
+        },
+    };
+    let private = if args.allow_private {
+        "probe may visit private addresses"
+    } else {
+        "probe refuses private addresses"
+    };
+    phishprobe_server::run_blocking(config, args.listen, |addr| {
+        eprintln!("phishprobe serve: http://{addr}/ ({where_}; {private}); Ctrl-C stops");
+    })
+    .with_context(|| format!("serving on {}", args.listen))?;
+    Ok(0)
+}

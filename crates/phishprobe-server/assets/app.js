@@ -1,0 +1,373 @@
+// phishprobe page: plain JavaScript, no external resources. Sends what the person pasted to
+// this server's API and shows the verdict in the chosen language (English or Chinese,
+// remembered in localStorage and a cookie so the server renders the next visit in it).
+"use strict";
+(function () {
+  var I18N = JSON.parse(document.getElementById("i18n").textContent);
+  var body = document.body;
+  var lang = document.documentElement.lang === "zh" ? "zh" : "en";
+  var tokenRequired = body.getAttribute("data-token-required") === "1";
+  var casesOn = body.getAttribute("data-cases") === "1";
+  var current = null; // {kind: "case"|"reports", data: ...} for re-rendering on a language switch
+  var currentProbe = null;
+  var pollTimer = null;
+
+  function $(id) { return document.getElementById(id); }
+  function t(key, vars) {
+    var s = (I18N[lang] && I18N[lang][key]) || I18N.en[key] || key;
+    if (vars) {
+      Object.keys(vars).forEach(function (k) { s = s.split("{" + k + "}").join(String(vars[k])); });
+    }
+    return s;
+  }
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        if (k === "text") { e.textContent = attrs[k]; }
+        else if (k === "class") { e.className = attrs[k]; }
+        else { e.setAttribute(k, attrs[k]); }
+      });
+    }
+    (children || []).forEach(function (c) { if (c) { e.appendChild(c); } });
+    return e;
+  }
+  function msg(m) { return m ? (m[lang] || m.en || "") : ""; }
+
+  // ---- language -------------------------------------------------------------------------
+  function applyLang(l, remember) {
+    lang = l === "zh" ? "zh" : "en";
+    document.documentElement.lang = lang;
+    document.title = t("page_title");
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (n) {
+      n.textContent = t(n.getAttribute("data-i18n"));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-ph]"), function (n) {
+      n.setAttribute("placeholder", t(n.getAttribute("data-i18n-ph")));
+    });
+    $("lang-en").setAttribute("aria-pressed", lang === "en" ? "true" : "false");
+    $("lang-zh").setAttribute("aria-pressed", lang === "zh" ? "true" : "false");
+    if (remember) {
+      try { localStorage.setItem("phishprobe_lang", lang); } catch (e) { /* private mode */ }
+      document.cookie = "phishprobe_lang=" + lang + "; path=/; max-age=31536000; SameSite=Strict";
+    }
+    if (current) { render(current); }
+    if (currentProbe) { renderProbe(currentProbe); }
+    if (casesOn) { loadCases(); }
+  }
+  $("lang-en").addEventListener("click", function () { applyLang("en", true); });
+  $("lang-zh").addEventListener("click", function () { applyLang("zh", true); });
+  try {
+    var saved = localStorage.getItem("phishprobe_lang");
+    if (saved && saved !== lang) { applyLang(saved, true); }
+  } catch (e) { /* no storage */ }
+
+  // ---- token ----------------------------------------------------------------------------
+  function token() {
+    try { return sessionStorage.getItem("phishprobe_token") || ""; } catch (e) { return ""; }
+  }
+  if (tokenRequired) {
+    $("token-box").hidden = false;
+    $("token-save").addEventListener("click", function () {
+      try { sessionStorage.setItem("phishprobe_token", $("token").value.trim()); } catch (e) { /* */ }
+      $("token").value = "";
+      $("token-status").textContent = t("token_saved");
+      if (casesOn) { loadCases(); }
+    });
+  }
+
+  // ---- API ------------------------------------------------------------------------------
+  function api(method, path, payload, contentType) {
+    var headers = {};
+    if (tokenRequired && token()) { headers["X-Phishprobe-Token"] = token(); }
+    var init = { method: method, headers: headers };
+    if (payload !== undefined) {
+      headers["Content-Type"] = contentType || "application/json";
+      init.body = contentType ? payload : JSON.stringify(payload);
+    }
+    return fetch(path, init).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (!r.ok) {
+          var e = (j && j.error) || { code: "http_" + r.status, message: r.statusText };
+          if (r.status === 401) { e.message = t("unauthorized"); }
+          throw e;
+        }
+        return j;
+      });
+    });
+  }
+  function showError(e) {
+    var s = $("status");
+    s.className = "error";
+    s.textContent = t("error") + ": " + ((e && e.message) || String(e));
+  }
+
+  // ---- rendering ------------------------------------------------------------------------
+  function verdictBox(v) {
+    return el("div", { "class": "verdict v-" + v.verdict, id: "verdict", "data-verdict": v.verdict }, [
+      el("strong", { text: t("verdict_" + v.verdict) }),
+      el("span", { text: t("explain_" + v.verdict) })
+    ]);
+  }
+  function meta(r) {
+    var bits = [];
+    if (r.brand) { bits.push(t("brand") + ": " + r.brand); }
+    bits.push(t("score") + ": " + r.score + "/100");
+    return el("p", { "class": "meta", text: bits.join(" · ") });
+  }
+  function findingsList(fs) {
+    if (!fs || !fs.length) { return el("p", { text: t("no_findings") }); }
+    return el("ul", { "class": "findings" }, fs.map(function (f) {
+      return el("li", { "data-code": f.code }, [
+        el("span", { "class": "sev sev-" + f.severity, text: f.severity }),
+        document.createTextNode(" " + msg(f.message)),
+        f.evidence ? el("span", { "class": "evidence", text: t("evidence") + ": " + f.evidence }) : null
+      ]);
+    }));
+  }
+  function reportPart(kind, r) {
+    return el("div", { "class": "part" }, [
+      el("h3", { text: (kind ? t("kind_" + kind) + ": " : "") + r.input }),
+      el("p", { "class": "meta", text: t("verdict_" + r.verdict) + " · " + t("score") + ": " + r.score }),
+      findingsList(r.findings)
+    ]);
+  }
+  function render(cur) {
+    current = cur;
+    var out = $("result-body");
+    out.textContent = "";
+    if (cur.kind === "case") {
+      var c = cur.data.report || cur.data;
+      out.appendChild(verdictBox(c));
+      out.appendChild(meta(c));
+      if (cur.data.id) { out.appendChild(el("p", { "class": "meta", id: "case-id", text: t("case_saved", { id: cur.data.id }) })); }
+      if (c.advice && c.advice.length) {
+        out.appendChild(el("h3", { text: t("advice") }));
+        out.appendChild(el("ol", { "class": "advice" }, c.advice.map(function (a) {
+          return el("li", { "data-code": a.code, text: msg(a.message) });
+        })));
+      }
+      out.appendChild(el("h3", { text: t("findings") }));
+      out.appendChild(findingsList(c.findings));
+      if (c.steps && c.steps.length) {
+        out.appendChild(el("h3", { text: t("steps") }));
+        c.steps.forEach(function (s) {
+          out.appendChild(el("div", { "class": "part", "data-step": s.id }, [
+            el("h3", { text: msg(s.title) + (s.verdict ? " — " + t("verdict_" + s.verdict) : "") }),
+            el("p", { text: msg(s.summary) }),
+            s.findings && s.findings.length ? findingsList(s.findings) : null
+          ]));
+        });
+      }
+      if (cur.data.evidence && cur.data.evidence.length) { showEvidence(cur.data, out); }
+    } else {
+      var reports = cur.data;
+      var worst = reports.reduce(function (w, x) { return rank(x.r.verdict) > rank(w) ? x.r.verdict : w; }, "genuine");
+      if (reports.length === 1) {
+        out.appendChild(verdictBox(reports[0].r));
+        out.appendChild(meta(reports[0].r));
+        out.appendChild(el("h3", { text: t("findings") }));
+        out.appendChild(findingsList(reports[0].r.findings));
+      } else {
+        out.appendChild(verdictBox({ verdict: worst }));
+        out.appendChild(el("h3", { text: t("parts") }));
+        reports.forEach(function (x) { out.appendChild(reportPart(x.kind, x.r)); });
+      }
+    }
+    $("result").hidden = false;
+  }
+  function rank(v) { return { genuine: 0, unknown: 1, suspicious: 2, phishing: 3 }[v] || 0; }
+
+  function imageFrom(path, alt, fig) {
+    var headers = {};
+    if (tokenRequired && token()) { headers["X-Phishprobe-Token"] = token(); }
+    fetch(path, { headers: headers }).then(function (r) { return r.ok ? r.blob() : null; }).then(function (b) {
+      if (b) { fig.insertBefore(el("img", { src: URL.createObjectURL(b), alt: alt }), fig.firstChild); }
+    });
+  }
+  function showEvidence(data, out) {
+    var shots = data.evidence.filter(function (e) { return e.media_type === "image/png"; });
+    if (!shots.length) { return; }
+    out.appendChild(el("h3", { text: t("screenshots") }));
+    var box = el("div", { "class": "shots" });
+    shots.forEach(function (e) {
+      var alt = t("screenshot_alt", { name: e.name });
+      var fig = el("figure", null, [el("figcaption", { text: e.name })]);
+      imageFrom("/api/v1/cases/" + encodeURIComponent(data.id) + "/evidence/" + encodeURIComponent(e.name), alt, fig);
+      box.appendChild(fig);
+    });
+    out.appendChild(box);
+  }
+
+  // ---- probe jobs -----------------------------------------------------------------------
+  function renderProbe(job) {
+    currentProbe = job;
+    $("probe-box").hidden = false;
+    var p = $("probe-progress"), txt = $("probe-text"), out = $("probe-body");
+    if (job.status === "queued") {
+      p.removeAttribute("value");
+      txt.textContent = t("probe_queued", { n: job.queue_position || 1 });
+    } else if (job.status === "running") {
+      var max = Math.round((job.timeout_ms || 45000) / 1000), s = Math.round((job.elapsed_ms || 0) / 1000);
+      p.value = Math.min(95, Math.round(100 * s / Math.max(1, max)));
+      txt.textContent = t("probe_running", { s: s, max: max });
+    } else if (job.status === "failed") {
+      p.value = 100;
+      txt.textContent = t("probe_failed", { msg: (job.error && job.error.message) || "" });
+    } else if (job.status === "done") {
+      p.value = 100;
+      var res = job.result || {};
+      var outcome = res.outcome || (res.probe && res.probe.outcome) || "";
+      txt.textContent = t("probe_done", { outcome: outcome ? t("probe_outcome_" + outcome) : "" });
+      if (!out.getAttribute("data-done")) {
+        out.setAttribute("data-done", "1");
+        out.textContent = "";
+        if (res.case) {
+          render({ kind: "case", data: res.case });
+        } else if (res.verdict) {
+          out.appendChild(verdictBox(res));
+          out.appendChild(findingsList(res.findings));
+        }
+        if (job.screenshots && job.screenshots.length) {
+          out.appendChild(el("h3", { text: t("screenshots") }));
+          var box = el("div", { "class": "shots" });
+          var steps = (res.evidence && res.evidence.steps || []).filter(function (s) { return s.screenshot; });
+          job.screenshots.forEach(function (path, i) {
+            var name = steps[i] ? steps[i].name : String(i + 1);
+            var fig = el("figure", null, [el("figcaption", { text: name })]);
+            imageFrom(path, t("screenshot_alt", { name: name }), fig);
+            box.appendChild(fig);
+          });
+          out.appendChild(box);
+        }
+        if (casesOn) { loadCases(); }
+      }
+    }
+  }
+  function pollProbe(id) {
+    clearTimeout(pollTimer);
+    api("GET", "/api/v1/probe/" + encodeURIComponent(id)).then(function (job) {
+      renderProbe(job);
+      if (job.status === "queued" || job.status === "running") {
+        pollTimer = setTimeout(function () { pollProbe(id); }, 700);
+      }
+    }).catch(showError);
+  }
+  function startProbe(job) {
+    $("probe-body").textContent = "";
+    $("probe-body").removeAttribute("data-done");
+    renderProbe(job);
+    pollProbe(job.id);
+  }
+
+  // ---- the form -------------------------------------------------------------------------
+  function readFile(f) {
+    return new Promise(function (resolve, reject) {
+      var r = new FileReader();
+      r.onload = function () { resolve(r.result); };
+      r.onerror = function () { reject(r.error); };
+      r.readAsText(f);
+    });
+  }
+  function lines(s) { return s.split(/\r?\n/).map(function (x) { return x.trim(); }).filter(Boolean); }
+
+  $("check-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var urls = lines($("in-url").value);
+    var phone = $("in-phone").value.trim();
+    var region = $("in-region").value.trim().toUpperCase();
+    var words = $("in-text").value.trim();
+    var raw = $("in-email").value;
+    var file = $("in-eml").files && $("in-eml").files[0];
+    var probe = $("in-probe").checked;
+    var status = $("status");
+    status.className = "";
+    if (!urls.length && !phone && !words && !raw.trim() && !file) {
+      status.className = "error";
+      status.textContent = t("nothing");
+      return;
+    }
+    status.textContent = t("checking");
+    $("check-btn").disabled = true;
+    (file ? readFile(file) : Promise.resolve(raw)).then(function (emailText) {
+      var emailName = file ? file.name : "pasted message";
+      var hasEmail = emailText && emailText.trim().length > 0;
+      if (casesOn) {
+        var payload = {
+          urls: urls, phones: phone ? [phone] : [], texts: words ? [words] : [],
+          probe: probe, region: region || null
+        };
+        if (hasEmail) { payload.email = { name: emailName, message: emailText }; }
+        return api("POST", "/api/v1/cases", payload).then(function (res) {
+          if (res.job) {
+            if (res.preliminary) { render({ kind: "case", data: { report: res.preliminary } }); }
+            startProbe(res.job);
+          } else {
+            render({ kind: "case", data: res });
+          }
+          loadCases();
+        });
+      }
+      var calls = [];
+      urls.forEach(function (u) {
+        calls.push(api("POST", "/api/v1/url", { url: u }).then(function (r) { return { kind: "url", r: r }; }));
+      });
+      if (phone) {
+        calls.push(api("POST", "/api/v1/phone", { number: phone, region: region || undefined }).then(function (r) { return { kind: "phone", r: r }; }));
+      }
+      if (words) {
+        calls.push(api("POST", "/api/v1/text", { text: words }).then(function (r) { return { kind: "text", r: r }; }));
+      }
+      if (hasEmail) {
+        calls.push(api("POST", "/api/v1/email?name=" + encodeURIComponent(emailName), emailText, "message/rfc822").then(function (r) { return { kind: "email", r: r }; }));
+      }
+      return Promise.all(calls).then(function (reports) {
+        render({ kind: "reports", data: reports });
+        if (probe && urls.length) {
+          return api("POST", "/api/v1/probe", { url: urls[0] }).then(startProbe);
+        }
+      });
+    }).then(function () {
+      status.textContent = "";
+      $("result").focus();
+    }).catch(showError).then(function () {
+      $("check-btn").disabled = false;
+    });
+  });
+  $("check-form").addEventListener("reset", function () {
+    $("status").textContent = "";
+  });
+
+  // ---- past cases -----------------------------------------------------------------------
+  function loadCases() {
+    var list = $("cases-list");
+    if (!casesOn) {
+      list.textContent = "";
+      list.appendChild(el("li", { text: t("cases_unavailable") }));
+      return;
+    }
+    api("GET", "/api/v1/cases?limit=20").then(function (res) {
+      list.textContent = "";
+      var cases = res.cases || [];
+      if (!cases.length) { list.appendChild(el("li", { text: t("cases_empty") })); }
+      cases.forEach(function (c) {
+        var when = new Date(c.created_at).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB");
+        var b = el("button", { type: "button", "data-case": c.id,
+          text: t("verdict_" + c.verdict).split(" — ")[0] + " · " + when + " · " + c.title });
+        b.addEventListener("click", function () { openCase(c.id); });
+        list.appendChild(el("li", null, [b]));
+      });
+    }).catch(function (e) {
+      list.textContent = "";
+      list.appendChild(el("li", { "class": "error", text: (e && e.message) || "" }));
+    });
+  }
+  function openCase(id) {
+    api("GET", "/api/v1/cases/" + encodeURIComponent(id)).then(function (c) {
+      render({ kind: "case", data: c });
+      $("result").focus();
+    }).catch(showError);
+  }
+  $("cases-refresh").addEventListener("click", loadCases);
+  loadCases();
+})();

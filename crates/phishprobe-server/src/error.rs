@@ -1,0 +1,83 @@
+//! Structured errors: every failure answers `{"error": {"code": "...", "message": "..."}}` with
+//! a stable `code` a program can branch on (listed in the README and the OpenAPI document) and
+//! a plain-English `message` for people.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// One API error: HTTP status, stable code, message.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// Seconds to wait before retrying (rate limit, full queue).
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    }
+
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        if let Some(s) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&s.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp
+    }
+}
+
+/// Every stable error code, for the documentation test.
+pub const CODES: &[&str] = &[
+    "bad_json",
+    "bad_input",
+    "body_too_large",
+    "body_unreadable",
+    "unsupported_media_type",
+    "not_email",
+    "bad_region",
+    "unauthorized",
+    "rate_limited",
+    "timeout",
+    "route_not_found",
+    "method_not_allowed",
+    "probe_target_refused",
+    "probe_queue_full",
+    "probe_job_not_found",
+    "screenshot_not_found",
+    "browser_unavailable",
+    "case_not_found",
+    "cases_unavailable",
+    "storage_error",
+    "internal",
+];

@@ -1,0 +1,417 @@
+//! The page and the probe jobs in real headless Chromium (Debian's `chromium`, found like the
+//! probe crate finds it). Without a browser these tests are skipped with a message, unless
+//! PHISHPROBE_REQUIRE_BROWSER=1 (CI) makes that a failure.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
+use chromiumoxide::{Browser, BrowserConfig, Page};
+use common::*;
+use futures::StreamExt;
+use phishprobe_probe::ChromeConfig;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A one-step sign-in clone on 127.0.0.1 that lets any password in (written for this test).
+async fn clone_site() -> SocketAddr {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                // Read the head and a small body.
+                loop {
+                    let Ok(n) = s.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                        let len = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + len {
+                            break;
+                        }
+                    }
+                    if buf.len() > 1 << 20 {
+                        return;
+                    }
+                }
+                let line = String::from_utf8_lossy(&buf)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                let (status, extra, body) = if line.starts_with("POST /signin") {
+                    ("302 Found", "Location: /welcome\r\n", String::new())
+                } else if line.starts_with("GET /welcome") {
+                    ("200 OK", "", "<html><head><title>Your account</title></head><body><h1>Welcome back!</h1><p>Your account has been verified. Please confirm your card details to continue.</p><input name=cardnumber placeholder='Card number' autocomplete='cc-number'></body></html>".to_string())
+                } else {
+                    ("200 OK", "", "<html><head><title>Amazon Sign-In</title></head><body><h1>Sign in</h1><form method=post action=/signin><label>Email <input type=email name=email></label><label>Password <input type=password name=password></label><button type=submit>Sign in</button></form></body></html>".to_string())
+                };
+                let resp = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    addr
+}
+
+async fn launch(
+    chrome: std::path::PathBuf,
+) -> (Browser, tokio::task::JoinHandle<()>, tempfile::TempDir) {
+    let profile = tempfile::tempdir().unwrap();
+    let cfg = BrowserConfig::builder()
+        .chrome_executable(chrome)
+        .new_headless_mode()
+        .no_sandbox()
+        .user_data_dir(profile.path())
+        .window_size(1200, 900)
+        .args([
+            "disable-gpu",
+            "no-first-run",
+            "disable-dev-shm-usage",
+            "disable-background-networking",
+            "lang=en-US",
+        ])
+        .launch_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let (browser, mut handler) = Browser::launch(cfg).await.expect("chromium starts");
+    let h = tokio::spawn(async move { while handler.next().await.is_some() {} });
+    (browser, h, profile)
+}
+
+/// Evaluate `js` until it returns a non-empty string (or time out).
+async fn wait_for(page: &Page, js: &str, what: &str) -> String {
+    let t = Instant::now();
+    loop {
+        if let Ok(v) = page.evaluate(js).await
+            && let Ok(s) = v.into_value::<String>()
+            && !s.is_empty()
+        {
+            return s;
+        }
+        if t.elapsed() > Duration::from_secs(15) {
+            let status = page
+                .evaluate("document.getElementById('status').textContent")
+                .await
+                .ok()
+                .and_then(|v| v.into_value::<String>().ok());
+            panic!("timed out waiting for {what} (status: {status:?})");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn eval_str(page: &Page, js: &str) -> String {
+    page.evaluate(js)
+        .await
+        .ok()
+        .and_then(|v| v.into_value::<String>().ok())
+        .unwrap_or_default()
+}
+
+const VERDICT: &str = "(document.getElementById('result').hidden ? '' : (document.querySelector('#verdict') || {getAttribute(){return ''}}).getAttribute('data-verdict') || '')";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_link_eml_language_and_past_case() {
+    let Some(chrome) = chrome_or_skip() else {
+        return;
+    };
+    let s = start().await;
+    let (mut browser, handler, _profile) = launch(chrome).await;
+
+    // First render, measured by the browser itself (navigation and paint timing). The very
+    // first page of a fresh browser also pays for starting a renderer process: it is printed;
+    // the figure asserted is a person's first visit with the browser already running.
+    const TIMING: &str = "(() => { const n = performance.getEntriesByType('navigation')[0]; const p = performance.getEntriesByName('first-contentful-paint')[0]; return {fcp: p ? p.startTime : null, dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd}; })()";
+    let cold = browser.new_page(format!("{}/", s.base)).await.unwrap();
+    let cold_t: Value = cold.evaluate(TIMING).await.unwrap().into_value().unwrap();
+    cold.close().await.ok();
+    let t0 = Instant::now();
+    let page = browser.new_page(format!("{}/", s.base)).await.unwrap();
+    let wall = t0.elapsed();
+    let timing: Value = page.evaluate(TIMING).await.unwrap().into_value().unwrap();
+    eprintln!("page first render: {timing} (new_page wall time {wall:?}); cold browser: {cold_t}");
+    let first = timing["fcp"].as_f64().or(timing["dcl"].as_f64()).unwrap();
+    // The target is under 1 s (README figures, measured on an idle machine); the test only
+    // guards against a regression by an order of magnitude, since CI shares two cores with
+    // other browser tests.
+    assert!(first < 5000.0, "first render {first} ms");
+    assert_eq!(eval_str(&page, "document.documentElement.lang").await, "en");
+
+    // Accessibility basics: every control has a label, the live regions exist.
+    let unlabeled = eval_str(
+        &page,
+        "Array.from(document.querySelectorAll('input,textarea,select')).filter(e => !e.labels || e.labels.length === 0).map(e => e.id).join(',')",
+    )
+    .await;
+    assert_eq!(unlabeled, "", "controls without a label");
+    assert_eq!(
+        eval_str(
+            &page,
+            "document.getElementById('status').getAttribute('aria-live')"
+        )
+        .await,
+        "polite"
+    );
+
+    // 1. Paste a phishing link (typed with the keyboard) and see the verdict.
+    page.find_element("#in-url")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap()
+        .type_str("https://amazon.co.jp.account-verify.top/ap/signin")
+        .await
+        .unwrap();
+    page.find_element("#check-btn")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let v = wait_for(&page, VERDICT, "the link verdict").await;
+    assert_eq!(v, "phishing");
+    let heading = eval_str(
+        &page,
+        "document.querySelector('#verdict strong').textContent",
+    )
+    .await;
+    assert_eq!(heading, "Phishing");
+    let case1 = wait_for(
+        &page,
+        "(document.getElementById('case-id')||{}).textContent||''",
+        "case id",
+    )
+    .await;
+
+    // 2. Upload an .eml.
+    page.find_element("#clear-btn")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let eml = dir.path().join("suspended.eml");
+    std::fs::write(&eml, PHISH_EML).unwrap();
+    let input = page.find_element("#in-eml").await.unwrap();
+    page.execute(
+        SetFileInputFilesParams::builder()
+            .files(vec![eml.display().to_string()])
+            .backend_node_id(input.backend_node_id)
+            .build()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    page.evaluate("document.getElementById('result').hidden = true")
+        .await
+        .unwrap();
+    page.find_element("#check-btn")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let v = wait_for(&page, VERDICT, "the email verdict").await;
+    assert_ne!(v, "genuine");
+    assert_ne!(v, "unknown");
+    let steps = eval_str(
+        &page,
+        "Array.from(document.querySelectorAll('[data-step]')).map(e => e.getAttribute('data-step')).join(',')",
+    )
+    .await;
+    assert!(steps.contains("sender"), "{steps}");
+
+    // 3. Switch the language: the page changes at once and remembers it.
+    page.find_element("#lang-zh")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(eval_str(&page, "document.documentElement.lang").await, "zh");
+    assert_eq!(
+        eval_str(&page, "document.getElementById('heading').textContent").await,
+        "这真的是亚马逊吗？"
+    );
+    let verdict_zh = eval_str(
+        &page,
+        "document.querySelector('#verdict strong').textContent",
+    )
+    .await;
+    assert!(
+        ["钓鱼", "可疑"].contains(&verdict_zh.as_str()),
+        "{verdict_zh}"
+    );
+    page.reload().await.unwrap();
+    assert_eq!(eval_str(&page, "document.documentElement.lang").await, "zh");
+    assert_eq!(
+        eval_str(&page, "document.getElementById('check-btn').textContent").await,
+        "检查"
+    );
+
+    // 4. Open a past case: the first one (the link), from the list.
+    let id1 = case1
+        .split_whitespace()
+        .find(|w| w.len() >= 12)
+        .unwrap_or("")
+        .trim_end_matches(['.', '。'])
+        .to_string();
+    let n = wait_for(
+        &page,
+        "String(document.querySelectorAll('#cases-list button').length >= 2 ? document.querySelectorAll('#cases-list button').length : '')",
+        "the case list",
+    )
+    .await;
+    assert!(n.parse::<usize>().unwrap() >= 2);
+    page.find_element(&format!("#cases-list button[data-case='{id1}']"))
+        .await
+        .unwrap_or_else(|e| panic!("case {id1} listed: {e}"))
+        .click()
+        .await
+        .unwrap();
+    let v = wait_for(&page, VERDICT, "the opened case").await;
+    assert_eq!(v, "phishing");
+    let shown = wait_for(
+        &page,
+        "(document.getElementById('case-id')||{}).textContent||''",
+        "case id",
+    )
+    .await;
+    assert!(shown.contains(&id1), "{shown}");
+    let url_shown = eval_str(&page, "document.getElementById('result-body').textContent").await;
+    assert!(url_shown.contains("2b."), "{url_shown}");
+
+    browser.close().await.ok();
+    handler.abort();
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_job_runs_and_serves_screenshots() {
+    let Some(chrome) = chrome_or_skip() else {
+        return;
+    };
+    let site = clone_site().await;
+    let s = start_with(|c, _| {
+        c.probe.chrome = ChromeConfig {
+            executable: Some(chrome),
+            offline: true,
+            ..ChromeConfig::default()
+        };
+        // Only this exact test site is let through; private addresses stay refused.
+        c.probe.allow_hosts = vec![site.to_string()];
+        c.probe.timeout = Duration::from_secs(25);
+    })
+    .await;
+    let r = post_json(
+        &s,
+        "/api/v1/probe",
+        &json!({"url": format!("http://{site}/")}),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{}", r.text());
+    let job = r.json();
+    let id = job["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/api/v1/probe/{id}").as_str())
+    );
+    let t = Instant::now();
+    let mut saw_progress = false;
+    let done = loop {
+        let v = get(&s, &format!("/api/v1/probe/{id}")).await.json();
+        match v["status"].as_str() {
+            Some("done") | Some("failed") => break v,
+            Some("running") => saw_progress |= v.get("elapsed_ms").is_some(),
+            _ => {}
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "probe did not finish: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert!(saw_progress, "running status reports elapsed time");
+    assert_eq!(done["status"], "done", "{done}");
+    let res = &done["result"];
+    assert_eq!(res["outcome"], "accepted", "{res}");
+    assert_eq!(res["verdict"], "phishing");
+    let shots = done["screenshots"].as_array().unwrap();
+    assert!(!shots.is_empty());
+    let png = get(&s, shots[0].as_str().unwrap()).await;
+    assert_eq!(png.status, 200);
+    assert_eq!(png.header("content-type"), Some("image/png"));
+    assert!(png.body.starts_with(b"\x89PNG"));
+    // A redirect or request to another private address from the page would have been refused
+    // by the probe's egress guard (see phishprobe-probe/tests/egress.rs); here nothing was.
+    assert_eq!(res["evidence"]["blocked"], json!([]));
+
+    // The same page as part of a case with the probe asked for: a job whose result is the
+    // finished, saved case with the wrong-password step done and its screenshots kept.
+    let r = post_json(
+        &s,
+        "/api/v1/cases",
+        &json!({"urls": [format!("http://{site}/")], "probe": true, "texts": ["Please sign in to verify your seller account"]}),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{}", r.text());
+    assert!(r.json()["preliminary"]["steps"].is_array());
+    let id = r.json()["job"]["id"].as_str().unwrap().to_string();
+    let t = Instant::now();
+    let done = loop {
+        let v = get(&s, &format!("/api/v1/probe/{id}")).await.json();
+        if matches!(v["status"].as_str(), Some("done") | Some("failed")) {
+            break v;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "case probe did not finish: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(done["status"], "done", "{done}");
+    let case = &done["result"]["case"];
+    assert_eq!(done["result"]["outcome"], "accepted", "{done}");
+    assert_eq!(case["report"]["verdict"], "phishing");
+    let wp = case["report"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "wrong_password")
+        .cloned()
+        .unwrap();
+    assert_eq!(wp["status"], "done", "{wp}");
+    let shot = case["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["media_type"] == "image/png")
+        .cloned()
+        .expect("a screenshot kept with the case");
+    let png = get(&s, shot["url"].as_str().unwrap()).await;
+    assert_eq!(png.status, 200, "{}", png.text());
+    assert!(png.body.starts_with(b"\x89PNG"));
+    let listed = get(&s, "/api/v1/cases").await.json();
+    assert_eq!(listed["cases"][0]["id"], case["id"]);
+    s.stop().await;
+}

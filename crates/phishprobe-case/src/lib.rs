@@ -13,6 +13,7 @@ use phishprobe_core::case::{CaseBuilder, CaseReport, CaseRules, PartKind, ProbeS
 use phishprobe_core::phone::{self, UserMark};
 use phishprobe_core::text::{self, TextRules};
 use phishprobe_core::{DataError, Engine, Report, Verdict};
+use phishprobe_email::{EmailChecker, Options as EmailOptions};
 use phishprobe_store::{CaseInput, EvidenceFile, NewCase};
 
 pub mod export;
@@ -30,6 +31,8 @@ pub const MAX_TEXT_BYTES: usize = 1 << 20;
 pub const MAX_EMAIL_BYTES: usize = 32 << 20;
 /// Longest link or number accepted.
 pub const MAX_VALUE_BYTES: usize = 8 * 1024;
+/// Links found inside the email and texts that get a report of their own in the website step.
+pub const MAX_LINK_PARTS: usize = 8;
 
 /// What the person handed in.
 #[derive(Debug, Clone, Default)]
@@ -128,6 +131,36 @@ impl CaseChecker {
         inputs: &CaseInputs,
         mark: &dyn Fn(&str) -> Option<UserMark>,
     ) -> Result<Parts, CaseError> {
+        // Building an email checker compiles its phrase automata: only when there is an email.
+        match &inputs.email {
+            Some(_) => {
+                let email = EmailChecker::new(engine, EmailOptions::default());
+                self.check_parts_with(engine, &email, inputs, mark)
+            }
+            None => self.check_parts_inner(engine, None, inputs, mark),
+        }
+    }
+
+    /// [`CaseChecker::check_parts`] with an email checker built once and reused (servers, mail
+    /// flows, benchmarks): building one costs far more than checking a message.
+    /// `email` must have been built on the same `engine`.
+    pub fn check_parts_with(
+        &self,
+        engine: &Engine,
+        email: &EmailChecker<'_>,
+        inputs: &CaseInputs,
+        mark: &dyn Fn(&str) -> Option<UserMark>,
+    ) -> Result<Parts, CaseError> {
+        self.check_parts_inner(engine, Some(email), inputs, mark)
+    }
+
+    fn check_parts_inner(
+        &self,
+        engine: &Engine,
+        email: Option<&EmailChecker<'_>>,
+        inputs: &CaseInputs,
+        mark: &dyn Fn(&str) -> Option<UserMark>,
+    ) -> Result<Parts, CaseError> {
         check_limits(inputs)?;
         let mut parts = Parts {
             reports: Vec::new(),
@@ -135,14 +168,18 @@ impl CaseChecker {
             explicit_urls: Vec::new(),
         };
         if let Some((name, raw)) = &inputs.email {
-            let checked = phishprobe_email::check_message(engine, name, raw).map_err(|e| {
-                CaseError::Email {
-                    name: name.clone(),
-                    message: e.to_string(),
-                }
+            let checked = match email {
+                Some(c) => c.check(name, raw),
+                None => phishprobe_email::check_message(engine, name, raw),
+            }
+            .map_err(|e| CaseError::Email {
+                name: name.clone(),
+                message: e.to_string(),
             })?;
+            // Images load by themselves; only what a person can click or scan is a link they
+            // were sent.
             for l in &checked.details.links {
-                if web_link(&l.url) {
+                if web_link(&l.url) && l.source != "img" {
                     let v = match l.verdict.as_str() {
                         "genuine" => Verdict::Genuine,
                         "phishing" => Verdict::Phishing,
@@ -172,6 +209,22 @@ impl CaseChecker {
             }
             parts.explicit_urls.push(u.to_string());
             parts.reports.push((PartKind::Url, engine.check_url(u)));
+        }
+        // Links inside the email and texts are checked on their own for the website step, so
+        // it reports on them even when they are fine (the first few distinct ones: a newsletter
+        // may carry hundreds, and the email check already looked at all of them).
+        let mut linked: Vec<&str> = Vec::new();
+        for (u, _) in &parts.found_links {
+            if linked.len() >= MAX_LINK_PARTS {
+                break;
+            }
+            if !linked.contains(&u.as_str()) && !parts.explicit_urls.contains(u) {
+                linked.push(u);
+            }
+        }
+        let link_reports: Vec<Report> = linked.iter().map(|u| engine.check_url(u)).collect();
+        for r in link_reports {
+            parts.reports.push((PartKind::Link, r));
         }
         let region = inputs.region.as_deref();
         for n in &inputs.phones {

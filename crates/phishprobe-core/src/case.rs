@@ -24,6 +24,9 @@ use crate::model::{Finding, Message, Report, Severity, Verdict};
 pub enum PartKind {
     Email,
     Url,
+    /// A link found inside an email or text, checked on its own for the website step (not
+    /// an input of its own, so not named in the case's `input`).
+    Link,
     Phone,
     Text,
     Probe,
@@ -34,6 +37,7 @@ impl PartKind {
         match self {
             PartKind::Email => "email",
             PartKind::Url => "url",
+            PartKind::Link => "link",
             PartKind::Phone => "phone",
             PartKind::Text => "text",
             PartKind::Probe => "probe",
@@ -44,7 +48,7 @@ impl PartKind {
     fn home(self) -> StepId {
         match self {
             PartKind::Email => StepId::Sender,
-            PartKind::Url => StepId::Website,
+            PartKind::Url | PartKind::Link => StepId::Website,
             PartKind::Phone => StepId::Phone,
             PartKind::Text => StepId::Ask,
             PartKind::Probe => StepId::WrongPassword,
@@ -437,6 +441,7 @@ impl<'a> CaseBuilder<'a> {
             PartKind::Url,
             PartKind::Probe,
             PartKind::Text,
+            PartKind::Link,
             PartKind::Phone,
         ]
         .iter()
@@ -495,7 +500,8 @@ impl<'a> CaseBuilder<'a> {
         }
         if verdict == Verdict::Genuine
             && reports.iter().any(|(k, r)| {
-                matches!(k, PartKind::Email | PartKind::Url) && r.verdict != Verdict::Genuine
+                matches!(k, PartKind::Email | PartKind::Url | PartKind::Link)
+                    && r.verdict != Verdict::Genuine
             })
         {
             verdict = Verdict::Unknown;
@@ -522,6 +528,7 @@ impl<'a> CaseBuilder<'a> {
 
         let input = reports
             .iter()
+            .filter(|(k, _)| *k != PartKind::Link)
             .map(|(k, r)| format!("{}: {}", k.as_str(), short(&r.input, 80)))
             .collect::<Vec<_>>()
             .join("; ");
@@ -938,6 +945,25 @@ mod tests {
         b.add(PartKind::Url, e.check_url("https://www.amazon.com/"));
         b.add(PartKind::Url, e.check_url("https://example.org/"));
         assert_eq!(b.build().verdict, Verdict::Unknown);
+    }
+
+    #[test]
+    fn links_found_inside_count_for_the_website_step_but_are_not_inputs() {
+        let (e, r) = setup();
+        let mut b = CaseBuilder::new(&e, &r);
+        b.add(
+            PartKind::Link,
+            e.check_url("https://www.amazon.com/gp/css/"),
+        );
+        b.add(PartKind::Link, e.check_url("https://example.org/track"));
+        let c = b.build();
+        assert_eq!(c.input, "(empty case)", "links found inside are not inputs");
+        let website = &c.steps[2];
+        assert_eq!(website.id, StepId::Website);
+        assert_eq!(website.status, StepStatus::Done);
+        assert_eq!(website.reports.len(), 2);
+        // One unknown link keeps the case from being called genuine.
+        assert_eq!(c.verdict, Verdict::Unknown);
     }
 
     #[test]

@@ -308,12 +308,15 @@ pub async fn create(
     let db = st.cases.db()?;
     let (inputs, parts) = {
         let checker = checker.clone();
+        let state = st.clone();
         tokio::task::spawn_blocking(move || {
             let mark = |k: &str| -> Option<UserMark> {
                 let mut g = db.lock().unwrap_or_else(|p| p.into_inner());
                 g.get_number(k).ok().flatten().map(|e| to_user_mark(e.mark))
             };
-            let parts = checker.check_parts(engine, &inputs, &mark);
+            // The server's email checker, built once: building one per case would cost more
+            // than the whole check.
+            let parts = checker.check_parts_with(engine, &state.email, &inputs, &mark);
             (inputs, parts)
         })
         .await

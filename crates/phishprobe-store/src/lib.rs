@@ -22,6 +22,7 @@ pub mod cases;
 mod db;
 mod pg;
 mod sqlite_cases;
+pub mod testing;
 
 pub use db::{Db, is_postgres_url};
 pub use pg::PgStore;

@@ -5,6 +5,7 @@
 //! half is skipped with a message, unless `PHISHPROBE_REQUIRE_POSTGRES=1` (CI), where a missing
 //! server is a failure.
 
+use phishprobe_store::testing::TempPg;
 use phishprobe_store::{CaseInput, Db, EvidenceFile, MIGRATIONS, Mark, NewCase};
 
 fn case(n: usize, keep: bool) -> NewCase {
@@ -90,57 +91,6 @@ fn sqlite_backend() {
     let mut db = Db::open(path.to_str().unwrap()).unwrap();
     assert_eq!(db.count_cases().unwrap(), 11);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// A fresh database on the test server, dropped when the guard goes.
-struct TempPg {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl TempPg {
-    fn create(tag: &str) -> Option<TempPg> {
-        let Some(base) = std::env::var("PHISHPROBE_TEST_POSTGRES")
-            .ok()
-            .filter(|u| !u.is_empty())
-        else {
-            if std::env::var("PHISHPROBE_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                panic!("PHISHPROBE_REQUIRE_POSTGRES=1 but PHISHPROBE_TEST_POSTGRES is not set");
-            }
-            eprintln!(
-                "skipping the PostgreSQL half: set PHISHPROBE_TEST_POSTGRES (see .ci/postgres)"
-            );
-            return None;
-        };
-        let name = format!("phishprobe_t_{tag}_{}", std::process::id());
-        let mut client = postgres::Client::connect(&base, postgres::NoTls).expect("connect");
-        // One statement per call: PostgreSQL runs a multi-statement string as one transaction,
-        // and CREATE/DROP DATABASE refuse to run inside one.
-        client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-            .expect("drop old test database");
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create test database");
-        let (head, _) = base.rsplit_once('/').expect("URL with a database name");
-        Some(TempPg {
-            admin: base.clone(),
-            url: format!("{head}/{name}"),
-            name,
-        })
-    }
-}
-
-impl Drop for TempPg {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
 }
 
 #[test]

@@ -11,8 +11,10 @@ use super::Context;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// What to measure: `hosts` (hostname verdicts) or `urls` (URL verdicts).
-    #[arg(value_parser = ["hosts", "urls"], default_value = "hosts")]
+    /// What to measure: `hosts` (hostname verdicts), `urls` (URL verdicts) or `case` (a whole
+    /// case without the probe: email, link, number and call words, checked, combined and, with
+    /// --db, saved; the data files are loaded once, as in `serve`).
+    #[arg(value_parser = ["hosts", "urls", "case"], default_value = "hosts")]
     pub pipeline: String,
     /// Inputs, one per line (default: generated hostnames mixing brands, look-alikes and noise).
     #[arg(long, short = 'f', value_name = "FILE")]
@@ -20,6 +22,9 @@ pub struct Args {
     /// How long to run.
     #[arg(long, default_value_t = 3.0)]
     pub seconds: f64,
+    /// `case` only: also save every case to this history (SQLite file or postgres:// URL).
+    #[arg(long, value_name = "PATH|URL")]
+    pub db: Option<String>,
 }
 
 /// Generated hostnames: a fixed, varied mix so runs are comparable without the corpus.
@@ -76,6 +81,9 @@ fn generated() -> Vec<String> {
 }
 
 pub fn run(args: Args, ctx: &Context) -> Result<u8> {
+    if args.pipeline == "case" {
+        return bench_case(&args, ctx);
+    }
     let inputs = match &args.file {
         Some(p) => std::fs::read_to_string(p)
             .with_context(|| format!("cannot read {}", p.display()))?
@@ -121,4 +129,85 @@ pub fn peak_rss() -> Option<String> {
         .lines()
         .find(|l| l.starts_with("VmHWM:"))
         .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+}
+
+/// The built-in case: what a seller gets in one incident. A look-alike "Seller Support" email
+/// with its link, the link itself, the number that called and the call notes.
+const CASE_EMAIL: &str = "Return-Path: <bounce@mailer-notice.top>\r\n\
+From: \"Amazon Seller Support\" <support@amazon-seller-notice.top>\r\n\
+To: seller@example.org\r\nSubject: Action required: your seller account is on hold\r\n\
+Date: Thu, 19 Nov 2026 08:00:00 +0000\r\nMessage-ID: <1@mailer-notice.top>\r\n\
+MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+<html><head><title>Amazon Seller Central</title></head><body><p>Dear seller,</p>\
+<p>We detected unusual activity and placed your account on hold. Verify your identity within \
+24 hours or your funds will be withheld.</p><p><a href=\"https://sellercentral-amazon.account-reset.top/ap/signin\">\
+https://sellercentral.amazon.com/verify</a></p><p>Amazon Seller Support</p></body></html>\r\n";
+const CASE_URL: &str = "https://sellercentral-amazon.account-reset.top/ap/signin";
+const CASE_PHONE: &str = "+1 (888) 555-0142";
+const CASE_TEXT: &str = "Caller said he is from Amazon Prime Security. My account was hacked and \
+an iPhone was bought for $999. He told me to download AnyDesk and read him the code, and not to \
+tell anyone. Then he sent an SMS: reset your store password at \
+https://sellercentral-amazon.account-reset.top/ap/signin within 24 hours.";
+
+/// Time whole cases (no probe), after loading the case rules once.
+fn bench_case(args: &Args, ctx: &Context) -> Result<u8> {
+    if args.file.is_some() {
+        bail!("bench case uses its built-in case; --file is for hosts and urls");
+    }
+    let load = Instant::now();
+    let checker = phishprobe_case::CaseChecker::embedded().context("loading the case rules")?;
+    let email =
+        phishprobe_email::EmailChecker::new(&ctx.engine, phishprobe_email::Options::default());
+    let load = load.elapsed();
+    let mut db = match &args.db {
+        Some(d) => Some(super::case::open_db(Some(d))?),
+        None => None,
+    };
+    let inputs = phishprobe_case::CaseInputs {
+        email: Some(("bench.eml".into(), CASE_EMAIL.as_bytes().to_vec())),
+        urls: vec![CASE_URL.into()],
+        phones: vec![CASE_PHONE.into()],
+        texts: vec![("call-notes".into(), CASE_TEXT.into())],
+        keep_inputs: true,
+        ..phishprobe_case::CaseInputs::default()
+    };
+    let budget = Duration::from_secs_f64(args.seconds.clamp(0.1, 600.0));
+    let mut times: Vec<Duration> = Vec::new();
+    let start = Instant::now();
+    let mut verdict = phishprobe_core::Verdict::Unknown;
+    while start.elapsed() < budget && times.len() < 1_000_000 {
+        let t = Instant::now();
+        let parts = checker
+            .check_parts_with(&ctx.engine, &email, &inputs, &|_| None)
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let report = checker.finish(
+            &ctx.engine,
+            &parts,
+            phishprobe_core::case::ProbeStatus::NotRequested,
+        );
+        let row = phishprobe_case::new_case(&inputs, &report, Vec::new())?;
+        if let Some(d) = db.as_mut() {
+            d.save_case(&row)?;
+        }
+        verdict = report.verdict;
+        times.push(t.elapsed());
+    }
+    times.sort_unstable();
+    let pick = |q: f64| {
+        let i = ((times.len() as f64 - 1.0) * q).round() as usize;
+        times.get(i).copied().unwrap_or_default()
+    };
+    println!(
+        "case{}: {} cases in {:.2} s on one thread; per case p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (verdict {}); rules loaded in {:.0} ms; peak RSS {}",
+        if db.is_some() { " + save" } else { "" },
+        times.len(),
+        start.elapsed().as_secs_f64(),
+        pick(0.5).as_secs_f64() * 1e3,
+        pick(0.99).as_secs_f64() * 1e3,
+        pick(1.0).as_secs_f64() * 1e3,
+        verdict.as_str(),
+        load.as_secs_f64() * 1e3,
+        peak_rss().unwrap_or_else(|| "n/a".into())
+    );
+    Ok(0)
 }

@@ -1,0 +1,527 @@
+//! End-to-end tests of `phishprobe case` and `phishprobe history` through the real binary:
+//! the four situations of the issue (a phishing email whose link leads to a local clone that
+//! accepts a decoy, a genuine-looking notification, a call transcript asking for AnyDesk, a
+//! seller "reset your store password" SMS), then list/show/export/delete on the saved cases.
+//!
+//! The clone is a real HTTP server on 127.0.0.1 written here: an Amazon-style sign-in page
+//! that accepts any password (as phishing kits do) and records what it was sent.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+fn dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("phishprobe-case-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("tmp dir");
+    d
+}
+
+/// A history file per test, so tests can run in parallel.
+fn db(name: &str) -> String {
+    let p = dir().join(format!("{name}.db"));
+    let _ = std::fs::remove_file(&p);
+    p.display().to_string()
+}
+
+fn write(name: &str, body: &str) -> PathBuf {
+    let p = dir().join(name);
+    std::fs::write(&p, body).expect("write fixture");
+    p
+}
+
+fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_phishprobe"));
+    c.env_remove("PHISHPROBE_DB")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("spawn phishprobe");
+    if let Some(mut si) = child.stdin.take()
+        && let Some(data) = stdin
+    {
+        let _ = si.write_all(data);
+    }
+    child.wait_with_output().expect("wait")
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    let s = String::from_utf8_lossy(&o.stdout);
+    serde_json::from_str(s.trim()).unwrap_or_else(|e| {
+        panic!(
+            "not one JSON object ({e}): {s}\nstderr: {}",
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+fn step<'a>(case: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    case["steps"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == id))
+        .unwrap_or_else(|| panic!("no step {id} in {case}"))
+}
+
+fn codes(v: &serde_json::Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .filter_map(|f| f["code"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn advice_text(case: &serde_json::Value) -> String {
+    case["advice"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| x["message"]["en"].as_str().unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+/// The look-alike clone: GET shows an Amazon sign-in form, POST accepts anything and shows an
+/// "account verified" page. Returns its base URL and the bodies it received.
+fn start_clone() -> (String, Arc<Mutex<Vec<String>>>) {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind clone");
+    let base = format!("http://127.0.0.1:{}", l.local_addr().expect("addr").port());
+    let posts: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = posts.clone();
+    thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let seen = seen.clone();
+            thread::spawn(move || {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                // Read the head, then as much body as Content-Length says.
+                let (head, mut body) = loop {
+                    let Ok(n) = s.read(&mut chunk) else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..i]).into_owned();
+                        break (head, buf[i + 4..].to_vec());
+                    }
+                    if buf.len() > 1 << 20 {
+                        return;
+                    }
+                };
+                let len = head
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse::<usize>().ok())
+                            .flatten()
+                    })
+                    .unwrap_or(0)
+                    .min(1 << 20);
+                while body.len() < len {
+                    let Ok(n) = s.read(&mut chunk) else { break };
+                    if n == 0 {
+                        break;
+                    }
+                    body.extend_from_slice(&chunk[..n]);
+                }
+                let first = head.lines().next().unwrap_or_default().to_string();
+                let page = if first.starts_with("POST") {
+                    if let Ok(mut p) = seen.lock() {
+                        p.push(String::from_utf8_lossy(&body).into_owned());
+                    }
+                    "<!doctype html><html><head><title>Amazon</title></head><body><h1>amazon</h1><p>Thank you. Your account has been verified.</p><h2>Update your payment information</h2><form method=post action=/ap/card><label>Card number<input name=cardnumber autocomplete=cc-number></label><button>Continue</button></form></body></html>"
+                } else {
+                    "<!doctype html><html><head><title>Amazon Sign-In</title></head><body><img alt=\"amazon\" src=\"data:,\"><h1>Sign in</h1><form method=post action=/ap/signin><label>Email or mobile phone number<input type=email name=email></label><label>Password<input type=password name=password></label><button type=submit>Sign in</button></form><p>By continuing, you agree to Amazon's Conditions of Use.</p></body></html>"
+                };
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                    page.len()
+                );
+                let _ = s.write_all(resp.as_bytes());
+            });
+        }
+    });
+    (base, posts)
+}
+
+fn phishing_email(link: &str) -> String {
+    format!(
+        "Return-Path: <bounce@mailer-notice.top>\r\n\
+From: \"Amazon Seller Support\" <support@amazon-seller-notice.top>\r\n\
+To: seller@example.org\r\n\
+Subject: Action required: your seller account is on hold\r\n\
+Date: Thu, 19 Nov 2026 08:00:00 +0000\r\n\
+Message-ID: <1@mailer-notice.top>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: text/html; charset=utf-8\r\n\
+\r\n\
+<p>Dear seller,</p><p>We detected unusual activity and placed your account on hold. \
+Verify your identity within 24 hours or your funds will be withheld.</p>\
+<p><a href=\"{link}\">https://sellercentral.amazon.com/verify</a></p>\r\n"
+    )
+}
+
+/// Lines joined with CRLF (a Rust string continuation would eat the folding whitespace).
+const GENUINE_EMAIL: &[&str] = &[
+    "Authentication-Results: mx.example.net;",
+    "       dkim=pass header.i=@amazon.com header.s=sel1 header.b=abc;",
+    "       spf=pass smtp.mailfrom=20261120abc@bounces.amazon.com;",
+    "       dmarc=pass header.from=amazon.com",
+    "Return-Path: <20261120abc@bounces.amazon.com>",
+    "From: \"Amazon.com\" <shipment-tracking@amazon.com>",
+    "To: buyer@example.org",
+    "Subject: Your Amazon.com order has shipped",
+    "Date: Fri, 20 Nov 2026 10:00:00 +0000",
+    "Message-ID: <0100018abc@email.amazonses.com>",
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "Hello,",
+    "Your package has shipped. Track it at",
+    "https://www.amazon.com/gp/your-account/ship-track",
+    "Amazon.com",
+    "",
+];
+
+const ANYDESK_CALL: &str = "Caller: Hello, this is the Amazon Prime Security team. Your account \
+was hacked and somebody bought an iPhone for $999. To stop the order please download AnyDesk \
+and read me the nine digit code so our technician can connect and secure your bank account. \
+Do not hang up and do not tell anyone.";
+
+const STORE_SMS: &str = "Amazon Seller Central: because of a seller information leak your \
+store is at risk. Reset your store password within 24 hours at \
+https://sellercentral-amazon.account-reset.top/ap/signin or your account will be suspended.";
+
+#[test]
+fn phishing_email_with_link_to_a_clone_that_accepts_the_decoy() {
+    let (base, posts) = start_clone();
+    let link = format!("{base}/ap/signin");
+    let email = write("phish.eml", &phishing_email(&link));
+    let db = db("probe");
+    let o = run(
+        &[
+            "--json",
+            "case",
+            "--email",
+            &email.display().to_string(),
+            "--probe",
+            "--allow-private",
+            "--timeout",
+            "60",
+            "--db",
+            &db,
+        ],
+        None,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let case = json(&o);
+    assert_eq!(case["verdict"], "phishing", "{case}");
+    assert_eq!(case["brand"], "amazon");
+    // Step 2c: the sender claims Amazon from a domain Amazon does not own.
+    let sender = step(&case, "sender");
+    assert_eq!(sender["verdict"], "phishing", "{sender}");
+    // Step 3: the probe ran on the link inside the email, and the clone took the decoy.
+    let probe = step(&case, "wrong_password");
+    assert_eq!(probe["status"], "done", "{probe}");
+    assert_eq!(probe["verdict"], "phishing", "{probe}");
+    assert!(
+        codes(probe).iter().any(|c| c == "probe.decoy_accepted"),
+        "{probe}"
+    );
+    let received = posts.lock().expect("posts").clone();
+    assert!(!received.is_empty(), "the clone saw no submission");
+    assert!(
+        received.iter().any(|b| b.contains("password=")),
+        "{received:?}"
+    );
+    let advice = advice_text(&case);
+    assert!(advice.contains("Do not enter your password"), "{advice}");
+    assert!(advice.contains("disbursement"), "{advice}");
+
+    // Saved with the probe's screenshots; the HTML report embeds them and loads nothing.
+    let id = case["case_id"].as_str().expect("case id").to_string();
+    let out = dir().join("probe-report.html");
+    let e = run(
+        &[
+            "history",
+            "--db",
+            &db,
+            "export",
+            &id,
+            "--format",
+            "html",
+            "--out",
+            &out.display().to_string(),
+        ],
+        None,
+    );
+    assert_eq!(
+        e.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&e.stderr)
+    );
+    let html = std::fs::read_to_string(&out).expect("report written");
+    assert!(
+        html.contains("data:image/png;base64,"),
+        "no screenshot embedded"
+    );
+    assert!(
+        !html.contains("src=\"http"),
+        "external resource in the report"
+    );
+    assert!(html.contains("default-src 'none'"));
+    assert!(html.contains(&id));
+}
+
+#[test]
+fn genuine_notification_is_not_called_phishing() {
+    let email = write("genuine.eml", &GENUINE_EMAIL.join("\r\n"));
+    let o = run(
+        &[
+            "--json",
+            "case",
+            "--email",
+            &email.display().to_string(),
+            "--no-save",
+        ],
+        None,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let case = json(&o);
+    assert_eq!(case["verdict"], "genuine", "{case}");
+    assert!(case["case_id"].is_null(), "--no-save saved a case");
+    assert_eq!(step(&case, "ask")["verdict"], "unknown");
+    assert_eq!(step(&case, "sender")["verdict"], "genuine");
+    assert_eq!(step(&case, "website")["verdict"], "genuine");
+    // No fault shows and a link is involved: the wrong-password test is the deciding step,
+    // reported as not run because it was not asked for.
+    assert_eq!(step(&case, "wrong_password")["status"], "not_run");
+    let advice = advice_text(&case);
+    assert!(!advice.contains("Report it"), "{advice}");
+}
+
+#[test]
+fn call_transcript_asking_for_anydesk_is_phishing_with_remote_access_advice() {
+    let db = db("anydesk");
+    let o = run(
+        &[
+            "--json",
+            "case",
+            "--text",
+            "-",
+            "--phone",
+            "+1 (888) 555-0142",
+            "--db",
+            &db,
+        ],
+        Some(ANYDESK_CALL.as_bytes()),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let case = json(&o);
+    assert_eq!(case["verdict"], "phishing");
+    let ask = step(&case, "ask");
+    assert_eq!(ask["verdict"], "phishing", "{ask}");
+    assert!(
+        codes(ask).iter().any(|c| c == "text.remote_access"),
+        "{ask}"
+    );
+    // The number is explained but never trusted or blamed on its own.
+    let phone = step(&case, "phone");
+    assert_eq!(phone["status"], "done");
+    assert!(
+        codes(phone)
+            .iter()
+            .any(|c| c == "phone.caller_id_proves_nothing"),
+        "{phone}"
+    );
+    assert_ne!(phone["verdict"], "genuine");
+    let advice = advice_text(&case);
+    assert!(advice.contains("uninstall"), "{advice}");
+    // The --text - input is kept (default) and shows up in `history show`.
+    let id = case["case_id"].as_str().expect("saved");
+    let s = run(&["history", "--db", &db, "show", id], None);
+    let shown = String::from_utf8_lossy(&s.stdout);
+    assert_eq!(s.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("AnyDesk"), "{shown}");
+}
+
+#[test]
+fn store_password_sms_is_phishing_and_hashed_inputs_keep_no_words() {
+    let db = db("sms");
+    let sms = write("sms.txt", STORE_SMS);
+    let o = run(
+        &[
+            "--json",
+            "case",
+            "--text",
+            &sms.display().to_string(),
+            "--hash-inputs",
+            "--db",
+            &db,
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let case = json(&o);
+    assert_eq!(case["verdict"], "phishing");
+    assert_eq!(step(&case, "website")["verdict"], "phishing");
+    // The link is a sign-in page but the probe was not asked for.
+    assert_eq!(step(&case, "wrong_password")["status"], "not_run");
+    let advice = advice_text(&case);
+    assert!(advice.contains("two-step verification"), "{advice}");
+
+    let id = case["case_id"].as_str().expect("saved").to_string();
+    let j = run(
+        &["history", "--db", &db, "export", &id, "--format", "json"],
+        None,
+    );
+    let exported = json(&j);
+    assert_eq!(exported["report"]["verdict"], "phishing", "{exported}");
+    let inputs = exported["inputs"].as_array().expect("inputs");
+    let text_input = inputs
+        .iter()
+        .find(|i| i["kind"] == "text")
+        .expect("text input");
+    assert!(text_input["content"].is_null(), "{text_input}");
+    assert_eq!(
+        text_input["sha256"].as_str().map(str::len),
+        Some(64),
+        "{text_input}"
+    );
+    assert!(!j.stdout.windows(20).any(|w| w == b"seller information l"));
+}
+
+#[test]
+fn history_lists_exports_in_chinese_and_deletes() {
+    let db = db("history");
+    let sms = write("sms2.txt", STORE_SMS);
+    let mut ids = Vec::new();
+    for args in [
+        vec![
+            "--json",
+            "case",
+            "--url",
+            "https://www.amazon.co.jp/",
+            "--db",
+            &db,
+        ],
+        vec![
+            "--json",
+            "case",
+            "--text",
+            sms.to_str().expect("utf-8 path"),
+            "--db",
+            &db,
+        ],
+    ] {
+        let o = run(&args, None);
+        ids.push(json(&o)["case_id"].as_str().expect("saved").to_string());
+    }
+    let l = run(&["--json", "history", "--db", &db, "list"], None);
+    let listed = String::from_utf8_lossy(&l.stdout);
+    assert_eq!(l.status.code(), Some(0), "{listed}");
+    for id in &ids {
+        assert!(listed.contains(id.as_str()), "{id} not in {listed}");
+    }
+
+    // A unique prefix is enough to name a case.
+    let prefix = &ids[1][..6];
+    let zh = run(
+        &[
+            "--lang", "zh", "history", "--db", &db, "export", prefix, "--format", "html",
+        ],
+        None,
+    );
+    let html = String::from_utf8_lossy(&zh.stdout);
+    assert_eq!(
+        zh.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&zh.stderr)
+    );
+    assert!(html.contains("lang=\"zh-Hans\""), "not the Chinese report");
+    assert!(html.contains("钓鱼"), "no Chinese verdict");
+
+    let d = run(&["history", "--db", &db, "delete", &ids[1]], None);
+    assert_eq!(
+        d.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&d.stderr)
+    );
+    let gone = run(&["history", "--db", &db, "show", &ids[1]], None);
+    assert_ne!(gone.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("no case"));
+    let l = run(&["--json", "history", "--db", &db, "list"], None);
+    let listed = String::from_utf8_lossy(&l.stdout);
+    assert!(listed.contains(ids[0].as_str()) && !listed.contains(ids[1].as_str()));
+}
+
+#[test]
+fn bad_case_input_is_a_clear_error() {
+    let nothing = run(&["case", "--no-save"], None);
+    assert_ne!(nothing.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&nothing.stderr).is_empty());
+
+    let missing = run(
+        &["case", "--email", "/nonexistent/mail.eml", "--no-save"],
+        None,
+    );
+    assert_ne!(missing.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/mail.eml"));
+
+    let binary = write("binary.txt", "");
+    std::fs::write(&binary, [0xff_u8, 0xfe, 0x00, 0x41]).expect("write");
+    let b = run(
+        &["case", "--text", &binary.display().to_string(), "--no-save"],
+        None,
+    );
+    assert_ne!(b.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&b.stderr).contains("UTF-8"));
+
+    // Garbage for an email still gets a verdict or a clear error, never a crash.
+    let junk = write("junk.eml", "\u{0}\u{1}not a message at all\r\n\r\n\r\n");
+    let j = run(
+        &["case", "--email", &junk.display().to_string(), "--no-save"],
+        None,
+    );
+    match j.status.code() {
+        Some(0..=2) => assert!(!j.stdout.is_empty()),
+        _ => assert!(
+            String::from_utf8_lossy(&j.stderr).contains("not an email"),
+            "{j:?}"
+        ),
+    }
+
+    let both = run(&["case", "--email", "-", "--text", "-", "--no-save"], None);
+    assert_ne!(both.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("standard input"));
+}

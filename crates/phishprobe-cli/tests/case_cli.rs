@@ -6,10 +6,14 @@
 //! The clone is a real HTTP server on 127.0.0.1 written here: an Amazon-style sign-in page
 //! that accepts any password (as phishing kits do) and records what it was sent.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use common::{codes, run};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -33,22 +37,6 @@ fn write(name: &str, body: &str) -> PathBuf {
     p
 }
 
-fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_phishprobe"));
-    c.env_remove("PHISHPROBE_DB")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().expect("spawn phishprobe");
-    if let Some(mut si) = child.stdin.take()
-        && let Some(data) = stdin
-    {
-        let _ = si.write_all(data);
-    }
-    child.wait_with_output().expect("wait")
-}
-
 fn json(o: &Output) -> serde_json::Value {
     let s = String::from_utf8_lossy(&o.stdout);
     serde_json::from_str(s.trim()).unwrap_or_else(|e| {
@@ -64,17 +52,6 @@ fn step<'a>(case: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
         .as_array()
         .and_then(|s| s.iter().find(|s| s["id"] == id))
         .unwrap_or_else(|| panic!("no step {id} in {case}"))
-}
-
-fn codes(v: &serde_json::Value) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .map(|f| {
-            f.iter()
-                .filter_map(|f| f["code"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn advice_text(case: &serde_json::Value) -> String {

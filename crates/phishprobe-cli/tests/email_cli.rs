@@ -3,38 +3,14 @@
 //! generated 100,000-message mbox streamed in bounded memory (ignored by default: see
 //! [`hundred_thousand_message_mbox_streams`]).
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
+
+use common::{bin, codes, json_lines, run};
 use std::time::{Duration, Instant};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_phishprobe"));
-    c.env_remove("PHISHPROBE_DB");
-    c
-}
-
-fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut c = bin();
-    c.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().expect("spawn phishprobe");
-    if let Some(mut si) = child.stdin.take()
-        && let Some(data) = stdin
-    {
-        let _ = si.write_all(data);
-    }
-    child.wait_with_output().expect("wait")
-}
-
-fn json_lines(o: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON {l:?}: {e}")))
-        .collect()
-}
 
 /// A fresh folder of this test run (removed by the tests that fill it).
 fn tmp_dir(name: &str) -> PathBuf {
@@ -58,17 +34,6 @@ fn auth_resource(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../phishprobe-email/resources/auth")
         .join(name)
-}
-
-fn codes(v: &serde_json::Value) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|f| f["code"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[test]

@@ -1,36 +1,10 @@
 //! End-to-end tests of `phishprobe text`, `phone` and `numbers` through the real binary.
 
-use std::io::Write;
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_phishprobe"));
-    c.env_remove("PHISHPROBE_DB");
-    c
-}
-
-fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut c = bin();
-    c.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = c.spawn().expect("spawn phishprobe");
-    if let Some(mut si) = child.stdin.take()
-        && let Some(data) = stdin
-    {
-        let _ = si.write_all(data);
-    }
-    child.wait_with_output().expect("wait")
-}
-
-fn json_lines(o: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON {l:?}: {e}")))
-        .collect()
-}
+use common::{bin, json_lines, run};
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("phishprobe-text-cli-{}", std::process::id()));

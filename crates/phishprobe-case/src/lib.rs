@@ -134,11 +134,20 @@ impl CaseChecker {
         // Building an email checker compiles its phrase automata: only when there is an email.
         match &inputs.email {
             Some(_) => {
-                let email = EmailChecker::new(engine, EmailOptions::default());
+                let email = self.email_checker(engine);
                 self.check_parts_with(engine, &email, inputs, mark)
             }
             None => self.check_parts_inner(engine, None, inputs, mark),
         }
+    }
+
+    /// An email checker that shares this checker's text patterns (built once, not twice).
+    pub fn email_checker<'e>(&self, engine: &'e Engine) -> EmailChecker<'e> {
+        EmailChecker::with_text_rules(
+            engine,
+            EmailOptions::default(),
+            Some(self.text_rules.clone()),
+        )
     }
 
     /// [`CaseChecker::check_parts`] with an email checker built once and reused (servers, mail

@@ -215,10 +215,9 @@ pub fn analyze_for_text(input: &str) -> (PhoneInfo, bool) {
     };
     let norm = info.normalized.clone();
     let premium = DEFAULT_REGIONS.iter().skip(i + 1).any(|r| {
-        parse_one(parse_region(r), &norm).is_some_and(|p| {
-            p.is_valid()
-                && type_name(p.number_type(&phonenumber::metadata::DATABASE)) == "premium_rate"
-        })
+        parse_one(parse_region(r), &norm)
+            .and_then(|p| valid_facts(&p))
+            .is_some_and(|(t, _)| t == Type::PremiumRate)
     });
     (info, premium)
 }
@@ -267,12 +266,12 @@ fn analyze_keep(input: &str, region: Option<&str>) -> (PhoneInfo, Tried) {
         DEFAULT_REGIONS.iter().map(|r| parse_region(r)).collect()
     };
     let mut first: Option<PhoneNumber> = None;
-    let mut chosen: Option<PhoneNumber> = None;
+    let mut chosen: Option<(PhoneNumber, Type, Option<Id>)> = None;
     let mut valid_at = None;
     for (i, r) in regions.into_iter().enumerate() {
         if let Some(p) = parse_one(r, &norm) {
-            if p.is_valid() {
-                chosen = Some(p);
+            if let Some((t, id)) = valid_facts(&p) {
+                chosen = Some((p, t, id));
                 valid_at = Some(i);
                 break;
             }
@@ -286,25 +285,180 @@ fn analyze_keep(input: &str, region: Option<&str>) -> (PhoneInfo, Tried) {
     } else {
         Tried::Other
     };
-    let (p, valid) = match (chosen, first) {
-        (Some(p), _) => (p, true),
-        (None, Some(p)) => (p, false),
+    let (p, facts) = match (chosen, first) {
+        (Some((p, t, id)), _) => (p, Some((t, id))),
+        (None, Some(p)) => (p, None),
         (None, None) => return (info, tried),
     };
-    info.class = if valid {
+    info.class = if facts.is_some() {
         PhoneClass::Valid
     } else {
         PhoneClass::Invalid
     };
     info.calling_code = Some(p.code().value());
-    if valid {
+    if let Some((t, id)) = facts {
         // What `p.format().mode(Mode::E164)` writes (`+`, country code, national number),
         // without the formatter's search for a national display format it then ignores.
         info.e164 = Some(format!("+{}{}", p.country().code(), p.national()));
-        info.country = p.country().id().map(|id| id.as_ref().to_string());
-        info.number_type = Some(type_name(p.number_type(&phonenumber::metadata::DATABASE)));
+        info.country = id.map(|id| id.as_ref().to_string());
+        info.number_type = Some(type_name(t));
     }
     (info, tried)
+}
+
+/// `p.is_valid()`, and for a valid number `(p.number_type(..), p.country().id())`, from one
+/// metadata lookup instead of three.
+///
+/// Why: each of those calls resolves the number's region again (for `+1`, trying the North
+/// American regions one by one) and classifies it again, and every metadata regex the
+/// `phonenumber` crate runs goes through a global mutex and hashes the whole pattern text; it
+/// was most of the cost of a short message with a number in it.
+///
+/// The same answer: with no leading zeros in the national number, `is_valid` and `metadata`
+/// resolve the region from the same digits, `is_valid` is "the type is not unknown", and
+/// [`number_type_of`] is the crate's classification step for step. Numbers with leading zeros
+/// (Italian landlines), where the crate feeds the two different strings, take the crate's own
+/// calls.
+fn valid_facts(p: &PhoneNumber) -> Option<(Type, Option<Id>)> {
+    let db = &phonenumber::metadata::DATABASE;
+    if p.national().zeros() != 0 {
+        if !p.is_valid() {
+            return None;
+        }
+        return Some((p.number_type(db), p.country().id()));
+    }
+    let national = p.national().value().to_string();
+    let meta = metadata_of(db, p.code().value(), &national)?;
+    let t = number_type_of(meta, &national);
+    if t == Type::Unknown {
+        return None;
+    }
+    Some((t, meta.id().parse().ok()))
+}
+
+/// The `phonenumber` crate's (private) `validator::number_type`, through its public API: the
+/// same descriptors tried in the same order (matched by [`desc_match`]).
+fn number_type_of(meta: &phonenumber::Metadata, value: &str) -> Type {
+    let d = meta.descriptors();
+    let is =
+        |x: Option<&phonenumber::metadata::Descriptor>| x.is_some_and(|x| desc_match(x, value));
+    if !desc_match(d.general(), value) {
+        return Type::Unknown;
+    }
+    for (desc, t) in [
+        (d.premium_rate(), Type::PremiumRate),
+        (d.toll_free(), Type::TollFree),
+        (d.shared_cost(), Type::SharedCost),
+        (d.voip(), Type::Voip),
+        (d.personal_number(), Type::PersonalNumber),
+        (d.pager(), Type::Pager),
+        (d.uan(), Type::Uan),
+        (d.voicemail(), Type::Voicemail),
+    ] {
+        if is(desc) {
+            return t;
+        }
+    }
+    if is(d.fixed_line()) {
+        let same = d.fixed_line().map(|x| x.national_number().as_str())
+            == d.mobile().map(|x| x.national_number().as_str());
+        if same || is(d.mobile()) {
+            return Type::FixedLineOrMobile;
+        }
+        return Type::FixedLine;
+    }
+    if is(d.mobile()) {
+        return Type::Mobile;
+    }
+    Type::Unknown
+}
+
+/// `PhoneNumber::metadata`: the crate's (private) `validator::source_for` and the lookup after
+/// it, step for step, with the regexes matched by [`starts_at_0`].
+fn metadata_of<'d>(
+    db: &'d phonenumber::metadata::Database,
+    code: u16,
+    national: &str,
+) -> Option<&'d phonenumber::Metadata> {
+    let regions = db.region(&code)?;
+    if let [only] = regions.as_slice() {
+        if *only == "001" {
+            return db.by_code(&code).and_then(|m| m.into_iter().next());
+        }
+        let id: Id = only.parse().ok()?;
+        return db.by_id(id.as_ref());
+    }
+    for region in regions {
+        let meta = db.by_id(region)?;
+        let here = match meta.leading_digits() {
+            Some(pattern) => starts_at_0(pattern.as_str(), national, || {
+                pattern.find(national).is_some_and(|m| m.start() == 0)
+            }),
+            None => number_type_of(meta, national) != Type::Unknown,
+        };
+        if here {
+            let id: Id = region.parse().ok()?;
+            return db.by_id(id.as_ref());
+        }
+    }
+    None
+}
+
+/// `Descriptor::is_match`, with the regex matched by [`starts_at_0`].
+fn desc_match(d: &phonenumber::metadata::Descriptor, value: &str) -> bool {
+    let lengths = d.possible_length();
+    if !lengths.is_empty() && !lengths.contains(&(value.len() as u16)) {
+        return false;
+    }
+    let re = d.national_number();
+    starts_at_0(re.as_str(), value, || {
+        re.find(value).is_some_and(|m| m.start() == 0)
+    })
+}
+
+/// Most metadata regexes kept compiled here (the metadata holds a few thousand; a text touches
+/// a few dozen countries at most).
+const MAX_FAST_REGEXES: usize = 4096;
+
+/// Whether the leftmost match of the metadata regex `src` in `value` starts at 0: what the
+/// crate tests with `re.find(value)` (`slow`), without its regex cache.
+///
+/// Why: the crate's `CachedRegex` looks every regex up by its whole pattern text in one global
+/// LRU behind a mutex (SipHash over hundreds of bytes, a list update) on every match; that
+/// bookkeeping cost more than the matching. Here each pattern is compiled once, with the
+/// options the crate uses (`ignore_whitespace`, its size limits), and found by the address of
+/// its text in the static database (never freed, so an address always means the same
+/// pattern); readers share a lock. A pattern that fails to compile here, or one beyond
+/// [`MAX_FAST_REGEXES`], goes through the crate as before.
+fn starts_at_0(src: &str, value: &str, slow: impl FnOnce() -> bool) -> bool {
+    type Fast = std::sync::RwLock<rustc_hash::FxHashMap<(usize, usize), Option<Regex>>>;
+    static FAST: OnceLock<Fast> = OnceLock::new();
+    let key = (src.as_ptr() as usize, src.len());
+    let fast = FAST.get_or_init(Default::default);
+    if let Ok(map) = fast.read()
+        && let Some(compiled) = map.get(&key)
+    {
+        return match compiled {
+            Some(r) => r.find(value).is_some_and(|m| m.start() == 0),
+            None => slow(),
+        };
+    }
+    let compiled = regex::RegexBuilder::new(src)
+        .ignore_whitespace(true)
+        .size_limit(10 * (1 << 20))
+        .dfa_size_limit(2 * (1 << 20))
+        .build()
+        .ok();
+    let hit = match &compiled {
+        Some(r) => r.find(value).is_some_and(|m| m.start() == 0),
+        None => slow(),
+    };
+    if let Ok(mut map) = fast.write()
+        && map.len() < MAX_FAST_REGEXES
+    {
+        map.entry(key).or_insert(compiled);
+    }
+    hit
 }
 
 fn number_re() -> &'static Regex {
@@ -716,6 +870,70 @@ pub fn check_info(engine: &Engine, info: &PhoneInfo, mark: Option<UserMark>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn valid_facts_match_the_crate() {
+        let db = &phonenumber::metadata::DATABASE;
+        let mut inputs: Vec<String> = [
+            "+1 650 253 0000",
+            "+39 02 3661 8300",
+            "+44 7912 345678",
+            "+44 909 8790879",
+            "+86 10 1234 5678",
+            "+86 138 0013 8000",
+            "+800 1234 5678",
+            "+1 876 555 0123",
+            "+1 800 555 0199",
+            "+33 6 31 96 65 43",
+            "+64 21 387 835",
+            "+1 253 0000",
+            "+1 268 464 1234",
+            "+1 416 555 0100",
+            "+7 912 345 67 89",
+            "+7 701 234 5678",
+            "+44 1624 756789",
+            "+262 262 16 1234",
+            "+47 51 23 45 67",
+            "0114 496 0123",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Pseudo-random digit strings (fixed seed): every prefix shape, valid or not.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..400 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 7 + (x % 9) as usize;
+            let digits: String = (0..len)
+                .map(|k| char::from(b'0' + ((x >> (k * 4)) % 10) as u8))
+                .collect();
+            inputs.push(if x.is_multiple_of(3) {
+                format!("+{digits}")
+            } else {
+                digits
+            });
+        }
+        let mut valid = 0;
+        for n in &inputs {
+            for r in [None, Some("US"), Some("CN"), Some("GB"), Some("IT")] {
+                let Some(p) = parse_one(r.and_then(parse_region), n) else {
+                    continue;
+                };
+                let want = p.is_valid().then(|| (p.number_type(db), p.country().id()));
+                valid += usize::from(want.is_some());
+                assert_eq!(valid_facts(&p), want, "{n} in {r:?}");
+                let national = p.national().value().to_string();
+                assert_eq!(
+                    metadata_of(db, p.code().value(), &national).map(|m| m.id()),
+                    p.metadata(db).map(|m| m.id()),
+                    "{n} in {r:?}"
+                );
+            }
+        }
+        assert!(valid > 50, "too few valid numbers exercised: {valid}");
+    }
 
     #[test]
     fn normalise_full_width_and_prefixes() {

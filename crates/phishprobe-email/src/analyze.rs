@@ -458,6 +458,16 @@ fn is_forward(subject: &str, body: &str) -> bool {
 
 impl<'e> EmailChecker<'e> {
     pub fn new(engine: &'e Engine, opts: Options) -> Self {
+        Self::with_text_rules(engine, opts, TextRules::embedded().ok())
+    }
+
+    /// With text patterns the caller already built (a case checker holds them too):
+    /// compiling them is most of the cost of building a checker.
+    pub fn with_text_rules(
+        engine: &'e Engine,
+        opts: Options,
+        text_rules: Option<TextRules>,
+    ) -> Self {
         let mut brand_words: Vec<(BrandRef, String)> = Vec::new();
         for (i, b) in engine.brands().iter().enumerate() {
             let mut ws: Vec<&str> = vec![b.name.as_str()];
@@ -501,7 +511,7 @@ impl<'e> EmailChecker<'e> {
             engine,
             opts,
             lures: Lures::embedded(),
-            text_rules: TextRules::embedded().ok(),
+            text_rules,
             brand_ac,
             brand_words,
             extras,

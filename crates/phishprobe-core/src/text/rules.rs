@@ -195,9 +195,12 @@ impl CuePrefilter {
         let ac = if lits.is_empty() {
             None
         } else {
-            // A full DFA: the fastest search per byte, and this runs over every text.
+            // A contiguous NFA, not a full DFA: with ~16,000 literals the DFA took 71 MB and
+            // 0.2 s to build (paid by every CLI run, even on a one-line text), and its
+            // transitions, spread over all that memory, missed the CPU caches so often that it
+            // searched no faster than this 1.5 MB automaton. The matches are the same.
             match AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .build(&lits)
                 .or_else(|_| AhoCorasick::new(&lits))
             {

@@ -60,9 +60,21 @@ pub fn render(report: &Report, lang: Lang, color: bool) -> String {
         report.brand.as_deref().unwrap_or("-"),
         report.score
     );
-    for f in &report.findings {
+    push_findings(&mut out, &report.findings, "  ", lang, color);
+    out
+}
+
+/// One line per finding (severity, message, code) and its evidence under it, indented.
+fn push_findings(
+    out: &mut String,
+    findings: &[phishprobe_core::Finding],
+    indent: &str,
+    lang: Lang,
+    color: bool,
+) {
+    for f in findings {
         out.push_str(&format!(
-            "  {} {} [{}]\n",
+            "{indent}{} {} [{}]\n",
             paint(
                 color,
                 severity_color(f.severity),
@@ -72,10 +84,9 @@ pub fn render(report: &Report, lang: Lang, color: bool) -> String {
             f.code
         ));
         if !f.evidence.is_empty() {
-            out.push_str(&format!("           {}\n", f.evidence));
+            out.push_str(&format!("{indent}         {}\n", f.evidence));
         }
     }
-    out
 }
 
 /// Print one report in the chosen form.
@@ -164,21 +175,7 @@ pub fn render_case(case: &phishprobe_core::case::CaseReport, lang: Lang, color: 
         };
         out.push_str(&format!("\n{}  {}\n", s.title.get(lang), status));
         out.push_str(&format!("   {}\n", s.summary.get(lang)));
-        for f in &s.findings {
-            out.push_str(&format!(
-                "   {} {} [{}]\n",
-                paint(
-                    color,
-                    severity_color(f.severity),
-                    &format!("{:>8}", f.severity.as_str())
-                ),
-                f.message.get(lang),
-                f.code
-            ));
-            if !f.evidence.is_empty() {
-                out.push_str(&format!("            {}\n", f.evidence));
-            }
-        }
+        push_findings(&mut out, &s.findings, "   ", lang, color);
     }
     out.push_str(&format!("\n{advice_label}\n"));
     for a in &case.advice {

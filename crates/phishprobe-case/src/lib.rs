@@ -113,9 +113,15 @@ fn web_link(u: &str) -> bool {
 impl CaseChecker {
     /// With the embedded data files.
     pub fn embedded() -> Result<CaseChecker, DataError> {
+        Self::with_text_rules(TextRules::embedded()?)
+    }
+
+    /// The embedded case rules with text patterns the caller already built (a server holds
+    /// them for its text endpoint: compiling them twice would double the start-up cost).
+    pub fn with_text_rules(text_rules: TextRules) -> Result<CaseChecker, DataError> {
         Ok(CaseChecker {
             rules: CaseRules::embedded()?,
-            text_rules: TextRules::embedded()?,
+            text_rules,
         })
     }
 

@@ -63,8 +63,7 @@ fn unavailable() -> ApiError {
 impl Cases {
     /// Open the store (`database`: a SQLite path or a `postgres://` URL; `None`: the CLI's
     /// default history file). Runs on a blocking thread.
-    pub async fn open(database: Option<String>) -> Result<Cases, String> {
-        let checker = CaseChecker::embedded().map_err(|e| e.to_string())?;
+    pub async fn open(database: Option<String>, checker: CaseChecker) -> Result<Cases, String> {
         let location = match database {
             Some(d) => d,
             None => phishprobe_store::resolve_path(None)

@@ -257,15 +257,19 @@ async fn build_state(config: ServerConfig) -> Result<Arc<AppState>, ServeError> 
     // is leaked per server start, which tests do a few times and `phishprobe serve` once).
     let leaked: &'static Arc<Engine> = Box::leak(Box::new(engine.clone()));
     let engine: &'static Engine = leaked;
-    let email = EmailChecker::new(
+    // One compiled set of text patterns for the text endpoint, the email checker and cases.
+    let email = EmailChecker::with_text_rules(
         engine,
         phishprobe_email::Options {
             max_message_bytes: config.max_email_bytes,
             ..phishprobe_email::Options::default()
         },
+        Some(rules.clone()),
     );
     let cases = if config.history {
-        cases::Cases::open(config.database.clone())
+        let checker = phishprobe_case::CaseChecker::with_text_rules(rules.clone())
+            .map_err(|e| ServeError::Data(e.to_string()))?;
+        cases::Cases::open(config.database.clone(), checker)
             .await
             .map_err(ServeError::Store)?
     } else {

@@ -1894,52 +1894,39 @@ impl<'e> EmailChecker<'e> {
 
     /// A display name that carries an address or domain other than the real sender's.
     fn display_name_address(&self, b: &mut ReportBuilder, name: &str, from_domain: &str) {
+        if from_domain.is_empty() {
+            return;
+        }
         let f = fold(name).text;
-        // A display name that is nothing but a domain ("proton.me") names a sender too.
+        let elsewhere = |shown: &String| reg(shown) != reg(from_domain);
+        // A display name that is nothing but a domain ("proton.me") names a sender too; else
+        // an address inside it. Only a full address counts among the words: brand names like
+        // "Booking.com" are not addresses.
         let whole = f.trim().trim_matches(['"', '\'', ' ']);
-        if let Some(shown) = shown_host(whole)
-            && !from_domain.is_empty()
-            && reg(&shown) != reg(from_domain)
-        {
-            let owned = !self.engine.owners_of_domain(&shown).is_empty();
-            b.push(find(
-                "email.display_name_other_domain",
-                if owned { Severity::High } else { Severity::Low },
-                format!("The sender's name shows the address or site \"{shown}\", but the message really comes from {from_domain}."),
-                format!("发件人名称显示的是地址或网站“{shown}”，但邮件实际来自 {from_domain}。"),
-                format!("{name} <…@{from_domain}>"),
-            ));
+        let shown = shown_host(whole).filter(elsewhere).or_else(|| {
+            f.split(|c: char| {
+                c.is_whitespace()
+                    || matches!(
+                        c,
+                        '"' | '\'' | '<' | '>' | '(' | ')' | ',' | '[' | ']' | '|'
+                    )
+            })
+            .map(|tok| tok.trim_matches(|c: char| !c.is_alphanumeric()))
+            .filter(|tok| tok.contains('.') && tok.contains('@'))
+            .filter_map(|tok| shown_host(&domain_of(tok)))
+            .find(elsewhere)
+        });
+        let Some(shown) = shown else {
             return;
-        }
-        for tok in f.split(|c: char| {
-            c.is_whitespace()
-                || matches!(
-                    c,
-                    '"' | '\'' | '<' | '>' | '(' | ')' | ',' | '[' | ']' | '|'
-                )
-        }) {
-            let tok = tok.trim_matches(|c: char| !c.is_alphanumeric());
-            // Only a full address counts: brand names like "Booking.com" are not addresses.
-            if !tok.contains('.') || !tok.contains('@') {
-                continue;
-            }
-            let host = domain_of(tok);
-            let Some(shown) = shown_host(&host) else {
-                continue;
-            };
-            if from_domain.is_empty() || reg(&shown) == reg(from_domain) {
-                continue;
-            }
-            let owned = !self.engine.owners_of_domain(&shown).is_empty();
-            b.push(find(
-                "email.display_name_other_domain",
-                if owned { Severity::High } else { Severity::Low },
-                format!("The sender's name shows the address or site \"{shown}\", but the message really comes from {from_domain}."),
-                format!("发件人名称显示的是地址或网站“{shown}”，但邮件实际来自 {from_domain}。"),
-                format!("{name} <…@{from_domain}>"),
-            ));
-            return;
-        }
+        };
+        let owned = !self.engine.owners_of_domain(&shown).is_empty();
+        b.push(find(
+            "email.display_name_other_domain",
+            if owned { Severity::High } else { Severity::Low },
+            format!("The sender's name shows the address or site \"{shown}\", but the message really comes from {from_domain}."),
+            format!("发件人名称显示的是地址或网站“{shown}”，但邮件实际来自 {from_domain}。"),
+            format!("{name} <…@{from_domain}>"),
+        ));
     }
 
     fn brand_domain(&self, bi: usize, domain: &str) -> bool {

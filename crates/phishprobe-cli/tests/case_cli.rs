@@ -8,15 +8,11 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Output;
 
+use common::site::{self, Answer};
 use common::{codes, run};
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::Duration;
 
 fn dir() -> PathBuf {
     let d = std::env::temp_dir().join(format!("phishprobe-case-cli-{}", std::process::id()));
@@ -67,70 +63,13 @@ fn advice_text(case: &serde_json::Value) -> String {
 }
 
 /// The look-alike clone: GET shows an Amazon sign-in form, POST accepts anything and shows an
-/// "account verified" page. Returns its base URL and the bodies it received.
-fn start_clone() -> (String, Arc<Mutex<Vec<String>>>) {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind clone");
-    let base = format!("http://127.0.0.1:{}", l.local_addr().expect("addr").port());
-    let posts: Arc<Mutex<Vec<String>>> = Arc::default();
-    let seen = posts.clone();
-    thread::spawn(move || {
-        for s in l.incoming() {
-            let Ok(mut s) = s else { continue };
-            let seen = seen.clone();
-            thread::spawn(move || {
-                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                // Read the head, then as much body as Content-Length says.
-                let (head, mut body) = loop {
-                    let Ok(n) = s.read(&mut chunk) else { return };
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        let head = String::from_utf8_lossy(&buf[..i]).into_owned();
-                        break (head, buf[i + 4..].to_vec());
-                    }
-                    if buf.len() > 1 << 20 {
-                        return;
-                    }
-                };
-                let len = head
-                    .lines()
-                    .find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("content-length")
-                            .then(|| v.trim().parse::<usize>().ok())
-                            .flatten()
-                    })
-                    .unwrap_or(0)
-                    .min(1 << 20);
-                while body.len() < len {
-                    let Ok(n) = s.read(&mut chunk) else { break };
-                    if n == 0 {
-                        break;
-                    }
-                    body.extend_from_slice(&chunk[..n]);
-                }
-                let first = head.lines().next().unwrap_or_default().to_string();
-                let page = if first.starts_with("POST") {
-                    if let Ok(mut p) = seen.lock() {
-                        p.push(String::from_utf8_lossy(&body).into_owned());
-                    }
-                    "<!doctype html><html><head><title>Amazon</title></head><body><h1>amazon</h1><p>Thank you. Your account has been verified.</p><h2>Update your payment information</h2><form method=post action=/ap/card><label>Card number<input name=cardnumber autocomplete=cc-number></label><button>Continue</button></form></body></html>"
-                } else {
-                    "<!doctype html><html><head><title>Amazon Sign-In</title></head><body><img alt=\"amazon\" src=\"data:,\"><h1>Sign in</h1><form method=post action=/ap/signin><label>Email or mobile phone number<input type=email name=email></label><label>Password<input type=password name=password></label><button type=submit>Sign in</button></form><p>By continuing, you agree to Amazon's Conditions of Use.</p></body></html>"
-                };
-                let resp = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
-                    page.len()
-                );
-                let _ = s.write_all(resp.as_bytes());
-            });
-        }
-    });
-    (base, posts)
+/// "account verified" page asking for the card.
+fn clone_route(method: &str, _path: &str, _body: &str, _port: u16) -> Answer {
+    Answer::page(if method == "POST" {
+        "<!doctype html><html><head><title>Amazon</title></head><body><h1>amazon</h1><p>Thank you. Your account has been verified.</p><h2>Update your payment information</h2><form method=post action=/ap/card><label>Card number<input name=cardnumber autocomplete=cc-number></label><button>Continue</button></form></body></html>"
+    } else {
+        "<!doctype html><html><head><title>Amazon Sign-In</title></head><body><img alt=\"amazon\" src=\"data:,\"><h1>Sign in</h1><form method=post action=/ap/signin><label>Email or mobile phone number<input type=email name=email></label><label>Password<input type=password name=password></label><button type=submit>Sign in</button></form><p>By continuing, you agree to Amazon's Conditions of Use.</p></body></html>"
+    })
 }
 
 fn phishing_email(link: &str) -> String {
@@ -183,7 +122,7 @@ https://sellercentral-amazon.account-reset.top/ap/signin or your account will be
 
 #[test]
 fn phishing_email_with_link_to_a_clone_that_accepts_the_decoy() {
-    let (base, posts) = start_clone();
+    let (base, posts) = site::start(clone_route);
     let link = format!("{base}/ap/signin");
     let email = write("phish.eml", &phishing_email(&link));
     let db = db("probe");
@@ -225,7 +164,7 @@ fn phishing_email_with_link_to_a_clone_that_accepts_the_decoy() {
     let received = posts.lock().expect("posts").clone();
     assert!(!received.is_empty(), "the clone saw no submission");
     assert!(
-        received.iter().any(|b| b.contains("password=")),
+        received.iter().any(|p| p.body.contains("password=")),
         "{received:?}"
     );
     let advice = advice_text(&case);

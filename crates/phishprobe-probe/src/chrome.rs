@@ -28,9 +28,10 @@ use chromiumoxide::cdp::browser_protocol::network::{
     GetRequestPostDataParams, RequestId, ResourceType,
 };
 use chromiumoxide::cdp::browser_protocol::page::{
-    CaptureScreenshotFormat, CaptureScreenshotParams, CreateIsolatedWorldParams, DialogType,
-    EventFrameNavigated, EventJavascriptDialogOpening, EventNavigatedWithinDocument, FrameId,
-    FrameTree, GetFrameTreeParams, HandleJavaScriptDialogParams, NavigateParams,
+    AddScriptToEvaluateOnNewDocumentParams, CaptureScreenshotFormat, CaptureScreenshotParams,
+    CreateIsolatedWorldParams, DialogType, EventFrameNavigated, EventJavascriptDialogOpening,
+    EventNavigatedWithinDocument, FrameId, FrameTree, GetFrameTreeParams,
+    HandleJavaScriptDialogParams, NavigateParams,
 };
 use chromiumoxide::cdp::browser_protocol::target::{
     CloseTargetParams, CreateBrowserContextParams, CreateTargetParams, EventTargetCreated, TargetId,
@@ -43,10 +44,12 @@ use serde_json::Value;
 use crate::classify::{self, After, Facts, Scan};
 use crate::decoy;
 use crate::guard;
-use crate::model::{CapturedRequest, Decoy, Outcome, ProbeOptions, ProbeResult, Step};
+use crate::model::{CapturedRequest, Carried, Decoy, Outcome, ProbeOptions, ProbeResult, Step};
 use crate::safety;
 
 const SCAN_JS: &str = include_str!("scan.js");
+/// Window-size fix injected before page scripts (see the file for why).
+const WINDOW_JS: &str = include_str!("window.js");
 /// Most frames read per page (ads and trackers add many; the login is in the first few).
 const MAX_FRAMES: usize = 8;
 /// Most actions (fill + submit) per probe: identifier, password, and the same again on retry.
@@ -421,6 +424,25 @@ struct Req {
     started: Instant,
 }
 
+impl Req {
+    /// Whether this request carried the decoy's password (or, at an identifier step, its
+    /// address) in its URL, body or Authorization header.
+    fn carries_decoy(&self, d: &Decoy, identifier_step: bool) -> bool {
+        let c = decoy::merge(
+            decoy::merge(
+                decoy::carried(&self.url, d),
+                self.body.as_deref().and_then(|b| decoy::carried(b, d)),
+            ),
+            self.auth.as_deref().and_then(|a| decoy::carried(a, d)),
+        );
+        match c {
+            Some(Carried::Both) | Some(Carried::Password) => true,
+            Some(Carried::Identifier) => identifier_step,
+            None => false,
+        }
+    }
+}
+
 /// What the page did on the network and in its frames, filled by the event collector.
 #[derive(Debug, Default)]
 struct NetLog {
@@ -433,6 +455,9 @@ struct NetLog {
     main_commits: usize,
     dialogs: Vec<(Instant, String)>,
     events: usize,
+    /// A document answer that is a file download (attachment or program type): the browser
+    /// denies it, and the probe says so instead of waiting for a page that never comes.
+    download: Option<String>,
 }
 
 impl NetLog {
@@ -504,6 +529,34 @@ impl View {
     fn form_frame(&self) -> Option<&FrameId> {
         self.frames.get(self.form).map(|(f, _)| f)
     }
+}
+
+/// A document answer the browser would save rather than show: `Content-Disposition:
+/// attachment`, or a program/archive type.
+fn is_download(mime: &str, headers: &Value) -> bool {
+    let attachment = headers.as_object().is_some_and(|h| {
+        h.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("content-disposition")
+                && v.as_str().is_some_and(|v| {
+                    v.trim_start()
+                        .to_ascii_lowercase()
+                        .starts_with("attachment")
+                })
+        })
+    });
+    let mime = mime.to_ascii_lowercase();
+    attachment
+        || [
+            "application/octet-stream",
+            "application/x-msdownload",
+            "application/x-msdos-program",
+            "application/x-msi",
+            "application/zip",
+            "application/x-rar-compressed",
+            "application/vnd.android.package-archive",
+            "application/x-apple-diskimage",
+        ]
+        .contains(&mime.as_str())
 }
 
 fn lock(log: &Arc<Mutex<NetLog>>) -> std::sync::MutexGuard<'_, NetLog> {
@@ -702,6 +755,11 @@ impl Run<'_> {
             }
             self.settle(self.opts.step_timeout, Duration::from_millis(600))
                 .await;
+            if self.await_decoy_answers(since, d, identifier_step).await {
+                // The answer came after the page looked quiet: let the page react to it.
+                self.settle(self.opts.step_timeout, Duration::from_millis(200))
+                    .await;
+            }
             view = self.read().await;
             let after_top = lock(&self.log)
                 .top_url()
@@ -715,7 +773,7 @@ impl Run<'_> {
                     commits_before,
                     &before_top,
                     &after_top,
-                    &form_url,
+                    (&frame, &form_url),
                     &view,
                 )
                 .await;
@@ -888,9 +946,21 @@ impl Run<'_> {
         self.targets = b.event_listener::<EventTargetCreated>().await.ok();
         let mut params = CreateTargetParams::new("about:blank");
         params.browser_context_id = Some(self.ctx.clone());
+        // An ordinary desktop window from the first script on: kits read outerWidth/Height.
+        params.width = Some(1366);
+        params.height = Some(768);
         let page = b.new_page(params).await.map_err(|e| e.to_string())?;
         self.target_id = Some(page.target_id().clone());
         self.page = Some(page.clone());
+        // Registered before the first navigation, so it precedes every page script.
+        page.execute(AddScriptToEvaluateOnNewDocumentParams {
+            source: WINDOW_JS.to_string(),
+            world_name: None,
+            include_command_line_api: None,
+            run_immediately: None,
+        })
+        .await
+        .map_err(|e| format!("preparing the page: {e}"))?;
 
         let ua = &self.prober.user_agent;
         if !ua.is_empty() {
@@ -1006,6 +1076,12 @@ impl Run<'_> {
                     }
                     Some(ev) = resps.next() => {
                         let mut l = lock(&log);
+                        if ev.r#type == ResourceType::Document
+                            && l.download.is_none()
+                            && is_download(&ev.response.mime_type, ev.response.headers.inner())
+                        {
+                            l.download = Some(ev.response.url.chars().take(2000).collect());
+                        }
                         let id = ev.request_id.inner().to_string();
                         if let Some(r) = l.reqs.iter_mut().rev().find(|r| r.id == id) {
                             r.status = Some(ev.response.status);
@@ -1081,8 +1157,26 @@ impl Run<'_> {
     async fn navigate(&mut self, url: &str) -> Result<(), String> {
         let page = self.page.clone().ok_or("no page")?;
         let cap = self.opts.step_timeout;
-        match tokio::time::timeout(cap, page.execute(NavigateParams::new(url))).await {
-            Ok(Ok(r)) => {
+        let nav = page.execute(NavigateParams::new(url));
+        tokio::pin!(nav);
+        let deadline = tokio::time::sleep(cap);
+        tokio::pin!(deadline);
+        let answer = loop {
+            tokio::select! {
+                r = &mut nav => break r,
+                _ = &mut deadline => {
+                    return Err(format!("the page did not answer within {} s", cap.as_secs()));
+                }
+                // A denied download never becomes a page: say so as soon as its headers are in.
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                    if let Some(d) = lock(&self.log).download.clone() {
+                        return Err(format!("the address starts a file download (denied): {d}"));
+                    }
+                }
+            }
+        };
+        match answer {
+            Ok(r) => {
                 if r.result.is_download == Some(true) {
                     return Err("the address starts a file download (denied)".into());
                 }
@@ -1099,11 +1193,7 @@ impl Run<'_> {
                     _ => Ok(()),
                 }
             }
-            Ok(Err(e)) => Err(format!("the page did not load ({e})")),
-            Err(_) => Err(format!(
-                "the page did not answer within {} s",
-                cap.as_secs()
-            )),
+            Err(e) => Err(format!("the page did not load ({e})")),
         }
     }
 
@@ -1460,7 +1550,7 @@ impl Run<'_> {
         commits_before: usize,
         before_top: &str,
         after_top: &str,
-        form_url: &str,
+        (form_frame, form_url): (&FrameId, &str),
         view: &View,
     ) -> Facts {
         self.fill_bodies().await;
@@ -1468,26 +1558,20 @@ impl Run<'_> {
         let mut sent = false;
         let mut status: Option<i64> = None;
         for r in l.reqs.iter().filter(|r| r.started >= since) {
-            let c = decoy::merge(
-                decoy::merge(
-                    decoy::carried(&r.url, d),
-                    r.body.as_deref().and_then(|b| decoy::carried(b, d)),
-                ),
-                r.auth.as_deref().and_then(|a| decoy::carried(a, d)),
-            );
-            let relevant = match c {
-                Some(crate::model::Carried::Both) | Some(crate::model::Carried::Password) => true,
-                Some(crate::model::Carried::Identifier) => identifier_step,
-                None => false,
-            };
-            if relevant {
+            if r.carries_decoy(d, identifier_step) {
                 sent = true;
                 if let Some(s) = r.status {
                     status = Some(status.map_or(s, |o: i64| o.max(s)));
                 }
             }
         }
-        let form_frame_now = view.frames.get(view.form).map(|(_, s)| s.url.clone());
+        // Where the frame that held the form is now (a failed navigation counts by the address
+        // it tried); the view's form frame only if that frame is gone.
+        let form_frame_now = l
+            .frames
+            .get(form_frame.as_ref())
+            .cloned()
+            .or_else(|| view.frames.get(view.form).map(|(_, s)| s.url.clone()));
         let left_top = origin(before_top) != origin(after_top) && origin(after_top).is_some();
         let left_frame = form_url != before_top
             && form_frame_now
@@ -1502,14 +1586,52 @@ impl Run<'_> {
         let url_changed = l.main_commits > commits_before || before_top != after_top;
         drop(l);
         let _ = res;
+        let left_to = if left_top {
+            Some(after_top.to_string())
+        } else if left_frame {
+            form_frame_now
+        } else {
+            None
+        };
         Facts {
             left_origin: left_top || left_frame,
+            left_to,
             url_changed,
             decoy_sent: sent,
             decoy_status: status,
             dialogs,
             identifier_step,
         }
+    }
+
+    /// Wait (within the step cap) for the answers to the requests that carried the decoy.
+    /// On a busy machine the request's events can arrive after the page already looked quiet;
+    /// a refusal that only shows as an HTTP status (XHR 401, no page change) must not be
+    /// missed. Returns whether it had to wait.
+    async fn await_decoy_answers(
+        &mut self,
+        since: Instant,
+        d: &Decoy,
+        identifier_step: bool,
+    ) -> bool {
+        let start = Instant::now();
+        let mut waited = false;
+        while start.elapsed() < self.opts.step_timeout {
+            self.fill_bodies().await;
+            let pending = {
+                let l = lock(&self.log);
+                l.reqs
+                    .iter()
+                    .filter(|r| r.started >= since)
+                    .any(|r| r.carries_decoy(d, identifier_step) && r.status.is_none() && !r.done)
+            };
+            if !pending {
+                break;
+            }
+            waited = true;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        waited
     }
 
     /// Fetch request bodies Chromium did not include in the event (large or streamed posts).
@@ -1596,6 +1718,9 @@ impl Run<'_> {
         );
         let l = lock(&self.log);
         res.redirect_chain = l.chain.clone();
+        if let Some(d) = &l.download {
+            res.errors.push(format!("a file download was denied ({d})"));
+        }
         if let Some(top) = l.top_url() {
             res.final_url = top;
         }
@@ -1650,5 +1775,25 @@ impl Run<'_> {
                 .dispose_browser_context(self.ctx.clone()),
         )
         .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_download;
+    use serde_json::json;
+
+    #[test]
+    fn downloads_are_told_from_pages() {
+        let attach = json!({"Content-Disposition": "attachment; filename=\"invoice.exe\""});
+        assert!(is_download("text/html", &attach));
+        assert!(is_download("application/octet-stream", &json!({})));
+        assert!(is_download("Application/Zip", &json!({})));
+        assert!(!is_download(
+            "text/html",
+            &json!({"content-disposition": "inline"})
+        ));
+        assert!(!is_download("text/html", &json!({})));
+        assert!(!is_download("application/json", &json!(null)));
     }
 }

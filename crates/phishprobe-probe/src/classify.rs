@@ -93,6 +93,8 @@ pub enum After {
 pub struct Facts {
     /// The top-level page (or the form's frame) is now on another origin than the form was.
     pub left_origin: bool,
+    /// Where it went when it left (the top page's or the form frame's new address).
+    pub left_to: Option<String>,
     /// The URL of the page changed (navigation or history push).
     pub url_changed: bool,
     /// A request carried the decoy (password, or identifier at an identifier step).
@@ -275,7 +277,7 @@ pub fn after_submit(before: &Scan, after: &Scan, facts: &Facts) -> After {
         }
         return After::Accepted(format!(
             "the browser left for another site right after the submit ({})",
-            after.url
+            facts.left_to.as_deref().unwrap_or(&after.url)
         ));
     }
 
@@ -410,14 +412,16 @@ mod tests {
         };
         let f = Facts {
             left_origin: true,
+            left_to: Some("https://www.amazon.com/ap/forgotpassword".into()),
             url_changed: true,
             decoy_sent: true,
             ..Default::default()
         };
-        assert!(matches!(
-            after_submit(&before, &after, &f),
-            After::Accepted(_)
-        ));
+        // The reason names where the browser went (the failed page's address is useless).
+        match after_submit(&before, &after, &f) {
+            After::Accepted(why) => assert!(why.contains("www.amazon.com"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

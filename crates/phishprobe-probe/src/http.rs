@@ -824,6 +824,7 @@ async fn run(url: &str, opts: &ProbeOptions, res: &mut ProbeResult) {
             (carried.is_some() && page.first_status >= 400).then_some(i64::from(page.first_status));
         let facts = Facts {
             left_origin: left,
+            left_to: left.then(|| page.url.clone()),
             url_changed: true,
             decoy_sent: carried.is_some(),
             decoy_status: status.or_else(|| (page.status >= 400).then_some(i64::from(page.status))),

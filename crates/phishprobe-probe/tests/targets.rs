@@ -36,7 +36,12 @@ fn table(results: &[(&str, &str, &ProbeResult)]) -> (String, Vec<String>) {
                 r.reason,
                 r.steps
                     .iter()
-                    .map(|s| (&s.name, &s.url, &s.new_text_excerpt))
+                    .map(|s| (
+                        &s.name,
+                        &s.url,
+                        &s.visible_text_excerpt,
+                        &s.new_text_excerpt
+                    ))
                     .collect::<Vec<_>>(),
                 r.errors
             ));
@@ -148,6 +153,78 @@ async fn browser_gets_every_target_right() {
         by("/h/popup/").errors
     );
     assert_eq!(by("/h/noform/").outcome, Outcome::Inconclusive);
+    // The notice page was left through its "Sign in" link, then the clone took the decoy.
+    let landing = by("/p/landing/");
+    assert!(
+        landing.steps.iter().any(|s| s.name == "sign-in link"),
+        "{:?}",
+        landing.steps
+    );
+    // Password-only page: the decoy password went to the clone; the address shown as text
+    // was not replaced.
+    let pw = by("/p/pwonly/");
+    assert!(
+        pw.decoy_requests
+            .iter()
+            .any(|r| r.method == "POST" && r.url.contains("/p/pwonly/signin")),
+        "{:?}",
+        pw.decoy_requests
+    );
+    // The button outside the form was the one that worked.
+    assert!(
+        by("/p/outside/")
+            .decoy_requests
+            .iter()
+            .any(|r| r.url.contains("/p/outside/signin")),
+        "{:?}",
+        by("/p/outside/").decoy_requests
+    );
+    // Where the decoy travelled is read from the query string and the Authorization header.
+    let located = |p: &str, loc: &str| {
+        by(p)
+            .decoy_requests
+            .iter()
+            .any(|r| r.location.split('+').any(|l| l == loc))
+    };
+    assert!(
+        located("/p/getform/", "url"),
+        "{:?}",
+        by("/p/getform/").decoy_requests
+    );
+    assert!(
+        located("/p/basic/", "authorization"),
+        "{:?}",
+        by("/p/basic/").decoy_requests
+    );
+    // The download was recognised as one, not waited for as a page.
+    assert!(
+        by("/h/download/").reason.contains("download"),
+        "{}",
+        by("/h/download/").reason
+    );
+    // Permission prompts are answered "denied" at once (no prompt left hanging).
+    let perm = &by("/h/perm/").steps[0].visible_text_excerpt;
+    for want in ["geolocation: denied", "notifications: denied"] {
+        assert!(perm.contains(want), "{want:?} not in {perm:?}");
+    }
+    // A jump to a local file is not followed: nothing of it shows in the evidence.
+    let scheme = by("/h/scheme/");
+    assert!(
+        !scheme.final_url.starts_with("file:"),
+        "{}",
+        scheme.final_url
+    );
+    assert!(
+        scheme
+            .steps
+            .iter()
+            .all(|s| !s.visible_text_excerpt.contains("root:")),
+        "{:?}",
+        scheme.steps
+    );
+    // A CAPTCHA after the password is a challenge, never "genuine".
+    let cap = by("/g/captcha/");
+    assert_ne!(verdict(&engine, &cap.url, cap).verdict, Verdict::Genuine);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+pub mod site;
+
 /// The binary, without the user's own history setting.
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_phishprobe"));
@@ -26,6 +28,16 @@ pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
         let _ = si.write_all(data);
     }
     child.wait_with_output().expect("wait")
+}
+
+/// Assert the exit code, showing stderr when it differs.
+pub fn assert_exit(o: &Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 /// One JSON object per output line.

@@ -346,9 +346,10 @@ pub fn route(req: &Req, sites: &Sites) -> Resp {
             forward(&sites.elsewhere, "POST", "/g/amazon/signin", &req.body)
         }
 
-        // Cloaks from bots: shows the login only to a browser that looks ordinary.
+        // Cloaks from bots: shows the login only to a browser that looks ordinary. When it
+        // cloaks, the page says which check gave the browser away (for the test's message).
         "/p/cloak/" if !post => html(&amazon_page(&format!(
-            "<div id=c>Not Found</div><script>var ok = navigator.webdriver === false && !/Headless/i.test(navigator.userAgent) && navigator.languages.length > 0 && window.outerWidth >= 800 && !(navigator.userAgentData && navigator.userAgentData.brands.some(function (b) {{ return /Headless/i.test(b.brand); }})); if (ok) {{ document.getElementById('c').innerHTML = '{}'; }}</script>",
+            "<div id=c>Not Found</div><script>var why = []; if (navigator.webdriver !== false) why.push('webdriver=' + navigator.webdriver); if (/Headless/i.test(navigator.userAgent)) why.push('ua=' + navigator.userAgent); if (!(navigator.languages.length > 0)) why.push('no languages'); if (window.outerWidth < 800 || window.outerHeight < 500) why.push('window ' + window.outerWidth + 'x' + window.outerHeight); if (navigator.userAgentData && navigator.userAgentData.brands.some(function (b) {{ return /Headless/i.test(b.brand); }})) why.push('client hints'); if (why.length === 0) {{ document.getElementById('c').innerHTML = '{}'; }} else {{ document.getElementById('c').textContent = 'Not Found (' + why.join(', ') + ')'; }}</script>",
             one_step_form("/p/onestep/signin", "").replace('\'', "\\'")
         ))),
 
@@ -359,6 +360,39 @@ pub fn route(req: &Req, sites: &Sites) -> Resp {
                 sites.elsewhere
             ),
         )),
+
+        // A notice page, not a login: the probe follows its one "Sign in" link to the clone.
+        "/p/landing/" if !post => html(&amazon_page(
+            "<h2>Your account is on hold</h2><p>We noticed unusual activity on your seller account. To restore access, confirm your details within 24 hours.</p><p><a href=\"/p/onestep/\">Sign in to your account</a></p>",
+        )),
+
+        // Password-only page that shows the victim's address as text (kits fill it in from
+        // the link they sent).
+        "/p/pwonly/" if !post => html(&amazon_page(
+            "<p>jane.doe@example.com <a href=\"#\">Change</a></p><form method=post action=\"/p/pwonly/signin\"><input type=hidden name=email value=\"jane.doe@example.com\"><label>Password<input type=password name=password></label><button type=submit>Sign in</button></form>",
+        )),
+        "/p/pwonly/signin" if post => redirect(REAL_SITE),
+
+        // The only working submit control sits outside the form: pressing Enter does nothing
+        // (the form refuses its own submit event), the button posts the form by script.
+        "/p/outside/" if !post => html(&amazon_page(
+            "<form id=f method=post action=\"/p/outside/signin\" onsubmit=\"return false\"><label>Email or mobile phone number<input type=email name=email></label><label>Password<input type=password name=password></label></form><div class=footer><button type=button onclick=\"HTMLFormElement.prototype.submit.call(document.getElementById('f'))\">Sign in</button></div>",
+        )),
+        "/p/outside/signin" if post => redirect(REAL_SITE),
+
+        // A GET form: the password travels in the query string.
+        "/p/getform/" if !post => html(&amazon_page(
+            "<form method=get action=\"/p/getform/go\"><label>Email or mobile phone number<input type=email name=email></label><label>Password<input type=password name=password></label><button type=submit>Sign in</button></form>",
+        )),
+        "/p/getform/go" => html(&amazon_page(
+            "<h2>Thank you</h2><p>Your account has been verified.</p>",
+        )),
+
+        // The password travels in an Authorization header (HTTP Basic over fetch()).
+        "/p/basic/" if !post => html(&amazon_page(
+            "<div id=app><form id=f><label>Email or mobile phone number<input type=email name=email></label><label>Password<input type=password name=password></label><button type=submit>Sign in</button></form></div><script>document.getElementById('f').addEventListener('submit', function (ev) { ev.preventDefault(); var f = ev.target; fetch('/p/basic/api', {headers: {Authorization: 'Basic ' + btoa(f.email.value + ':' + f.password.value)}}).then(function () { document.getElementById('app').innerHTML = '<h2>Welcome back</h2><p>Your account is verified.</p>'; }); });</script>",
+        )),
+        "/p/basic/api" => status(200, "application/json", "{\"ok\":true}"),
 
         // ---------- genuine-style ----------
         "/g/amazon/" if !post => html(&amazon_page(&one_step_form("/p/relay/signin", ""))),
@@ -419,6 +453,16 @@ pub fn route(req: &Req, sites: &Sites) -> Resp {
             Duration::from_secs(2),
         ),
 
+        // After the password: "type the characters you see" (a CAPTCHA stands in the way).
+        "/g/captcha/" if !post => html(&plain_page(
+            "Example Market sign-in",
+            &one_step_form("/g/captcha/signin", ""),
+        )),
+        "/g/captcha/signin" if post => html(&plain_page(
+            "Example Market sign-in",
+            "<h2>Enter the characters you see</h2><img alt=\"captcha\" width=200 height=70 src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\"><form method=post action=\"/g/captcha/signin\"><label>Type characters<input name=guess></label><button type=submit>Continue</button></form>",
+        )),
+
         // ---------- hostile ----------
         "/h/noform/" => html(&plain_page(
             "Gardening tips",
@@ -444,6 +488,18 @@ pub fn route(req: &Req, sites: &Sites) -> Resp {
         )),
         "/h/popup/ad" => html(&plain_page("You won", "<p>Click here</p>")),
 
+        // Asks for location and notifications at once; shows what it got.
+        "/h/perm/" => html(&plain_page(
+            "Permissions",
+            "<div id=out></div><script>var out = document.getElementById('out'); function show(k, v) { var p = document.createElement('p'); p.textContent = k + ': ' + v; out.append(p); } navigator.geolocation.getCurrentPosition(function () { show('geolocation', 'granted'); }, function (e) { show('geolocation', e.code === 1 ? 'denied' : 'error ' + e.code); }); Notification.requestPermission().then(function (r) { show('notifications', r); });</script>",
+        )),
+
+        // After the submit the page tries to open a local file in the top window.
+        "/h/scheme/" if !post => html(&plain_page(
+            "Webmail sign-in",
+            "<form id=f><label>Email<input type=email name=email></label><label>Password<input type=password name=password></label><button type=submit>Sign in</button></form><script>document.getElementById('f').addEventListener('submit', function (ev) { ev.preventDefault(); location.href = 'file:///etc/passwd'; });</script>",
+        )),
+
         _ => status(404, "text/html", "<h1>Not found</h1>"),
     }
 }
@@ -459,19 +515,25 @@ pub const TARGETS: &[(&str, &str)] = &[
     ("/p/card/", "accepted"),
     ("/p/relay/", "rejected"),
     ("/p/iframe/", "accepted"),
-    // "/p/cloak/" (shows the form only to an ordinary-looking browser) is served but not
-    // asserted: it passed alone and failed once in a full, loaded workspace run (the form was
-    // not revealed in time); kept as a manual target until the race is understood.
+    ("/p/cloak/", "accepted"),
+    ("/p/landing/", "accepted"),
+    ("/p/pwonly/", "accepted"),
+    ("/p/outside/", "accepted"),
+    ("/p/getform/", "accepted"),
+    ("/p/basic/", "accepted"),
     ("/g/onestep/", "rejected"),
     ("/g/idfirst/", "rejected_identifier"),
     ("/g/xhr401/", "rejected"),
     ("/g/reprompt/", "rejected"),
     ("/g/slow/", "rejected"),
+    ("/g/captcha/", "challenge"),
     ("/h/noform/", "inconclusive"),
     ("/h/hang/", "inconclusive"),
     ("/h/loop/", "inconclusive"),
     ("/h/download/", "inconclusive"),
     ("/h/popup/", "inconclusive"),
+    ("/h/perm/", "inconclusive"),
+    ("/h/scheme/", "inconclusive"),
 ];
 
 /// What the HTTP engine must say for the same targets (JavaScript ones are inconclusive).
@@ -482,10 +544,14 @@ pub const HTTP_TARGETS: &[(&str, &str)] = &[
     ("/p/hidden/", "accepted"),
     ("/p/card/", "accepted"),
     ("/p/relay/", "rejected"),
+    ("/p/landing/", "accepted"),
+    ("/p/pwonly/", "accepted"),
+    ("/p/getform/", "accepted"),
     ("/p/jsform/", "inconclusive"),
     ("/g/onestep/", "rejected"),
     ("/g/idfirst/", "rejected_identifier"),
     ("/g/reprompt/", "rejected"),
+    ("/g/captcha/", "challenge"),
     ("/h/noform/", "inconclusive"),
     ("/h/hang/", "inconclusive"),
     ("/h/loop/", "inconclusive"),

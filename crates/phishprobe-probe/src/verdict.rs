@@ -146,7 +146,7 @@ pub fn verdict(engine: &Engine, url: &str, probe: &ProbeResult) -> Report {
                 "probe.brand_login_off_brand",
                 Severity::Critical,
                 format!(
-                    "This is a {} sign-in page, but it is not on a {} address. Whatever it does with a password, do not sign in here.",
+                    "This page presents itself as {}'s sign-in page, but its address is not one of {}'s. Whatever it does with a password, do not sign in here.",
                     name.0, name.0
                 ),
                 format!(

@@ -831,7 +831,7 @@ fn push_brand_finding(
                 "host.brand_name_in_domain",
                 Severity::Low,
                 msg(
-                    format!("{reg} contains the {name} name but is not listed as a {name} domain; check it another way before trusting it."),
+                    format!("{reg} contains the {name} name but is not on the list of {name}'s own domains; check it another way before trusting it."),
                     format!("{reg} 含有 {name_zh} 的名称，但未列为 {name_zh} 的域名；信任之前请用其他方式核实。"),
                 ),
                 format!("label \"{label}\" contains \"{}\"", m.found),

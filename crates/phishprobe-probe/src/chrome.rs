@@ -425,6 +425,20 @@ struct Req {
 }
 
 impl Req {
+    /// A request the page may be waiting on: a document, XHR or fetch, not finished, younger
+    /// than the in-flight window (images, beacons and stuck keep-alives do not hold a probe).
+    fn awaited(&self, now: Instant) -> bool {
+        !self.done
+            && now.duration_since(self.started) < INFLIGHT_WINDOW
+            && matches!(
+                self.kind,
+                Some(ResourceType::Document)
+                    | Some(ResourceType::Xhr)
+                    | Some(ResourceType::Fetch)
+                    | None
+            )
+    }
+
     /// Whether this request carried the decoy's password (or, at an identifier step, its
     /// address) in its URL, body or Authorization header.
     fn carries_decoy(&self, d: &Decoy, identifier_step: bool) -> bool {
@@ -453,11 +467,14 @@ struct NetLog {
     chain: Vec<String>,
     /// Count of top-level document commits.
     main_commits: usize,
+    /// The last top-level commit was an error page (unreachable URL).
+    main_error: bool,
     dialogs: Vec<(Instant, String)>,
     events: usize,
-    /// A document answer that is a file download (attachment or program type): the browser
-    /// denies it, and the probe says so instead of waiting for a page that never comes.
-    download: Option<String>,
+    /// Document answers that are file downloads (attachment, or a type no browser shows), with
+    /// whether they were for the top frame: the browser denies them, and the probe says so
+    /// instead of waiting for a page that never comes. At most 10 kept.
+    downloads: Vec<(bool, String)>,
 }
 
 impl NetLog {
@@ -471,20 +488,9 @@ impl NetLog {
     fn inflight(&self, now: Instant) -> usize {
         self.reqs
             .iter()
-            .filter(|r| {
-                // Once the answer's headers are in, the page is reacting, not waiting: a
-                // fetch() whose body the page never reads may not "finish" for a long time.
-                !r.done
-                    && r.status.is_none()
-                    && now.duration_since(r.started) < INFLIGHT_WINDOW
-                    && matches!(
-                        r.kind,
-                        Some(ResourceType::Document)
-                            | Some(ResourceType::Xhr)
-                            | Some(ResourceType::Fetch)
-                            | None
-                    )
-            })
+            // Once the answer's headers are in, the page is reacting, not waiting: a fetch()
+            // whose body the page never reads may not "finish" for a long time.
+            .filter(|r| r.awaited(now) && r.status.is_none())
             .count()
     }
 
@@ -532,8 +538,10 @@ impl View {
 }
 
 /// A document answer the browser would save rather than show: `Content-Disposition:
-/// attachment`, or a program/archive type.
-fn is_download(mime: &str, headers: &Value) -> bool {
+/// attachment`, or a successful answer of a type a browser does not display (programs,
+/// archives, disk images, scripts...). Listing what is shown is shorter and safer than
+/// listing every download type.
+fn is_download(status: i64, mime: &str, headers: &Value) -> bool {
     let attachment = headers.as_object().is_some_and(|h| {
         h.iter().any(|(k, v)| {
             k.eq_ignore_ascii_case("content-disposition")
@@ -544,19 +552,35 @@ fn is_download(mime: &str, headers: &Value) -> bool {
                 })
         })
     });
-    let mime = mime.to_ascii_lowercase();
-    attachment
+    if attachment {
+        return true;
+    }
+    if !(200..300).contains(&status) {
+        return false;
+    }
+    let mime = mime
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let shown = mime.is_empty()
+        || ["text/", "image/", "audio/", "video/"]
+            .iter()
+            .any(|p| mime.starts_with(p))
         || [
-            "application/octet-stream",
-            "application/x-msdownload",
-            "application/x-msdos-program",
-            "application/x-msi",
-            "application/zip",
-            "application/x-rar-compressed",
-            "application/vnd.android.package-archive",
-            "application/x-apple-diskimage",
+            "application/xhtml+xml",
+            "application/xml",
+            "application/json",
+            "application/javascript",
+            "application/pdf",
+            "application/rss+xml",
+            "application/atom+xml",
+            "application/x-x509-ca-cert",
+            "multipart/x-mixed-replace",
         ]
-        .contains(&mime.as_str())
+        .contains(&mime.as_str());
+    !shown
 }
 
 fn lock(log: &Arc<Mutex<NetLog>>) -> std::sync::MutexGuard<'_, NetLog> {
@@ -612,8 +636,9 @@ impl Run<'_> {
         ];
 
         // Landing.
-        let nav = self.navigate(target.as_str()).await;
-        self.settle(self.opts.step_timeout, Duration::from_millis(200))
+        let nav = self.navigate(target.as_str(), true).await;
+        let mut settled = self
+            .settle(self.opts.step_timeout, Duration::from_millis(200))
             .await;
         let mut view = self.read().await;
         self.step(res, "landing", &view, "").await;
@@ -644,7 +669,13 @@ impl Run<'_> {
                             )
                             .await
                             {
-                                Ok(()) => self.navigate(u.as_str()).await.is_ok(),
+                                Ok(()) => match self.navigate(u.as_str(), false).await {
+                                    Ok(()) => true,
+                                    Err(e) => {
+                                        res.errors.push(format!("sign-in link: {e}"));
+                                        false
+                                    }
+                                },
                                 Err(e) => {
                                     res.errors.push(format!("sign-in link refused: {e}"));
                                     false
@@ -663,7 +694,8 @@ impl Run<'_> {
                         false
                     };
                 if followed {
-                    self.settle(self.opts.step_timeout, Duration::from_millis(300))
+                    settled = self
+                        .settle(self.opts.step_timeout, Duration::from_millis(300))
                         .await;
                     view = self.read().await;
                     let fresh = classify::new_lines(&before_text, &view.merged.text);
@@ -673,7 +705,12 @@ impl Run<'_> {
             }
         }
         if !view.merged.is_login() {
-            res.reason = if view.merged.text.trim().is_empty() {
+            res.reason = if !settled {
+                format!(
+                    "the page did not finish loading within {} s; no sign-in form found",
+                    self.opts.step_timeout.as_secs()
+                )
+            } else if view.merged.text.trim().is_empty() {
                 "the page showed nothing (empty, cloaked or not loaded)".into()
             } else {
                 "no sign-in form found".into()
@@ -755,10 +792,13 @@ impl Run<'_> {
             }
             self.settle(self.opts.step_timeout, Duration::from_millis(600))
                 .await;
-            if self.await_decoy_answers(since, d, identifier_step).await {
+            if self
+                .await_decoy_answers(since, d, identifier_step, commits_before)
+                .await
+            {
                 // The answer came after the page looked quiet: let the page react to it.
-                self.settle(self.opts.step_timeout, Duration::from_millis(200))
-                    .await;
+                let cap = (self.opts.step_timeout / 2).max(Duration::from_secs(1));
+                self.settle(cap, Duration::from_millis(200)).await;
             }
             view = self.read().await;
             let after_top = lock(&self.log)
@@ -1077,10 +1117,16 @@ impl Run<'_> {
                     Some(ev) = resps.next() => {
                         let mut l = lock(&log);
                         if ev.r#type == ResourceType::Document
-                            && l.download.is_none()
-                            && is_download(&ev.response.mime_type, ev.response.headers.inner())
+                            && l.downloads.len() < 10
+                            && is_download(
+                                ev.response.status,
+                                &ev.response.mime_type,
+                                ev.response.headers.inner(),
+                            )
                         {
-                            l.download = Some(ev.response.url.chars().take(2000).collect());
+                            let top = ev.frame_id.as_ref().map(|f| f.as_ref().to_string())
+                                == l.main_frame;
+                            l.downloads.push((top, ev.response.url.chars().take(2000).collect()));
                         }
                         let id = ev.request_id.inner().to_string();
                         if let Some(r) = l.reqs.iter_mut().rev().find(|r| r.id == id) {
@@ -1100,6 +1146,7 @@ impl Run<'_> {
                         if ev.frame.parent_id.is_none() {
                             l.main_frame = Some(id.clone());
                             l.main_commits += 1;
+                            l.main_error = ev.frame.unreachable_url.is_some();
                         }
                         if l.frames.len() < 200 || l.frames.contains_key(&id) {
                             l.frames.insert(id, url);
@@ -1154,10 +1201,33 @@ impl Run<'_> {
         }
     }
 
-    async fn navigate(&mut self, url: &str) -> Result<(), String> {
+    /// Load `url` in the top frame. The landing page goes through `Page.navigate`, whose answer
+    /// names network errors. chromiumoxide queues a later `Page.navigate` until the previous one
+    /// saw its load event, which a page with a stuck frame or tracker never fires; so later
+    /// navigations (the "Sign in" link) are made by script, and answered by the commit.
+    async fn navigate(&mut self, url: &str, first: bool) -> Result<(), String> {
         let page = self.page.clone().ok_or("no page")?;
         let cap = self.opts.step_timeout;
-        let nav = page.execute(NavigateParams::new(url));
+        // Only a top-frame download or commit seen after this navigation started answers it.
+        let (seen_before, commits_before) = {
+            let l = lock(&self.log);
+            (l.downloads.len(), l.main_commits)
+        };
+        if !first {
+            let frame = self.main_frame.clone().ok_or("no top frame")?;
+            let target = serde_json::to_string(url).map_err(|e| e.to_string())?;
+            self.eval(&frame, &format!("(location.href = {target}, 0)"))
+                .await?;
+        }
+        let owned = url.to_string();
+        let nav = async move {
+            if first {
+                Some(page.execute(NavigateParams::new(owned)).await)
+            } else {
+                futures::future::pending::<()>().await;
+                None
+            }
+        };
         tokio::pin!(nav);
         let deadline = tokio::time::sleep(cap);
         tokio::pin!(deadline);
@@ -1169,14 +1239,33 @@ impl Run<'_> {
                 }
                 // A denied download never becomes a page: say so as soon as its headers are in.
                 _ = tokio::time::sleep(Duration::from_millis(100)) => {
-                    if let Some(d) = lock(&self.log).download.clone() {
+                    let top_download = lock(&self.log)
+                        .downloads
+                        .iter()
+                        .skip(seen_before)
+                        .find(|(top, _)| *top)
+                        .map(|(_, u)| u.clone());
+                    if let Some(d) = top_download {
                         return Err(format!("the address starts a file download (denied): {d}"));
+                    }
+                    // The page is there once the top document committed: the load event can
+                    // wait forever on a stuck frame, image or tracker (`settle` takes over). An
+                    // error page is left to the navigation's own answer, which names the error.
+                    let l = lock(&self.log);
+                    if l.main_commits > commits_before {
+                        if !l.main_error {
+                            return Ok(());
+                        }
+                        if !first {
+                            return Err("the page did not load (error page)".into());
+                        }
                     }
                 }
             }
         };
         match answer {
-            Ok(r) => {
+            None => Err("the page did not load".into()),
+            Some(Ok(r)) => {
                 if r.result.is_download == Some(true) {
                     return Err("the address starts a file download (denied)".into());
                 }
@@ -1193,7 +1282,7 @@ impl Run<'_> {
                     _ => Ok(()),
                 }
             }
-            Err(e) => Err(format!("the page did not load ({e})")),
+            Some(Err(e)) => Err(format!("the page did not load ({e})")),
         }
     }
 
@@ -1228,15 +1317,17 @@ impl Run<'_> {
             let ready = snapshot
                 .as_ref()
                 .and_then(|s| s.get("ready"))
-                .and_then(Value::as_str)
-                == Some("complete");
+                .and_then(Value::as_str);
             let inflight = lock(&self.log).inflight(Instant::now());
             let now = Instant::now();
-            if now.duration_since(start) >= min
-                && ready
-                && inflight == 0
-                && now.duration_since(last_change) >= quiet
-            {
+            // A parsed document whose load event never comes (a stuck frame or tracker) counts
+            // as settled after twice the quiet time.
+            let calm = match ready {
+                Some("complete") => now.duration_since(last_change) >= quiet,
+                Some("interactive") => now.duration_since(last_change) >= quiet * 2,
+                _ => false,
+            };
+            if now.duration_since(start) >= min && calm && inflight == 0 {
                 return true;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -1587,9 +1678,9 @@ impl Run<'_> {
         drop(l);
         let _ = res;
         let left_to = if left_top {
-            Some(after_top.to_string())
+            Some(after_top.chars().take(2000).collect())
         } else if left_frame {
-            form_frame_now
+            form_frame_now.map(|u| u.chars().take(2000).collect())
         } else {
             None
         };
@@ -1604,26 +1695,30 @@ impl Run<'_> {
         }
     }
 
-    /// Wait (within the step cap) for the answers to the requests that carried the decoy.
-    /// On a busy machine the request's events can arrive after the page already looked quiet;
-    /// a refusal that only shows as an HTTP status (XHR 401, no page change) must not be
-    /// missed. Returns whether it had to wait.
+    /// Wait for the answers to the requests that carried the decoy, within what is left of
+    /// the step cap counted from the submit. On a busy machine the request's events can arrive
+    /// after the page already looked quiet; a refusal that only shows as an HTTP status (XHR
+    /// 401, no page change) must not be missed. Only the request kinds `settle` waits for
+    /// count (document, XHR, fetch; not images or beacons), and a new top-level document ends
+    /// the wait (its answer came). Returns whether it had to wait.
     async fn await_decoy_answers(
         &mut self,
         since: Instant,
         d: &Decoy,
         identifier_step: bool,
+        commits_before: usize,
     ) -> bool {
-        let start = Instant::now();
+        let deadline = since + self.opts.step_timeout;
         let mut waited = false;
-        while start.elapsed() < self.opts.step_timeout {
+        while Instant::now() < deadline {
             self.fill_bodies().await;
             let pending = {
                 let l = lock(&self.log);
-                l.reqs
-                    .iter()
-                    .filter(|r| r.started >= since)
-                    .any(|r| r.carries_decoy(d, identifier_step) && r.status.is_none() && !r.done)
+                let now = Instant::now();
+                l.main_commits == commits_before
+                    && l.reqs.iter().filter(|r| r.started >= since).any(|r| {
+                        r.awaited(now) && r.status.is_none() && r.carries_decoy(d, identifier_step)
+                    })
             };
             if !pending {
                 break;
@@ -1718,7 +1813,7 @@ impl Run<'_> {
         );
         let l = lock(&self.log);
         res.redirect_chain = l.chain.clone();
-        if let Some(d) = &l.download {
+        for (_, d) in &l.downloads {
             res.errors.push(format!("a file download was denied ({d})"));
         }
         if let Some(top) = l.top_url() {
@@ -1786,14 +1881,23 @@ mod tests {
     #[test]
     fn downloads_are_told_from_pages() {
         let attach = json!({"Content-Disposition": "attachment; filename=\"invoice.exe\""});
-        assert!(is_download("text/html", &attach));
-        assert!(is_download("application/octet-stream", &json!({})));
-        assert!(is_download("Application/Zip", &json!({})));
+        assert!(is_download(200, "text/html", &attach));
+        assert!(is_download(200, "application/octet-stream", &json!({})));
+        assert!(is_download(200, "Application/Zip", &json!({})));
+        assert!(is_download(200, "application/x-7z-compressed", &json!({})));
+        assert!(is_download(200, "application/java-archive", &json!({})));
+        // Shown by the browser, or not a successful answer: not a download.
+        assert!(!is_download(200, "text/html; charset=utf-8", &json!({})));
+        assert!(!is_download(200, "image/png", &json!({})));
+        assert!(!is_download(200, "application/pdf", &json!({})));
+        assert!(!is_download(204, "", &json!({})));
+        assert!(!is_download(404, "application/octet-stream", &json!({})));
         assert!(!is_download(
+            200,
             "text/html",
             &json!({"content-disposition": "inline"})
         ));
-        assert!(!is_download("text/html", &json!({})));
-        assert!(!is_download("application/json", &json!(null)));
+        assert!(!is_download(200, "text/html", &json!({})));
+        assert!(!is_download(200, "application/json", &json!(null)));
     }
 }

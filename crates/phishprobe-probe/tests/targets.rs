@@ -153,6 +153,11 @@ async fn browser_gets_every_target_right() {
         by("/h/popup/").errors
     );
     assert_eq!(by("/h/noform/").outcome, Outcome::Inconclusive);
+    assert!(
+        by("/h/hang/").reason.contains("did not finish loading"),
+        "{}",
+        by("/h/hang/").reason
+    );
     // The notice page was left through its "Sign in" link, then the clone took the decoy.
     let landing = by("/p/landing/");
     assert!(
@@ -196,11 +201,23 @@ async fn browser_gets_every_target_right() {
         "{:?}",
         by("/p/basic/").decoy_requests
     );
-    // The download was recognised as one, not waited for as a page.
+    // The downloads were recognised as such, not waited for as pages: by the attachment
+    // header, and by a type no browser shows.
+    for p in ["/h/download/", "/h/archive/"] {
+        assert!(
+            by(p).reason.contains("file download"),
+            "{p}: {}",
+            by(p).reason
+        );
+    }
+    // The landing page's hidden download frame is listed, and did not stop the probe.
     assert!(
-        by("/h/download/").reason.contains("download"),
-        "{}",
-        by("/h/download/").reason
+        landing
+            .errors
+            .iter()
+            .any(|e| e.contains("download was denied")),
+        "{:?}",
+        landing.errors
     );
     // Permission prompts are answered "denied" at once (no prompt left hanging).
     let perm = &by("/h/perm/").steps[0].visible_text_excerpt;

@@ -362,8 +362,10 @@ pub fn route(req: &Req, sites: &Sites) -> Resp {
         )),
 
         // A notice page, not a login: the probe follows its one "Sign in" link to the clone.
+        // A hidden frame on it serves an "invoice" download (denied, listed, and no obstacle
+        // to following the link).
         "/p/landing/" if !post => html(&amazon_page(
-            "<h2>Your account is on hold</h2><p>We noticed unusual activity on your seller account. To restore access, confirm your details within 24 hours.</p><p><a href=\"/p/onestep/\">Sign in to your account</a></p>",
+            "<iframe src=\"/h/download/\" style=\"display:none\"></iframe><h2>Your account is on hold</h2><p>We noticed unusual activity on your seller account. To restore access, confirm your details within 24 hours.</p><p><a href=\"/p/onestep/\">Sign in to your account</a></p>",
         )),
 
         // Password-only page that shows the victim's address as text (kits fill it in from
@@ -482,6 +484,13 @@ pub fn route(req: &Req, sites: &Sites) -> Resp {
             body: b"MZ not really a program".to_vec(),
             delay: Duration::ZERO,
         },
+        // A download without Content-Disposition: known only by its type.
+        "/h/archive/" => Resp::Page {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/x-7z-compressed".into())],
+            body: b"7z not really an archive".to_vec(),
+            delay: Duration::ZERO,
+        },
         "/h/popup/" if !post => html(&plain_page(
             "Prize claim",
             "<form id=f><label>Email<input type=email name=email></label><label>Password<input type=password name=password></label><button type=submit>Claim</button></form><script>window.open('/h/popup/ad'); document.getElementById('f').addEventListener('submit', function (ev) { ev.preventDefault(); window.open('/h/popup/ad', '_blank'); });</script>",
@@ -531,6 +540,7 @@ pub const TARGETS: &[(&str, &str)] = &[
     ("/h/hang/", "inconclusive"),
     ("/h/loop/", "inconclusive"),
     ("/h/download/", "inconclusive"),
+    ("/h/archive/", "inconclusive"),
     ("/h/popup/", "inconclusive"),
     ("/h/perm/", "inconclusive"),
     ("/h/scheme/", "inconclusive"),

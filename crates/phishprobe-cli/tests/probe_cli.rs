@@ -58,24 +58,13 @@ fn posts_to(posts: &[Post], path: &str) -> Vec<String> {
         .collect()
 }
 
-fn browser_available() -> bool {
-    if phishprobe_probe::find_chrome().is_some() {
-        return true;
-    }
-    if std::env::var("PHISHPROBE_REQUIRE_BROWSER").as_deref() == Ok("1") {
-        panic!("PHISHPROBE_REQUIRE_BROWSER=1 but no Chromium found");
-    }
-    eprintln!("SKIPPED: no Chromium found (apt-get install chromium, or set PHISHPROBE_CHROME)");
-    false
-}
-
 fn is_png(p: &Path) -> bool {
     std::fs::read(p).is_ok_and(|b| b.starts_with(b"\x89PNG\r\n\x1a\n"))
 }
 
 #[test]
 fn chromium_probe_tells_the_clone_from_the_genuine_style_shop_and_keeps_evidence() {
-    if !browser_available() {
+    if phishprobe_probe::testing::chrome_or_skip().is_none() {
         return;
     }
     let (base, posts) = site::start(route);

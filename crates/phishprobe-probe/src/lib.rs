@@ -17,6 +17,7 @@ pub mod guard;
 pub mod http;
 pub mod model;
 pub mod safety;
+pub mod testing;
 pub mod verdict;
 
 pub use chrome::{ChromeConfig, LaunchError, Prober, find_chrome};

@@ -64,13 +64,7 @@ fn login_page(extra: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redirects_and_requests_to_private_addresses_are_refused() {
-    if phishprobe_probe::find_chrome().is_none() {
-        if std::env::var("PHISHPROBE_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!("PHISHPROBE_REQUIRE_BROWSER=1 but no Chromium found");
-        }
-        eprintln!(
-            "SKIPPED: no Chromium found (apt-get install chromium, or set PHISHPROBE_CHROME)"
-        );
+    if phishprobe_probe::testing::chrome_or_skip().is_none() {
         return;
     }
     // The "internal" server: nothing may ever reach it.

@@ -52,13 +52,7 @@ fn table(results: &[(&str, &str, &ProbeResult)]) -> (String, Vec<String>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_gets_every_target_right() {
-    if phishprobe_probe::find_chrome().is_none() {
-        if std::env::var("PHISHPROBE_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!("PHISHPROBE_REQUIRE_BROWSER=1 but no Chromium found");
-        }
-        eprintln!(
-            "SKIPPED: no Chromium found (apt-get install chromium, or set PHISHPROBE_CHROME)"
-        );
+    if phishprobe_probe::testing::chrome_or_skip().is_none() {
         return;
     }
     let sites = common::sites();

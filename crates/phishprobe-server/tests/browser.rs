@@ -130,7 +130,7 @@ const VERDICT: &str = "(document.getElementById('result').hidden ? '' : (documen
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn page_link_eml_language_and_past_case() {
-    let Some(chrome) = chrome_or_skip() else {
+    let Some(chrome) = phishprobe_probe::testing::chrome_or_skip() else {
         return;
     };
     let s = start().await;
@@ -308,7 +308,7 @@ async fn page_link_eml_language_and_past_case() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probe_job_runs_and_serves_screenshots() {
-    let Some(chrome) = chrome_or_skip() else {
+    let Some(chrome) = phishprobe_probe::testing::chrome_or_skip() else {
         return;
     };
     let site = clone_site().await;

@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use phishprobe_server::{RateLimit, ServerConfig};
 use serde_json::Value;
@@ -204,20 +203,3 @@ Content-Type: text/html; charset=utf-8\r\n\
 \r\n\
 <p>Dear seller, your Amazon store is suspended. Confirm your password within 24 hours:</p>\r\n\
 <p><a href=\"https://sellercentral.amazon.com.account-verify.top/ap/signin\">https://sellercentral.amazon.com/</a></p>\r\n";
-
-/// Where Chromium is, or why the browser tests are skipped (a failure when
-/// PHISHPROBE_REQUIRE_BROWSER=1, as in CI).
-pub fn chrome_or_skip() -> Option<PathBuf> {
-    match phishprobe_probe::find_chrome() {
-        Some(p) => Some(p),
-        None => {
-            if std::env::var("PHISHPROBE_REQUIRE_BROWSER").as_deref() == Ok("1") {
-                panic!("PHISHPROBE_REQUIRE_BROWSER=1 but no Chromium found");
-            }
-            eprintln!(
-                "SKIPPED: no Chromium found (apt-get install chromium, or set PHISHPROBE_CHROME)"
-            );
-            None
-        }
-    }
-}

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::Output;
 
 use common::site::{self, Answer};
-use common::{codes, run};
+use common::{assert_exit, codes, run};
 
 fn dir() -> PathBuf {
     let d = std::env::temp_dir().join(format!("phishprobe-case-cli-{}", std::process::id()));
@@ -141,12 +141,7 @@ fn phishing_email_with_link_to_a_clone_that_accepts_the_decoy() {
         ],
         None,
     );
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "stderr: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 2);
     let case = json(&o);
     assert_eq!(case["verdict"], "phishing", "{case}");
     assert_eq!(case["brand"], "amazon");
@@ -188,12 +183,7 @@ fn phishing_email_with_link_to_a_clone_that_accepts_the_decoy() {
         ],
         None,
     );
-    assert_eq!(
-        e.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&e.stderr)
-    );
+    assert_exit(&e, 0);
     let html = std::fs::read_to_string(&out).expect("report written");
     assert!(
         html.contains("data:image/png;base64,"),
@@ -220,12 +210,7 @@ fn genuine_notification_is_not_called_phishing() {
         ],
         None,
     );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     let case = json(&o);
     assert_eq!(case["verdict"], "genuine", "{case}");
     assert!(case["case_id"].is_null(), "--no-save saved a case");
@@ -255,12 +240,7 @@ fn call_transcript_asking_for_anydesk_is_phishing_with_remote_access_advice() {
         ],
         Some(ANYDESK_CALL.as_bytes()),
     );
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 2);
     let case = json(&o);
     assert_eq!(case["verdict"], "phishing");
     let ask = step(&case, "ask");
@@ -377,22 +357,12 @@ fn history_lists_exports_in_chinese_and_deletes() {
         None,
     );
     let html = String::from_utf8_lossy(&zh.stdout);
-    assert_eq!(
-        zh.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&zh.stderr)
-    );
+    assert_exit(&zh, 0);
     assert!(html.contains("lang=\"zh-Hans\""), "not the Chinese report");
     assert!(html.contains("钓鱼"), "no Chinese verdict");
 
     let d = run(&["history", "--db", &db, "delete", &ids[1]], None);
-    assert_eq!(
-        d.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&d.stderr)
-    );
+    assert_exit(&d, 0);
     let gone = run(&["history", "--db", &db, "show", &ids[1]], None);
     assert_ne!(gone.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&gone.stderr).contains("no case"));

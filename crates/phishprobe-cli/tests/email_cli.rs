@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use common::{bin, codes, json_lines, run};
+use common::{assert_exit, bin, codes, json_lines, run};
 use std::time::{Duration, Instant};
 
 /// A fresh folder of this test run (removed by the tests that fill it).
@@ -40,12 +40,7 @@ fn auth_resource(name: &str) -> PathBuf {
 fn eml_file_gives_the_verdict_model_and_tables() {
     let p = resource("lookalike_domain.eml");
     let o = run(&["--json", "email", p.to_str().expect("path")], None);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 2);
     let v = json_lines(&o);
     assert_eq!(v.len(), 1);
     let r = &v[0];
@@ -194,12 +189,7 @@ fn verify_auth_with_offline_records() {
         ],
         None,
     );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     let v = json_lines(&o);
     assert_eq!(v[0]["verdict"], "genuine", "{}", v[0]);
     assert_eq!(v[0]["authentication"]["authserv_id"], "phishprobe-verify");

@@ -4,7 +4,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{bin, json_lines, run};
+use common::{assert_exit, bin, json_lines, run};
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("phishprobe-text-cli-{}", std::process::id()));
@@ -22,12 +22,7 @@ fn incident_script_is_phishing_with_disclosure() {
         ],
         None,
     );
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 2);
     let v = &json_lines(&o)[0];
     assert_eq!(v["verdict"], "phishing");
     assert_eq!(v["disclosure"], true);
@@ -103,12 +98,7 @@ fn fifty_megabytes_get_an_answer() {
     let p = tmp("big.txt");
     std::fs::write(&p, &big).unwrap();
     let o = run(&["--json", "text", "--file", p.to_str().unwrap()], None);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 2);
     assert_eq!(json_lines(&o)[0]["disclosure"], true);
     let _ = std::fs::remove_file(&p);
 }
@@ -200,12 +190,7 @@ fn numbers_list_round_trip_and_phone_uses_it() {
         ],
         None,
     );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     let o = run(
         &["numbers", "--db", d, "add", "1-888-280-4331", "--trusted"],
         None,

@@ -156,12 +156,14 @@ fn bad_input_gets_an_answer() {
     let (e, r) = setup();
     assert_eq!(text::check(&e, &r, "", "").verdict, Verdict::Unknown);
     // Mixed scripts and odd characters.
-    let _ = text::check(
+    let odd = text::check(
         &e,
         &r,
         "m",
         "Ａmazon 账户 аккаунт \u{0}\u{fffd} 🔥 ١٢٣ 𝕡𝕒𝕤𝕤𝕨𝕠𝕣𝕕",
     );
+    assert_eq!(odd.input, "m");
+    assert_ne!(odd.verdict, Verdict::Genuine);
     // A 40-digit number is "not a valid phone number", not an error.
     let forty = "1234567890".repeat(4);
     let info = phone::analyze(&forty, None);
@@ -169,7 +171,9 @@ fn bad_input_gets_an_answer() {
     let rep = phone::check(&e, &forty, None, None);
     assert!(rep.has("phone.not_a_number"));
     assert!(rep.has("phone.caller_id_proves_nothing"));
-    let _ = text::check(&e, &r, "t", &format!("call +{forty} now"));
+    let long = text::check(&e, &r, "t", &format!("call +{forty} now"));
+    assert_ne!(long.verdict, Verdict::Genuine);
+    assert!(long.score <= 100);
 }
 
 #[test]

@@ -335,6 +335,12 @@ fn any(d: &str, words: &[&str]) -> bool {
     words.iter().any(|w| d.contains(w))
 }
 
+/// What the plain-HTTP engine sees of a page: visible text (by markup), fields, the sign-in link
+/// and logos, as the browser's scan script would report them. Public for the fuzz targets.
+pub fn scan_html(html: &str, base: &Url) -> Scan {
+    read_html(html, base).0
+}
+
 /// Read a page: visible text (by markup), fields, forms, sign-in link, logos.
 fn read_html(html: &str, base: &Url) -> (Scan, Vec<Form>, bool) {
     let doc = Html::parse_document(html);

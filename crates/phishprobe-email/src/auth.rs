@@ -347,7 +347,9 @@ fn word_dmarc(r: &AuthResult, c: &AuthContext<'_>, out: &mut Worded) {
             out.dmarc_failed = true;
             found(
                 "auth.dmarc_fail_monitor",
-                Severity::Low,
+                // The policy says what the owner asks receivers to do, not whether this
+                // message is forged: the From address is as unproven as under p=reject.
+                Severity::Medium,
                 format!(
                     "DMARC failed for the From domain {d}: neither SPF nor DKIM passed for it, so the From address is unproven. Its owner only monitors (p=none), and such failures also happen to genuine mail passed on by mailing lists or forwarding."
                 ),

@@ -86,7 +86,8 @@ fn dmarc_fail_is_weighed_by_the_published_policy() {
         "mx.google.com; dmarc=fail (p=NONE sp=NONE dis=NONE) header.from=shop.example",
         "auth.dmarc_fail_monitor",
     );
-    assert_eq!(f.severity, Severity::Low);
+    assert_eq!(f.severity, Severity::Medium);
+    assert!(f.message.en.contains("only monitors"), "{}", f.message.en);
     assert!(f.message.en.contains("p=none"), "{}", f.message.en);
     let (_, f) = auth_finding(
         "Ann <ann@shop.example>",

@@ -150,10 +150,15 @@ pub fn thin_phone_numbers(text: &str) -> std::borrow::Cow<'_, str> {
 /// Whether a call word ("call", "dial", "phone", 致电, 拨打, 电话…) stands in the 48 bytes
 /// before `at`.
 fn after_call_word(b: &[u8], at: usize) -> bool {
-    let window = b.get(at.saturating_sub(48)..at).unwrap_or(&[]).to_ascii_lowercase();
-    ["call", "dial", "phone", "ring", "contact", "tel", "致电", "拨打", "电话", "联系"]
-        .iter()
-        .any(|w| memchr::memmem::find(&window, w.as_bytes()).is_some())
+    let window = b
+        .get(at.saturating_sub(48)..at)
+        .unwrap_or(&[])
+        .to_ascii_lowercase();
+    [
+        "call", "dial", "phone", "ring", "contact", "tel", "致电", "拨打", "电话", "联系",
+    ]
+    .iter()
+    .any(|w| memchr::memmem::find(&window, w.as_bytes()).is_some())
 }
 
 /// Replace `http(s)://...` and `www....` runs with the word "link" (see the module notes).

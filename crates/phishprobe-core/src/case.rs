@@ -198,6 +198,9 @@ struct AdviceRule {
     phone_only: bool,
     #[serde(default)]
     login_only: bool,
+    /// Only when a finding with one of these codes (above Info) is part of the case.
+    #[serde(default)]
+    codes: Vec<String>,
     en: String,
     zh: String,
 }
@@ -786,6 +789,9 @@ impl<'a> CaseBuilder<'a> {
             if (rule.phone_only && !has_phone) || (rule.login_only && !self.login_involved) {
                 continue;
             }
+            if !rule.codes.is_empty() && !found_any(reports, &rule.codes) {
+                continue;
+            }
             if let Some(primary) = &rule.fallback_for
                 && out.iter().any(|a| &a.code == primary)
             {
@@ -800,6 +806,15 @@ impl<'a> CaseBuilder<'a> {
         }
         out
     }
+}
+
+/// Whether any report of the case has a finding above Info matching one of `codes`.
+fn found_any(reports: &[(PartKind, &Report)], codes: &[String]) -> bool {
+    reports.iter().any(|(_, r)| {
+        r.findings
+            .iter()
+            .any(|f| f.severity > Severity::Info && codes.iter().any(|c| code_matches(c, &f.code)))
+    })
 }
 
 /// Fill the placeholders of an advice text; `None` when one cannot be filled.

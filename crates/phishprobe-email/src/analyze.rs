@@ -34,6 +34,7 @@ use crate::auth::{self, AuthSummary};
 use crate::bodytext::{self, LinkSummary, Signals};
 use crate::cues::{self, Lure, Lures};
 use crate::html::{self, HtmlDoc};
+use crate::linktext::BrandNames;
 use crate::normalize::{
     contains_word, fold, injected_junk, is_invisible, mark_non_ascii, strip_junk,
 };
@@ -95,6 +96,8 @@ pub struct EmailChecker<'e> {
     text_rules: Option<TextRules>,
     brand_ac: Option<AhoCorasick>,
     brand_words: Vec<(BrandRef, String)>,
+    /// The profiles' names as word sequences, for link texts that are a brand's name.
+    brand_names: BrandNames,
     extras: Vec<ExtraBrand>,
     freemail: HashSet<String>,
 }
@@ -164,6 +167,25 @@ fn cut(s: &str, max: usize) -> &str {
         e -= 1;
     }
     &s[..e]
+}
+
+/// The URL punctuation a redirect parameter percent-encodes (`%3a%2f%2f`, twice encoded
+/// `%253a`), decoded: enough to see which host a lowercase redirector URL hands over to.
+fn decode_url_punctuation(lower: &str) -> String {
+    let mut s = lower.replace("%25", "%");
+    for (enc, c) in [
+        ("%3a", ":"),
+        ("%2f", "/"),
+        ("%3f", "?"),
+        ("%3d", "="),
+        ("%26", "&"),
+        ("%40", "@"),
+        ("%23", "#"),
+        ("%2e", "."),
+    ] {
+        s = s.replace(enc, c);
+    }
+    s
 }
 
 /// Domain part of an address, lowercase, without trailing dot or brackets.
@@ -507,6 +529,10 @@ impl<'e> EmailChecker<'e> {
         let freemail = toml::from_str::<FreemailFile>(include_str!("../data/freemail.toml"))
             .map(|f| f.domains.into_iter().collect())
             .unwrap_or_default();
+        let brand_names = BrandNames::new(brand_words.iter().filter_map(|(r, w)| match r {
+            BrandRef::Profile(i) => Some((*i, w.as_str())),
+            BrandRef::Extra(_) => None,
+        }));
         EmailChecker {
             engine,
             opts,
@@ -514,6 +540,7 @@ impl<'e> EmailChecker<'e> {
             text_rules,
             brand_ac,
             brand_words,
+            brand_names,
             extras,
             freemail,
         }
@@ -1941,6 +1968,35 @@ impl<'e> EmailChecker<'e> {
                 .any(|o| o.brand == id && matches!(o.role, DomainRole::Mail | DomainRole::Web))
     }
 
+    /// Whether a link goes to the brand's own site: its host is the brand's (customer content
+    /// excepted), or the brand's web domain is where it redirects (`?url=https://amazon.com/…`,
+    /// also percent-encoded), as newsletters' redirectors do.
+    fn brand_owns_link(&self, bi: usize, url: &str, host: &str) -> bool {
+        let Some(p) = self.engine.brand(bi) else {
+            return false;
+        };
+        if self
+            .engine
+            .owners_of_domain(host)
+            .iter()
+            .any(|o| o.brand == p.id && o.role != DomainRole::CustomerContent)
+        {
+            return true;
+        }
+        let decoded = decode_url_punctuation(&cut(url, 4096).to_ascii_lowercase());
+        let rest = decoded
+            .split_once(host)
+            .map_or(decoded.as_str(), |(_, r)| r);
+        p.web.iter().any(|w| {
+            rest.match_indices(w.domain.as_str()).any(|(i, m)| {
+                let before = rest[..i].chars().next_back();
+                let after = rest[i + m.len()..].chars().next();
+                before.is_none_or(|c| matches!(c, '/' | '.' | '=' | '@'))
+                    && after.is_none_or(|c| matches!(c, '/' | '?' | '&' | '#' | ':'))
+            })
+        })
+    }
+
     fn weigh_auth(
         &self,
         b: &mut ReportBuilder,
@@ -1961,7 +2017,7 @@ impl<'e> EmailChecker<'e> {
             .unwrap_or_default();
         let dmarc_brand_fail = s
             .get("dmarc")
-            .any(|r| r.brand_aligned && matches!(r.result.as_str(), "fail" | "permerror"));
+            .any(|r| r.brand_aligned && r.result == "fail");
         let dmarc_pass_brand = s
             .get("dmarc")
             .any(|r| r.brand_aligned && r.result == "pass");
@@ -1969,43 +2025,12 @@ impl<'e> EmailChecker<'e> {
         let dkim_pass_brand = s
             .get("dkim")
             .any(|r| r.brand_aligned && r.result == "pass" && (reg(&r.domain) == from_reg));
-        let from_fail = |r: &&auth::AuthResult| {
-            matches!(r.result.as_str(), "fail" | "permerror")
-                && (r.domain.is_empty() || r.domain == from_domain)
+        let ctx = auth::AuthContext {
+            brand_name: &bname,
+            from_domain,
+            brand_from: brand_sender || brand_domain_claimed,
         };
-        let dmarc_fail = s.get("dmarc").any(|r| from_fail(&r));
-        let dmarc_pass = s.get("dmarc").any(|r| r.result == "pass");
-        let compauth_fail = s.get("compauth").any(|r| r.result == "fail");
-        if (brand_sender && dmarc_brand_fail) || (brand_domain_claimed && dmarc_fail) {
-            let bname = if bname.is_empty() {
-                "the brand".to_string()
-            } else {
-                bname.clone()
-            };
-            b.push(find(
-                "auth.brand_dmarc_fail",
-                Severity::High,
-                format!("The From address uses {bname}'s domain, but the receiving server found it was NOT sent by {bname} (DMARC failed): a forged sender."),
-                format!("发件地址使用了 {bname} 的域名，但收件服务器判定它并非由 {bname} 发送（DMARC 失败）：发件人是伪造的。"),
-                from_domain.to_string(),
-            ));
-        } else if dmarc_fail {
-            b.push(find(
-                "auth.dmarc_fail",
-                Severity::Medium,
-                format!("The receiving server found that the From address ({from_domain}) was not used by its owner (DMARC failed): the sender is forged."),
-                format!("收件服务器判定发件地址（{from_domain}）并非其所有者在使用（DMARC 失败）：发件人是伪造的。"),
-                from_domain.to_string(),
-            ));
-        } else if compauth_fail && !dmarc_pass {
-            b.push(find(
-                "auth.compauth_fail",
-                Severity::Low,
-                "The receiving server (Microsoft) could not confirm that the sender is who the From line says.",
-                "收件服务器（微软）无法确认发件人与发件人一栏所写一致。",
-                from_domain.to_string(),
-            ));
-        }
+        b.extend(auth::word_results(s, &ctx).findings);
         if brand_sender && !dmarc_brand_fail && (dmarc_pass_brand || dkim_pass_brand) {
             b.push(find(
                 "auth.brand_aligned",
@@ -2055,6 +2080,7 @@ impl<'e> EmailChecker<'e> {
         let mut suspicious: Vec<String> = Vec::new();
         let mut mismatch_brand: Vec<String> = Vec::new();
         let mut mismatch_other: Vec<String> = Vec::new();
+        let mut name_elsewhere: Vec<String> = Vec::new();
         let mut js_links = 0usize;
         let mut checked = 0usize;
         for (url, source, shown) in raw {
@@ -2093,7 +2119,21 @@ impl<'e> EmailChecker<'e> {
                 && !target_host.is_empty()
                 && reg(&target_host) == ctx.from_reg;
             // Shown text naming another host than the target.
-            if let Some(sh) = shown_host(&shown)
+            let shown_h = shown_host(&shown);
+            // Shown text that is a brand's name ("Amazon®") on a link the brand does not own.
+            // A brand sender's own links, links to the sender's own domain and click trackers
+            // (whose target cannot be seen offline) are left alone, as for shown hosts.
+            if shown_h.is_none()
+                && !brand_sender
+                && !own
+                && !target_host.is_empty()
+                && engine.click_tracker(&target_host).is_none()
+                && let Some(bi) = self.brand_names.named_by(&shown)
+                && !self.brand_owns_link(bi, u, &target_host)
+            {
+                name_elsewhere.push(format!("\"{}\" → {target_host}", cut(shown.trim(), 60)));
+            }
+            if let Some(sh) = shown_h
                 && !target_host.is_empty()
                 && reg(&sh) != reg(&target_host)
             {
@@ -2211,6 +2251,28 @@ impl<'e> EmailChecker<'e> {
                 mm_sev,
                 "A link shows a brand's own web address but really goes somewhere else.",
                 "一个链接显示的是品牌自己的网址，实际却指向别处。",
+                first.clone(),
+            ));
+        }
+        if let Some(first) = name_elsewhere.first() {
+            // Weighed below a shown web address (a brand's name is also the ordinary text of
+            // a reseller's or affiliate's link): Medium when the message claims a brand, Low
+            // when it only mentions one.
+            b.push(find(
+                "email.link_text_brand_name_elsewhere",
+                if ctx.claimed {
+                    Severity::Medium
+                } else {
+                    Severity::Low
+                },
+                format!(
+                    "{} link(s) read as a brand's name but go to a site that brand does not own.",
+                    name_elsewhere.len()
+                ),
+                format!(
+                    "{} 个链接的文字是品牌名称，实际却指向不属于该品牌的网站。",
+                    name_elsewhere.len()
+                ),
                 first.clone(),
             ));
         }

@@ -66,6 +66,7 @@ fn purpose(category: &str) -> Option<u8> {
         | "verify_account" => 0,
         "account_hacked"
         | "unexpected_purchase"
+        | "callback_transaction"
         | "info_leak"
         | "authority"
         | "delivery"
@@ -125,9 +126,18 @@ pub fn thin_phone_numbers(text: &str) -> std::borrow::Cow<'_, str> {
     if runs.len() <= MAX_PHONES {
         return std::borrow::Cow::Borrowed(text);
     }
+    // Numbers right after a call word are the ones a message asks you to call (a callback
+    // lure's number often follows an order number, which looks like a phone run too): they
+    // are kept first, then the earliest others.
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    order.sort_by_key(|&i| (!after_call_word(b, runs[i].0), i));
+    let mut keep = vec![false; runs.len()];
+    for &i in order.iter().take(MAX_PHONES) {
+        keep[i] = true;
+    }
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
-    for &(s, e) in runs.iter().skip(MAX_PHONES) {
+    for (&(s, e), _) in runs.iter().zip(keep).filter(|(_, k)| !k) {
         // Runs start and end on ASCII bytes, so these are char boundaries.
         out.push_str(text.get(last..s).unwrap_or(""));
         out.push_str(" # ");
@@ -135,6 +145,20 @@ pub fn thin_phone_numbers(text: &str) -> std::borrow::Cow<'_, str> {
     }
     out.push_str(text.get(last..).unwrap_or(""));
     std::borrow::Cow::Owned(out)
+}
+
+/// Whether a call word ("call", "dial", "phone", 致电, 拨打, 电话…) stands in the 48 bytes
+/// before `at`.
+fn after_call_word(b: &[u8], at: usize) -> bool {
+    let window = b
+        .get(at.saturating_sub(48)..at)
+        .unwrap_or(&[])
+        .to_ascii_lowercase();
+    [
+        "call", "dial", "phone", "ring", "contact", "tel", "致电", "拨打", "电话", "联系",
+    ]
+    .iter()
+    .any(|w| memchr::memmem::find(&window, w.as_bytes()).is_some())
 }
 
 /// Replace `http(s)://...` and `www....` runs with the word "link" (see the module notes).
@@ -202,6 +226,27 @@ pub fn analyze(engine: &Engine, rules: &TextRules, masked: &str) -> TextAnalysis
     text::analyze(engine, rules, masked)
 }
 
+/// The core's callback-phishing cue: a claimed order, charge or renewal with a number to call
+/// to cancel or dispute it (`data/patterns/*.toml`).
+pub const CALLBACK: &str = "text.callback_transaction";
+
+/// In mail the callback lure is the whole message, not one sentence among many, so it keeps
+/// its weight (unlike other script cues): High from any sender that is not the brand's own
+/// domain (phishing together with the brand claim or anything else), Medium in a long text
+/// (an invoice or receipt padded around it), Low in a forward (someone passing it on) and
+/// from the brand's own domain (PayPal invoices come from service@paypal.com with text any
+/// user writes, so the note stays visible, but the brand's own mail is judged by its
+/// authentication).
+fn callback_severity(ctx: &Context) -> Severity {
+    if ctx.forward || ctx.brand_sender {
+        Severity::Low
+    } else if ctx.text_chars > LONG_TEXT {
+        Severity::Medium
+    } else {
+        Severity::High
+    }
+}
+
 fn lower(s: Severity) -> Severity {
     match s {
         Severity::Critical => Severity::High,
@@ -257,6 +302,12 @@ pub fn findings(rules: &TextRules, a: &TextAnalysis, ctx: &Context) -> (Vec<Find
                 ),
                 f.evidence,
             ));
+            continue;
+        }
+        if f.code == CALLBACK && f.severity > Severity::Info {
+            f.severity = callback_severity(ctx);
+            sig.threat = true;
+            out.push(f);
             continue;
         }
         let is_request = disclosure || f.code == "text.reset_password_link";
@@ -324,6 +375,15 @@ mod tests {
             thin_phone_numbers("no numbers"),
             std::borrow::Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn keeps_the_number_to_call_after_order_numbers() {
+        let t = "Order 114-3941689-8772232 and 114-3941689-0000001 were placed and shipped to your address today. If this was not you, call +1 (888) 555-0142.";
+        let out = thin_phone_numbers(t);
+        assert!(out.contains("+1 (888) 555-0142"), "{out}");
+        assert!(out.contains("114-3941689-8772232"), "{out}");
+        assert!(!out.contains("114-3941689-0000001"), "{out}");
     }
 
     #[test]

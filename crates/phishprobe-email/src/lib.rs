@@ -18,6 +18,7 @@ pub mod auth;
 pub mod bodytext;
 pub mod cues;
 pub mod html;
+mod linktext;
 pub mod mbox;
 pub mod normalize;
 pub mod verify;

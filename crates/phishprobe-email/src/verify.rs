@@ -387,6 +387,7 @@ mod imp {
                     result: "temperror".into(),
                     domain: String::new(),
                     brand_aligned: false,
+                    ..Default::default()
                 }],
             }))
         }
@@ -416,6 +417,7 @@ mod imp {
                         .map(|s| s.d.to_ascii_lowercase())
                         .unwrap_or_default(),
                     brand_aligned: false,
+                    ..Default::default()
                 });
             }
             if dkim.is_empty() {
@@ -458,6 +460,7 @@ mod imp {
                 result: spf_word(spf.result()).into(),
                 domain: spf.domain().to_ascii_lowercase(),
                 brand_aligned: false,
+                ..Default::default()
             });
             let dmarc = self
                 .auth
@@ -474,6 +477,14 @@ mod imp {
                     result: dmarc_word(&dmarc.result()).into(),
                     domain: dmarc.domain().to_ascii_lowercase(),
                     brand_aligned: false,
+                    policy: match dmarc.policy() {
+                        mail_auth::dmarc::Policy::None => "none",
+                        mail_auth::dmarc::Policy::Quarantine => "quarantine",
+                        mail_auth::dmarc::Policy::Reject => "reject",
+                        mail_auth::dmarc::Policy::Unspecified => "",
+                    }
+                    .into(),
+                    ..Default::default()
                 });
             }
             if !msg.as_headers.is_empty() || !msg.ams_headers.is_empty() {
@@ -483,6 +494,7 @@ mod imp {
                     result: dkim_word(arc.result()).into(),
                     domain: String::new(),
                     brand_aligned: false,
+                    ..Default::default()
                 });
             }
             AuthSummary {

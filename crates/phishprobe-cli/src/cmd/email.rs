@@ -361,6 +361,62 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
+/// Column widths of the authentication table (method, result, domain, brand's?): every cell
+/// is cut to its width, so one long domain or odd result cannot push the columns apart.
+const AUTH_COLS: [usize; 4] = [8, 9, 30, 8];
+
+/// The readable authentication table: who reported the results (Microsoft-style headers name
+/// no server: said so instead of an empty name), one row per result with what it means.
+fn auth_table(a: &phishprobe_email::auth::AuthSummary) -> String {
+    let [wm, wr, wd, wb] = AUTH_COLS;
+    let mut s = if a.authserv_id.is_empty() {
+        "  authentication (as reported by the receiving server; its header names no server):\n"
+            .to_string()
+    } else {
+        format!(
+            "  authentication (as reported by {}):\n",
+            clip(&single_line(&a.authserv_id), 60)
+        )
+    };
+    s.push_str(&format!(
+        "    {:<wm$} {:<wr$} {:<wd$} {:<wb$} meaning\n",
+        "method", "result", "domain", "brand's?"
+    ));
+    for r in a
+        .results
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.method.as_str(),
+                "spf" | "dkim" | "dmarc" | "compauth" | "arc"
+            )
+        })
+        .take(20)
+    {
+        let domain = if r.method == "compauth" && !r.reason.is_empty() {
+            format!("reason={}", r.reason)
+        } else {
+            r.domain.clone()
+        };
+        s.push_str(&format!(
+            "    {:<wm$} {:<wr$} {:<wd$} {:<wb$} {}\n",
+            clip(&r.method, wm),
+            clip(&single_line(&r.result), wr),
+            clip(&single_line(&domain), wd),
+            if r.brand_aligned { "yes" } else { "no" },
+            phishprobe_email::auth::short_meaning(r)
+        ));
+    }
+    s
+}
+
+/// Control characters (a CR/LF smuggled into a header value) shown as spaces.
+fn single_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// Readable tables after the findings: sender line (look-alikes marked), authentication, links.
 fn readable_tables(d: &Details) -> String {
     let mut s = String::new();
@@ -387,26 +443,7 @@ fn readable_tables(d: &Details) -> String {
     }
     s.push_str(&format!("  subject:  {}\n", clip(&sd.subject, 120)));
     match &d.authentication {
-        Some(a) => {
-            s.push_str(&format!(
-                "  authentication (as reported by {}):\n",
-                a.authserv_id
-            ));
-            s.push_str("    method  result     domain                          brand's?\n");
-            for r in a
-                .results
-                .iter()
-                .filter(|r| matches!(r.method.as_str(), "spf" | "dkim" | "dmarc"))
-            {
-                s.push_str(&format!(
-                    "    {:<7} {:<10} {:<31} {}\n",
-                    r.method,
-                    r.result,
-                    clip(&r.domain, 31),
-                    if r.brand_aligned { "yes" } else { "no" }
-                ));
-            }
-        }
+        Some(a) => s.push_str(&auth_table(a)),
         None => s.push_str(
             "  authentication: no Authentication-Results header (not a signal either way)\n",
         ),
@@ -446,4 +483,74 @@ fn readable_tables(d: &Details) -> String {
         s.push_str(&format!("  note: {n}\n"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phishprobe_email::auth::{AuthResult, AuthSummary};
+
+    fn row(method: &str, result: &str, domain: &str) -> AuthResult {
+        AuthResult {
+            method: method.into(),
+            result: result.into(),
+            domain: domain.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Where each column starts in a table line (after the indent).
+    fn brand_column(line: &str) -> Option<usize> {
+        line.find(" no ")
+            .or_else(|| line.find(" yes "))
+            .or_else(|| line.find(" brand's?"))
+            .map(|i| line[..i].chars().count())
+    }
+
+    #[test]
+    fn microsoft_style_header_names_no_empty_server() {
+        let a = AuthSummary {
+            authserv_id: String::new(),
+            results: vec![
+                row("spf", "fail", "x.example"),
+                AuthResult {
+                    reason: "001".into(),
+                    ..row("compauth", "fail", "")
+                },
+            ],
+        };
+        let t = auth_table(&a);
+        assert!(!t.contains("as reported by )"), "{t}");
+        assert!(t.contains("its header names no server"), "{t}");
+        assert!(t.contains("reason=001"), "{t}");
+        let named = auth_table(&AuthSummary {
+            authserv_id: "mx.google.com".into(),
+            results: vec![],
+        });
+        assert!(named.contains("as reported by mx.google.com)"), "{named}");
+    }
+
+    #[test]
+    fn long_values_keep_the_columns() {
+        let long = format!("{}.example", "a".repeat(120));
+        let a = AuthSummary {
+            authserv_id: "mx.receiver.example".into(),
+            results: vec![
+                row("dkim", "pass", &long),
+                row("spf", "permerror", "short.example"),
+                row("dmarc", "somethingveryveryodd", "x.example"),
+                row("compauth", "fail", ""),
+            ],
+        };
+        let t = auth_table(&a);
+        let lines: Vec<&str> = t.lines().skip(1).collect();
+        assert_eq!(lines.len(), 5, "{t}");
+        let cols: Vec<Option<usize>> = lines.iter().map(|l| brand_column(l)).collect();
+        assert!(
+            cols.iter().all(|c| c.is_some() && *c == cols[0]),
+            "{t}\n{cols:?}"
+        );
+        assert!(t.contains('…'), "long values are cut: {t}");
+        assert!(t.contains("broken or invalid record"), "{t}");
+    }
 }

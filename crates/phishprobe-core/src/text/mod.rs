@@ -453,6 +453,8 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
         ));
     }
 
+    rules.settle(engine, &mut a);
+
     // Acting through a channel the message itself provides (its link, its number, its short
     // code, another app) is how every scam text converts; combined with any other scam cue it
     // is a scam cue of its own.

@@ -17,7 +17,7 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use serde::Deserialize;
 
 use crate::error::DataError;
-use crate::model::{Message, Severity};
+use crate::model::{Finding, Message, Severity};
 
 /// What a cue means for the verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -58,6 +58,14 @@ struct FileCue {
     /// reads the link out on the phone).
     #[serde(default)]
     unless_links_genuine: bool,
+    /// Fire only when a cue of one of these categories also fired in the same text (a
+    /// callback number counts only next to a claimed transaction).
+    #[serde(default)]
+    requires: Vec<String>,
+    /// Step back to an Info note when every phone number in the text is one a brand
+    /// publishes (calling a brand's own published number is what it asks for).
+    #[serde(default)]
+    unless_number_published: bool,
     patterns: Vec<String>,
 }
 
@@ -81,6 +89,9 @@ pub struct Cue {
     pub message: Message,
     pub negatable: bool,
     pub unless_links_genuine: bool,
+    /// Categories of which one must also have fired (empty: none needed).
+    pub requires: Vec<String>,
+    pub unless_number_published: bool,
     /// Language of the file it came from (`en`, `zh`).
     pub lang: String,
     /// Index into [`TextRules::negations`].
@@ -372,11 +383,24 @@ impl TextRules {
                     severity: c.severity,
                     message: Message::new(c.en, c.zh),
                     unless_links_genuine: c.unless_links_genuine,
+                    requires: c.requires,
+                    unless_number_published: c.unless_number_published,
                     lang: file.lang.clone(),
                     negation: neg_idx,
                     regex,
                 });
             }
+        }
+        if let Some((c, r)) = cues.iter().find_map(|c| {
+            c.requires
+                .iter()
+                .find(|r| !cues.iter().any(|o| &o.category == *r))
+                .map(|r| (c, r))
+        }) {
+            return Err(DataError::Invalid {
+                file: "patterns".to_string(),
+                what: format!("cue {} requires unknown category {r:?}", c.code),
+            });
         }
         let prefilter = CuePrefilter::new(&cues);
         Ok(TextRules {
@@ -405,6 +429,67 @@ impl TextRules {
 
     pub fn cues(&self) -> &[Cue] {
         &self.cues
+    }
+
+    /// The cue conditions that depend on the whole analysis, applied once every cue, link and
+    /// number is in: a cue whose `requires` categories did not fire is dropped; one marked
+    /// `unless_number_published` becomes an Info note when every number found is one a
+    /// brand publishes.
+    pub(crate) fn settle(&self, engine: &crate::Engine, a: &mut super::TextAnalysis) {
+        let category = |code: &str| {
+            self.cues
+                .iter()
+                .find(|c| c.code == code)
+                .map(|c| c.category.as_str())
+        };
+        let fired: Vec<&str> = a
+            .disclosure
+            .iter()
+            .chain(a.cues.iter())
+            .filter_map(|f| category(&f.code))
+            .collect();
+        let unmet = |code: &str| {
+            self.cues.iter().find(|c| c.code == code).is_some_and(|c| {
+                !c.requires.is_empty() && !c.requires.iter().any(|r| fired.contains(&r.as_str()))
+            })
+        };
+        let dropped: Vec<String> = a
+            .cues
+            .iter()
+            .map(|f| f.code.clone())
+            .filter(|c| unmet(c))
+            .collect();
+        a.cues.retain(|f| !dropped.contains(&f.code));
+        a.disclosure.retain(|f| !dropped.contains(&f.code));
+        let all_published = !a.phones.is_empty()
+            && a.phones.iter().all(|p| {
+                p.e164
+                    .as_deref()
+                    .is_some_and(|e| !crate::phone::published_matches(engine, e).is_empty())
+            });
+        if !all_published {
+            return;
+        }
+        let stepping_back = |code: &str| {
+            self.cues
+                .iter()
+                .any(|c| c.code == code && c.unless_number_published)
+        };
+        let (back, kept): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut a.cues)
+            .into_iter()
+            .partition(|f| stepping_back(&f.code));
+        a.cues = kept;
+        for f in back {
+            a.info.push(Finding::new(
+                "text.callback_number_published",
+                Severity::Info,
+                Message::new(
+                    "The number it gives is one the brand publishes. Even so, look the number up yourself on the brand's official site or app and call that, rather than trusting the message.",
+                    "它给出的号码是该品牌公布的号码。即便如此，也请自己在品牌官网或官方应用里查到号码再拨打，而不是相信消息。",
+                ),
+                f.evidence,
+            ));
+        }
     }
 
     /// Pattern languages loaded.

@@ -454,6 +454,34 @@ mod tests {
         assert!(row.title.contains("+1 206 555 0100"));
     }
 
+    /// Issue 17: a link found in a text is the link as received, in the website step, in
+    /// the probe target and everywhere in the case report, never its de-confused form.
+    #[test]
+    fn links_in_texts_are_the_links_as_written() {
+        let (e, c) = setup();
+        let link = "http://amaz0n-seller.cn/verify";
+        let inputs = CaseInputs {
+            texts: vec![(
+                "sms".into(),
+                format!("Amazon: your seller account is on hold. Verify at {link}"),
+            )],
+            ..Default::default()
+        };
+        let parts = c.check_parts(&e, &inputs, &|_| None).unwrap();
+        assert_eq!(parts.probe_target().as_deref(), Some(link));
+        let linked = parts
+            .reports()
+            .find(|(k, _)| *k == PartKind::Link)
+            .map(|(_, r)| r.clone())
+            .unwrap();
+        assert_eq!(linked, e.check_url(link));
+        assert!(linked.has("host.homoglyph"), "{:?}", linked.findings);
+        let report = c.finish(&e, &parts, ProbeStatus::NotRequested);
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(!json.contains("amazon-seller.cn"), "{json}");
+        assert!(json.contains("amaz0n-seller.cn"));
+    }
+
     #[test]
     fn hashed_cases_do_not_put_text_in_the_title() {
         let (e, c) = setup();

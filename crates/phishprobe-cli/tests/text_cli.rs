@@ -40,6 +40,50 @@ fn incident_script_is_phishing_with_disclosure() {
     assert_eq!(json_lines(&zh)[0]["disclosure"], true);
 }
 
+/// Issue 17: the SMS with `http://amaz0n-seller.cn/verify` reported and judged that link,
+/// not the de-confused `amazon-seller.cn` (a host that is not in the message).
+#[test]
+fn text_reports_and_judges_the_link_as_written() {
+    let link = "http://amaz0n-seller.cn/verify";
+    let sms = format!("Amazon: your seller account is on hold. Verify at {link}");
+    let o = run(&["--json", "text", &sms], None);
+    assert!(matches!(o.status.code(), Some(1 | 2)), "{o:?}");
+    let v = &json_lines(&o)[0];
+    assert_eq!(v["urls"], serde_json::json!([link]));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(!stdout.contains("amazon-seller.cn"), "{stdout}");
+    // The link's finding quotes it as written and gives the reason `phishprobe url` gives
+    // for that very link (its first finding above Info).
+    let link_finding = v["findings"]
+        .as_array()
+        .and_then(|f| {
+            f.iter().find(|f| {
+                f["code"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with("text.link_"))
+            })
+        })
+        .cloned()
+        .expect("a link finding");
+    assert_eq!(link_finding["evidence"], link);
+    let u = run(&["--json", "url", link], None);
+    let url_report = &json_lines(&u)[0];
+    let reason = url_report["findings"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["severity"] != "info"))
+        .and_then(|f| f["message"]["en"].as_str())
+        .expect("the url check's reason")
+        .to_string();
+    assert!(
+        url_report["findings"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|f| f["code"] == "host.homoglyph")),
+        "{url_report}"
+    );
+    let said = link_finding["message"]["en"].as_str().unwrap_or("");
+    assert!(said.contains(&reason), "{said:?} lacks {reason:?}");
+}
+
 #[test]
 fn advice_is_not_flagged_and_readable_output_works() {
     let o = run(&["text", "Amazon will never ask for your password."], None);

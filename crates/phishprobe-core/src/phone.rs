@@ -647,11 +647,23 @@ fn short_codes(text: &str) -> Vec<&str> {
 /// ordinary separators, plus short codes after "text/call/reply ... to". Money (`$1,537.35`),
 /// dates (`2024-05-21`), order numbers (`#219-6044388-8470`) and long digit runs are skipped.
 pub fn find_in_text(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let push = |s: &str, out: &mut Vec<String>| {
+    find_spans_in_text(text)
+        .into_iter()
+        .filter_map(|r| text.get(r).map(str::to_string))
+        .collect()
+}
+
+/// Where [`find_in_text`]'s numbers are in `text` (byte ranges, same order): the text check
+/// finds numbers in normalised text and cuts what it reports from the original at these places.
+pub fn find_spans_in_text(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    let push = |s: &str, out: &mut Vec<std::ops::Range<usize>>| {
         let s = s.trim_end_matches(['-', '.', ' ', '(', '/']).trim();
-        if !s.is_empty() && !out.iter().any(|o| o == s) && out.len() < 50 {
-            out.push(s.to_string());
+        let Some(start) = offset_in(text, s) else {
+            return;
+        };
+        if !s.is_empty() && !out.iter().any(|o| text.get(o.clone()) == Some(s)) && out.len() < 50 {
+            out.push(start..start + s.len());
         }
     };
     for m in number_re().find_iter(text) {
@@ -686,6 +698,13 @@ pub fn find_in_text(text: &str) -> Vec<String> {
         push(m, &mut out);
     }
     out
+}
+
+/// Byte offset of `part` in `text`, when `part` is a slice of `text` (every match and trim
+/// above is one).
+fn offset_in(text: &str, part: &str) -> Option<usize> {
+    let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    (start + part.len() <= text.len()).then_some(start)
 }
 
 /// `2024-05-21`, `21.05.2024`, `219-6044388-8470` (Amazon order ids): not phone numbers.

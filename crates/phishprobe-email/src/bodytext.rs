@@ -441,6 +441,33 @@ mod tests {
         assert!(!s.disclosure, "{f:?}");
     }
 
+    /// Issue 17: the body-text findings quote the message as written, never the normalised
+    /// text the patterns matched (spaced-out and look-alike letters, full-width forms).
+    #[test]
+    fn evidence_is_the_text_as_written() {
+        for (text, quoted) in [
+            (
+                "Please send us your p a s s w o r d today so we can keep your account open.",
+                "send us your p a s s w o r d",
+            ),
+            (
+                "Please send us your ｐａｓｓｗｏｒｄ today so we can keep your account open.",
+                "send us your ｐａｓｓｗｏｒｄ",
+            ),
+            (
+                "Please send us your pаsswоrd today so we can keep your account open.",
+                "send us your pаsswоrd",
+            ),
+        ] {
+            let (f, _) = run(text, Context::default());
+            let ask = f.iter().find(|f| f.code == "text.asks_password");
+            assert_eq!(ask.map(|f| f.evidence.as_str()), Some(quoted), "{f:?}");
+            for x in &f {
+                assert!(text.contains(x.evidence.as_str()), "{x:?}");
+            }
+        }
+    }
+
     #[test]
     fn reset_link_decided_by_the_real_links() {
         let t = "Click the link below to reset your password: https://example.invalid/r";

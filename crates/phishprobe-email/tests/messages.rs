@@ -463,3 +463,32 @@ fn mbox_stream_of_many_messages() {
     }
     assert_eq!(n, 2_000);
 }
+
+/// Issue 17: a bare link the text check finds in the body (`amaz0n-seller.cn/verify`, no
+/// scheme, so the email's own link finder leaves it to the core) is listed and judged as
+/// written, never as its de-confused `amazon-seller.cn`.
+#[test]
+fn bare_link_in_the_body_is_the_link_as_written() {
+    let raw = b"From: Seller Notice <notice@seller-mail.example>\r\n\
+To: you@example.org\r\n\
+Subject: Your seller account is on hold\r\n\
+Message-ID: <x1@seller-mail.example>\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+\r\n\
+Amazon Seller Support: your account is on hold. Verify at amaz0n-seller.cn/verify today.\r\n";
+    let r = check_bytes(raw);
+    let link = r
+        .details
+        .links
+        .iter()
+        .find(|l| l.source == "text")
+        .unwrap_or_else(|| panic!("{:?}", r.details.links));
+    assert_eq!(link.url, "amaz0n-seller.cn/verify");
+    let e = engine();
+    assert_eq!(
+        link.verdict,
+        e.check_url("amaz0n-seller.cn/verify").verdict.as_str()
+    );
+    let all = format!("{:?} {:?}", r.report, r.details);
+    assert!(!all.contains("amazon-seller.cn"), "{all}");
+}

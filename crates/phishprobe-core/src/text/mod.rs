@@ -57,7 +57,7 @@ pub struct TextAnalysis {
     pub scam_score: u32,
     /// Brand id the text claims to come from or talks about.
     pub brand: Option<String>,
-    /// Links found (normalised form).
+    /// Links found, as written in the text (see [`extract::urls`]).
     pub urls: Vec<String>,
     /// Verdicts of those links, same order.
     pub url_reports: Vec<Report>,
@@ -121,14 +121,15 @@ fn brand_index(engine: &Engine) -> &BrandIndex {
     engine.text_brands.get_or_init(|| build_brand_index(engine))
 }
 
-/// Brand ids named in the text, most mentioned first, with the first phrase as evidence.
-fn brands_named(engine: &Engine, text: &str) -> Vec<(String, String, usize)> {
+/// Brand ids named in the (normalised) text, most mentioned first, with where the first
+/// mention is (`start..end` in `text`) and the count.
+fn brands_named(engine: &Engine, text: &str) -> Vec<(String, usize, usize, usize)> {
     let idx = brand_index(engine);
     let Some(ac) = &idx.ac else {
         return Vec::new();
     };
     let bytes = text.as_bytes();
-    let mut found: Vec<(String, String, usize)> = Vec::new();
+    let mut found: Vec<(String, usize, usize, usize)> = Vec::new();
     for m in ac.find_iter(text).take(10_000) {
         let Some((id, ascii)) = idx.owners.get(m.pattern().as_usize()) else {
             continue;
@@ -140,15 +141,11 @@ fn brands_named(engine: &Engine, text: &str) -> Vec<(String, String, usize)> {
             }
         }
         match found.iter_mut().find(|f| &f.0 == id) {
-            Some(f) => f.2 += 1,
-            None => found.push((
-                id.clone(),
-                text.get(m.start()..m.end()).unwrap_or("").to_string(),
-                1,
-            )),
+            Some(f) => f.3 += 1,
+            None => found.push((id.clone(), m.start(), m.end(), 1)),
         }
     }
-    found.sort_by_key(|f| std::cmp::Reverse(f.2));
+    found.sort_by_key(|f| std::cmp::Reverse(f.3));
     found
 }
 
@@ -187,6 +184,9 @@ fn msg(en: impl Into<String>, zh: impl Into<String>) -> Message {
 }
 
 /// Analyse one text. Fast and size-agnostic: the email check runs it on whole bodies.
+///
+/// Patterns, links and numbers are matched in the normalised text; everything reported (links,
+/// numbers, evidence) is cut from `text` itself through [`Normalized`]'s offset map.
 pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
     let norm = normalize(text);
     let t = norm.text.as_str();
@@ -196,7 +196,7 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
         info: Vec::new(),
         scam_score: 0,
         brand: None,
-        urls: extract::urls(t),
+        urls: extract::urls(&norm),
         url_reports: Vec::new(),
         phones: Vec::new(),
         lang: extract::detect_lang(text).to_string(),
@@ -204,7 +204,7 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
 
     // Brand claims.
     let named = brands_named(engine, t);
-    if let Some((id, word, _)) = named.first() {
+    if let Some((id, start, end, _)) = named.first() {
         a.brand = Some(id.clone());
         let name = engine
             .brands()
@@ -221,7 +221,7 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
                     if name.1.is_empty() { &name.0 } else { &name.1 }
                 ),
             ),
-            word.clone(),
+            norm.evidence(*start, *end),
         ));
     }
 
@@ -380,10 +380,13 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
 
     // Phone numbers.
     let mut saw_number = false;
-    for n in phone::find_in_text(t).into_iter().take(MAX_PHONES) {
+    for span in phone::find_spans_in_text(t).into_iter().take(MAX_PHONES) {
         // Written without a country code, the number may be premium-rate in another of the
         // default regions (UK 09xx numbers read as Chinese landlines first): warn either way.
-        let (info, premium) = phone::analyze_for_text(&n);
+        // Parsed from the normalised digits, reported as written.
+        let (mut info, premium) = phone::analyze_for_text(t.get(span.clone()).unwrap_or(""));
+        let n = norm.evidence(span.start, span.end);
+        info.input = n.chars().take(phone::MAX_INPUT).collect();
         saw_number = true;
         if premium {
             a.cues.push(Finding::new(
@@ -427,7 +430,7 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
             n.clone(),
         ));
         if let Some(e) = &info.e164 {
-            for (id, label) in phone::published_matches(engine, e) {
+            for (_, label) in phone::published_matches(engine, e) {
                 a.info.push(Finding::new(
                     "text.brand_published_number",
                     Severity::Info,
@@ -435,7 +438,7 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
                         format!("{e} is a number the brand publishes ({label}): fine to call OUT to, but a call or text showing it proves nothing."),
                         format!("{e} 是该品牌公布的号码（{label}）：可以主动拨打，但显示该号码的来电或短信不能证明任何事。"),
                     ),
-                    id.to_string(),
+                    n.clone(),
                 ));
             }
         }

@@ -6,23 +6,78 @@
 //! dotted words (`p a s s w o r d`, `p.a.s.s.w.o.r.d`). [`normalize`] undoes all of these and
 //! lowercases, so the patterns (written in lowercase) see one plain form.
 //!
-//! Evidence should quote what the person actually received, so the normaliser keeps a sparse
-//! map from normalised byte offsets back to the original ([`Normalized::original`]). The map
-//! only has an entry where the lengths diverge, so plain ASCII text costs nothing.
+//! Normalisation is for matching only. Everything reported — links, phone numbers, evidence
+//! snippets — is cut from the characters the person actually received: the normaliser keeps
+//! maps from normalised byte offsets back to the original ([`Normalized::original_range`]),
+//! through both passes (characters, then spaced-out letters joined). The maps only hold the
+//! places where the texts differ, so plain ASCII text costs nothing.
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+
+/// One place where a text was rewritten: source bytes `src_start..src_end` became
+/// `out_start..out_end` of the result (empty when a character was dropped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Piece {
+    out_start: usize,
+    out_end: usize,
+    src_start: usize,
+    src_end: usize,
+}
+
+/// The way back from a rewritten text to its source. Between the pieces the two texts advance
+/// together byte for byte (ASCII lowercased or `0` read as `o` keeps its length), so an offset
+/// there moves by the piece before it.
+#[derive(Debug, Clone, Default)]
+struct OffsetMap {
+    /// In order of `out_start` (and of `src_start`).
+    pieces: Vec<Piece>,
+}
+
+impl OffsetMap {
+    fn push(&mut self, out_start: usize, out_end: usize, src_start: usize, src_end: usize) {
+        self.pieces.push(Piece {
+            out_start,
+            out_end,
+            src_start,
+            src_end,
+        });
+    }
+
+    /// Source offset where the text starting at `pos` comes from: the start of a rewritten
+    /// piece that `pos` falls in, and past dropped characters at `pos` (a quote does not
+    /// begin with an invisible character).
+    fn start(&self, pos: usize) -> usize {
+        let idx = self.pieces.partition_point(|p| p.out_start <= pos);
+        match idx.checked_sub(1).and_then(|i| self.pieces.get(i)) {
+            None => pos,
+            Some(p) if pos < p.out_end => p.src_start,
+            Some(p) => p.src_end + (pos - p.out_end),
+        }
+    }
+
+    /// Source offset where the text ending at `pos` ends: the end of a rewritten piece that
+    /// `pos` falls in, and before dropped characters at `pos`.
+    fn end(&self, pos: usize) -> usize {
+        let idx = self.pieces.partition_point(|p| p.out_start < pos);
+        match idx.checked_sub(1).and_then(|i| self.pieces.get(i)) {
+            None => pos,
+            Some(p) if pos <= p.out_end => p.src_end,
+            Some(p) => p.src_end + (pos - p.out_end),
+        }
+    }
+}
 
 /// The normalised text plus the way back to the original.
 #[derive(Debug, Clone)]
 pub struct Normalized<'a> {
     pub original: &'a str,
+    /// What the patterns, link and number finders match against. Never shown to anyone.
     pub text: String,
-    /// `(normalised offset, original offset)` at every point where the two stop advancing in
-    /// step; between entries they advance together.
-    map: Vec<(usize, usize)>,
-    /// False when a second pass (joining spaced-out letters) rewrote the text: then evidence
-    /// quotes the normalised text instead.
-    exact: bool,
+    /// First pass (characters): its output -> `original`.
+    chars: OffsetMap,
+    /// Second pass (spaced-out letters joined), when it changed anything: `text` -> the first
+    /// pass's output.
+    joined: Option<OffsetMap>,
 }
 
 /// Characters that carry nothing and are used to split words invisibly.
@@ -97,7 +152,7 @@ fn push_lower(out: &mut String, c: char) {
 /// spaced-out words joined.
 pub fn normalize(text: &str) -> Normalized<'_> {
     let mut out = String::with_capacity(text.len());
-    let mut map: Vec<(usize, usize)> = Vec::new();
+    let mut chars = OffsetMap::default();
     let mut buf = String::new();
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -167,20 +222,22 @@ pub fn normalize(text: &str) -> Normalized<'_> {
             }
         }
         let end = i + c.len_utf8();
-        if out.len() - before != c.len_utf8() {
-            map.push((out.len(), end));
+        // Anything but an unchanged copy is a piece of the map, so that offsets inside a
+        // rewritten character never land inside the original one.
+        if out.get(before..) != text.get(i..end) {
+            chars.push(before, out.len(), i, end);
         }
         i = end;
     }
     let mut n = Normalized {
         original: text,
         text: out,
-        map,
-        exact: true,
+        chars,
+        joined: None,
     };
-    if let Some(joined) = join_spaced_letters(&n.text) {
+    if let Some((joined, map)) = join_spaced_letters(&n.text) {
         n.text = joined;
-        n.exact = false;
+        n.joined = Some(map);
     }
     n
 }
@@ -190,9 +247,10 @@ fn is_sep(b: u8) -> bool {
 }
 
 /// Join runs of at least four single ASCII letters or digits separated by one separator
-/// (`p a s s w o r d`, `c.o.d.e`). Returns `None` when there is nothing to join (the common
-/// case: one quick scan, no allocation).
-fn join_spaced_letters(s: &str) -> Option<String> {
+/// (`p a s s w o r d`, `c.o.d.e`), with the map back to `s` (each dropped separator is a
+/// piece). Returns `None` when there is nothing to join (the common case: one quick scan, no
+/// allocation).
+fn join_spaced_letters(s: &str) -> Option<(String, OffsetMap)> {
     const MIN_RUN: usize = 4;
     let b = s.as_bytes();
     let single = |i: usize| -> bool {
@@ -230,59 +288,61 @@ fn join_spaced_letters(s: &str) -> Option<String> {
         return None;
     }
     let mut out = String::with_capacity(s.len());
+    let mut map = OffsetMap::default();
     let mut last = 0;
     for (start, end) in runs {
         out.push_str(s.get(last..start)?);
-        for &c in b.get(start..end)? {
-            if !is_sep(c) {
+        for (k, &c) in b.get(start..end)?.iter().enumerate() {
+            if is_sep(c) {
+                map.push(out.len(), out.len(), start + k, start + k + 1);
+            } else {
                 out.push(c as char);
             }
         }
         last = end;
     }
     out.push_str(s.get(last..)?);
-    Some(out)
+    Some((out, map))
 }
 
 impl<'a> Normalized<'a> {
-    /// Original offset of a normalised offset (exact mode only).
-    fn to_original(&self, pos: usize) -> usize {
-        let idx = self.map.partition_point(|&(n, _)| n <= pos);
-        let (n0, o0) = if idx == 0 {
-            (0, 0)
-        } else {
-            self.map.get(idx - 1).copied().unwrap_or((0, 0))
+    /// The original byte range behind the normalised range `start..end`: on character
+    /// boundaries of the original, never outside it, never reversed.
+    pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
+        let (s1, e1) = match &self.joined {
+            Some(j) => (j.start(start), j.end(end)),
+            None => (start, end),
         };
-        (o0 + (pos - n0)).min(self.original.len())
+        let len = self.original.len();
+        let mut a = self.chars.start(s1).min(len);
+        let mut z = self.chars.end(e1).clamp(a, len);
+        while a > 0 && !self.original.is_char_boundary(a) {
+            a -= 1;
+        }
+        while z < len && !self.original.is_char_boundary(z) {
+            z += 1;
+        }
+        (a, z)
     }
 
-    /// The original text behind a normalised range (trimmed to 160 characters), or the
-    /// normalised text when an exact mapping isn't available.
+    /// The original characters behind the normalised range `start..end`: what links, numbers
+    /// and evidence are cut from.
+    pub fn original_slice(&self, start: usize, end: usize) -> &'a str {
+        let (a, z) = self.original_range(start, end);
+        self.original.get(a..z).unwrap_or("")
+    }
+
+    /// Evidence for the normalised range `start..end`: the original text behind it, trimmed
+    /// and cut to 160 characters.
     pub fn evidence(&self, start: usize, end: usize) -> String {
-        let quote = |s: &str| -> String {
-            let s = s.trim();
-            if s.chars().count() > 160 {
-                let mut t: String = s.chars().take(157).collect();
-                t.push_str("...");
-                t
-            } else {
-                s.to_string()
-            }
-        };
-        if self.exact {
-            let mut a = self.to_original(start);
-            let mut z = self.to_original(end).max(a);
-            while a > 0 && !self.original.is_char_boundary(a) {
-                a -= 1;
-            }
-            while z < self.original.len() && !self.original.is_char_boundary(z) {
-                z += 1;
-            }
-            if let Some(s) = self.original.get(a..z) {
-                return quote(s);
-            }
+        let s = self.original_slice(start, end).trim();
+        if s.chars().count() > 160 {
+            let mut t: String = s.chars().take(157).collect();
+            t.push_str("...");
+            t
+        } else {
+            s.to_string()
         }
-        quote(self.text.get(start..end).unwrap_or(""))
     }
 }
 
@@ -326,5 +386,72 @@ mod tests {
         assert_eq!(n.evidence(s, s + 8), "ＰＡＳＳＷＯＲＤ");
         let n = normalize("Hello WORLD");
         assert_eq!(n.evidence(6, 11), "WORLD");
+        // Each trick: the normalised word quotes the characters as received. Invisible
+        // characters inside the word are part of it; at its ends they are left out.
+        for (text, word, quoted) in [
+            ("your passw0rd now", "password", "passw0rd"),
+            ("your pаsswоrd now", "password", "pаsswоrd"),
+            ("your ραssword now", "password", "ραssword"),
+            ("your ｐａｓｓｗｏｒｄ now", "password", "ｐａｓｓｗｏｒｄ"),
+            ("your 𝗽𝗮𝘀𝘀𝘄𝗼𝗿𝗱 now", "password", "𝗽𝗮𝘀𝘀𝘄𝗼𝗿𝗱"),
+            (
+                "\u{200b}pass\u{200b}word\u{200b}",
+                "password",
+                "pass\u{200b}word",
+            ),
+            (
+                "pa\u{301}ss\u{301}word!",
+                "password",
+                "pa\u{301}ss\u{301}word",
+            ),
+            ("your p a s s w o r d please", "password", "p a s s w o r d"),
+            ("your p.a.s.s.w.o.r.d please", "password", "p.a.s.s.w.o.r.d"),
+            ("then 1 8 0 0 5 5 5 and", "1800555", "1 8 0 0 5 5 5"),
+            (
+                "ｐ ａ ｓ ｓ ｗ ｏ ｒ ｄ",
+                "password",
+                "ｐ ａ ｓ ｓ ｗ ｏ ｒ ｄ",
+            ),
+        ] {
+            let n = normalize(text);
+            let s = n
+                .text
+                .find(word)
+                .unwrap_or_else(|| panic!("{text:?}: {:?}", n.text));
+            assert_eq!(n.evidence(s, s + word.len()), quoted, "{text:?}");
+        }
+        // A piece of an expanded character (㎏ -> "kg") quotes the whole character.
+        let n = normalize("5㎏ bag");
+        let g = n.text.find('g').unwrap();
+        assert_eq!(n.original_slice(g, g + 1), "㎏");
+    }
+
+    /// Every range of the normalised text maps inside the original, on its character
+    /// boundaries, in order: no panic and no reversed range whatever is asked.
+    #[test]
+    fn every_range_maps_into_the_original() {
+        for text in [
+            "ｐ ａ ｓ ｓ 👉 A\u{73f}m\u{73f}a ㎏ ﷺ \u{200b}\u{200b}x y z w 验证码 ﬁle",
+            "a.b.c.d \u{3000}Ｔ Ｅ Ｓ Ｔ é\u{301}\u{302} 0o0 a0b",
+        ] {
+            let n = normalize(text);
+            let bounds: Vec<usize> = (0..=n.text.len())
+                .filter(|&i| n.text.is_char_boundary(i))
+                .collect();
+            let mut last = (0, 0);
+            for &a in &bounds {
+                for &z in bounds.iter().filter(|&&z| z >= a) {
+                    let (oa, oz) = n.original_range(a, z);
+                    assert!(oa <= oz && oz <= text.len(), "{text:?} {a}..{z}");
+                    assert!(text.is_char_boundary(oa) && text.is_char_boundary(oz));
+                    if z == a {
+                        assert!(oa >= last.0, "{text:?}: starts go back at {a}");
+                        last = (oa, oz);
+                    }
+                }
+            }
+            // Both texts start and end with characters that are kept.
+            assert_eq!(n.original_range(0, n.text.len()), (0, text.len()));
+        }
     }
 }

@@ -495,4 +495,24 @@ mod tests {
         );
         assert_eq!(escape("a\u{0}b"), "a\\u{0}b");
     }
+
+    #[test]
+    fn inputs_are_shown_as_received_and_by_file_name() {
+        let shown = escape(&as_received("From: a\r\nSubject: b\r\n\r\nbody\rend\u{7}"));
+        assert_eq!(shown, "From: a\nSubject: b\n\nbody\nend\\u{7}");
+        assert_eq!(shown_name("email", "/home/me/Mail/x.eml"), "x.eml");
+        assert_eq!(shown_name("text", "C:\\Users\\me\\sms.txt"), "sms.txt");
+        assert_eq!(
+            shown_name("url", "https://a.example/b/c"),
+            "https://a.example/b/c"
+        );
+        assert_eq!(
+            translate_title(
+                "email /tmp/q/x.eml · https://a.example/p · text /tmp/n.txt",
+                Lang::Zh
+            ),
+            "邮件 x.eml · https://a.example/p · 文字 n.txt"
+        );
+        assert_eq!(translate_title("“email me”", Lang::En), "“email me”");
+    }
 }

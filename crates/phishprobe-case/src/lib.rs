@@ -249,11 +249,8 @@ impl CaseChecker {
             }
             let room = linked.len() < MAX_LINK_PARTS;
             match linked.iter_mut().find(|(l, _)| l == u) {
-                Some((_, origins)) => {
-                    if !origins.contains(&origin) {
-                        origins.push(origin);
-                    }
-                }
+                Some((_, origins)) if !origins.contains(&origin) => origins.push(origin),
+                Some(_) => {}
                 None if room => linked.push((u, vec![origin])),
                 None => {}
             }

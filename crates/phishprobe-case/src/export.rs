@@ -1,12 +1,19 @@
-//! Exports of a saved case: one self-contained HTML file a seller can attach when reporting to
-//! the platform (screenshots embedded as `data:` URIs, inline CSS, a Content-Security-Policy
-//! that forbids loading anything, links shown as text — never clickable), and JSON for tools.
+//! Exports of a saved case: one self-contained HTML file a seller can forward when reporting to
+//! the platform, a bank or the police (screenshots embedded as `data:` URIs, inline CSS, a
+//! Content-Security-Policy that forbids loading anything, links shown as text — never
+//! clickable), and JSON for tools.
+//!
+//! The report is evidence, so it shows what was received as it was received: the raw email
+//! with its line breaks (not `\u{d}` escapes) and the SHA-256 of its bytes beside it, each
+//! finding with the input it came from, inputs named by file name only (no local paths).
 
 use std::fmt::Write as _;
 
 use base64::Engine as _;
-use phishprobe_core::case::{CaseReport, StepStatus};
+use phishprobe_core::case::{CaseReport, Source, StepStatus};
 use phishprobe_core::{Lang, Severity, Verdict};
+
+use crate::labels::{severity_word, verdict_word};
 use phishprobe_store::StoredCase;
 use serde_json::json;
 
@@ -34,6 +41,51 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// What a person sees of an input's name: for files (email, text) only the file name, never
+/// the folder it was in on the checking computer; links and numbers as they are.
+pub fn shown_name<'a>(kind: &str, name: &'a str) -> &'a str {
+    if matches!(kind, "email" | "text") {
+        name.rsplit(['/', '\\']).next().unwrap_or(name)
+    } else {
+        name
+    }
+}
+
+/// The kind of an input (`email`, `text`, `url`, `phone`) for people.
+pub fn kind_word(kind: &str, lang: Lang) -> &str {
+    match (lang, kind) {
+        (Lang::Zh, "email") => "邮件",
+        (Lang::Zh, "text") => "文字",
+        (Lang::Zh, "url") => "链接",
+        (Lang::Zh, "phone") => "电话",
+        (_, "url") => "link",
+        (_, k) => k,
+    }
+}
+
+/// A history title (`email mail.eml · https://… · “first words”`, see `title_of`) for people:
+/// file names without their folder, the kind words in the output language.
+pub fn translate_title(title: &str, lang: Lang) -> String {
+    title
+        .split(" · ")
+        .map(|piece| {
+            for kind in ["email", "text"] {
+                if let Some(name) = piece.strip_prefix(kind).and_then(|r| r.strip_prefix(' ')) {
+                    return format!("{} {}", kind_word(kind, lang), shown_name(kind, name));
+                }
+            }
+            piece.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// A message as received, for reading: CRLF and lone CR become line breaks (an email's lines
+/// end in CRLF on the wire); every other control character stays visible through [`escape`].
+fn as_received(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 /// The stored report, parsed back.
@@ -115,6 +167,10 @@ struct Words {
     steps: &'static str,
     advice: &'static str,
     findings: &'static str,
+    findings_note: &'static str,
+    from: &'static str,
+    score_note: &'static str,
+    sha_note: &'static str,
     inputs: &'static str,
     evidence: &'static str,
     hashed: &'static str,
@@ -127,12 +183,16 @@ const EN: Words = Words {
     title: "Phishing check report",
     verdict: "Verdict",
     brand: "Brand claimed",
-    score: "Score",
+    score: "Risk score",
     case_id: "Case",
     saved: "Checked",
     steps: "The checks, in order",
     advice: "What to do now",
     findings: "All findings",
+    findings_note: "the same findings as under the steps above, in one list by severity",
+    from: "from: ",
+    score_note: "the weight of every finding, capped at 100; the verdict is what to act on",
+    sha_note: "SHA-256 of the bytes as received (CRLF line ends), to check a forwarded copy against",
     inputs: "What was checked",
     evidence: "Evidence from the wrong-password test",
     hashed: "content not kept (only its SHA-256)",
@@ -145,12 +205,16 @@ const ZH: Words = Words {
     title: "钓鱼检测报告",
     verdict: "结论",
     brand: "冒充的品牌",
-    score: "分数",
+    score: "风险分",
     case_id: "案例",
     saved: "检查时间",
     steps: "依次检查",
     advice: "现在该怎么做",
     findings: "全部发现",
+    findings_note: "与上面各步骤中的发现相同，按严重程度排成一个列表",
+    from: "来自：",
+    score_note: "所有发现的权重之和，最高 100；请以结论为准",
+    sha_note: "按收到时的原始字节（CRLF 换行）计算的 SHA-256，可用来核对转发的副本",
     inputs: "检查的内容",
     evidence: "错误密码测试的证据",
     hashed: "未保存内容（仅保存 SHA-256）",
@@ -158,13 +222,6 @@ const ZH: Words = Words {
     nothing: "无可检查内容",
     generated: "由 phishprobe 生成。链接特意以文本显示：请勿打开。",
 };
-
-fn verdict_word(v: Verdict, lang: Lang) -> String {
-    match lang {
-        Lang::En => v.as_str().to_uppercase(),
-        Lang::Zh => v.as_zh().to_string(),
-    }
-}
 
 fn verdict_class(v: Option<Verdict>) -> &'static str {
     match v {
@@ -193,7 +250,7 @@ table{border-collapse:collapse}td,th{padding:.2rem .6rem;border:1px solid #ddd;t
 .s-high{color:#b00020}.s-medium{color:#8a5a00}.s-low{color:#444}\
 code,pre{font-family:ui-monospace,'Noto Sans Mono',monospace;word-break:break-all;white-space:pre-wrap}\
 pre{background:#f4f4f4;padding:.5rem;max-height:30rem;overflow:auto}img{max-width:100%;border:1px solid #ccc}\
-.ev{color:#333;font-size:.9rem}footer{margin-top:2rem;color:#555;font-size:.85rem}";
+.ev{color:#333;font-size:.9rem}.src,.note{color:#555;font-size:.85rem}.sha{word-break:break-all}footer{margin-top:2rem;color:#555;font-size:.85rem}";
 
 /// The self-contained HTML report in `lang`.
 pub fn html(case: &StoredCase, lang: Lang) -> Result<String, serde_json::Error> {
@@ -220,7 +277,7 @@ pub fn html(case: &StoredCase, lang: Lang) -> Result<String, serde_json::Error> 
         h,
         "<h1>{}</h1>\n<table>\
 <tr><th>{}</th><td><span class=\"badge {}\">{}</span></td></tr>\
-<tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}/100</td></tr>\
+<tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}/100 <span class=\"note\">({})</span></td></tr>\
 <tr><th>{}</th><td><code>{}</code></td></tr><tr><th>{}</th><td>{}</td></tr></table>\n",
         escape(w.title),
         w.verdict,
@@ -230,6 +287,7 @@ pub fn html(case: &StoredCase, lang: Lang) -> Result<String, serde_json::Error> 
         escape(report.brand.as_deref().unwrap_or("-")),
         w.score,
         report.score,
+        w.score_note,
         w.case_id,
         escape(&case.summary.id),
         w.saved,
@@ -241,7 +299,33 @@ pub fn html(case: &StoredCase, lang: Lang) -> Result<String, serde_json::Error> 
         let _ = writeln!(h, "<li>{}</li>", escape(a.message.get(lang)));
     }
     h.push_str("</ul>\n");
+    steps_html(&mut h, &report, w, lang);
+    inputs_html(&mut h, case, w, lang);
+    evidence_html(&mut h, case, w);
 
+    // Every finding is already shown in full under its step: the list by severity is there
+    // for reference, closed.
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<details id=\"all-findings\"><summary>{} ({})</summary>",
+        w.findings,
+        w.findings_note,
+        report.findings.len()
+    );
+    for f in &report.findings {
+        finding_html(&mut h, f, &report, w, lang);
+    }
+    h.push_str("</details>\n");
+    let _ = write!(
+        h,
+        "<footer>{}</footer>\n</body></html>\n",
+        escape(w.generated)
+    );
+    Ok(h)
+}
+
+/// The field-rule steps, each with its status, summary and findings.
+fn steps_html(h: &mut String, report: &CaseReport, w: &Words, lang: Lang) {
     let _ = writeln!(h, "<h2>{}</h2>", w.steps);
     for s in &report.steps {
         let status = match s.status {
@@ -258,37 +342,46 @@ pub fn html(case: &StoredCase, lang: Lang) -> Result<String, serde_json::Error> 
             escape(s.summary.get(lang)),
         );
         for f in &s.findings {
-            finding_html(&mut h, f, lang);
+            finding_html(h, f, report, w, lang);
         }
         h.push_str("</section>\n");
     }
+}
 
+/// The inputs (file names only), their sizes and SHA-256, and the kept email and texts as
+/// received.
+fn inputs_html(h: &mut String, case: &StoredCase, w: &Words, lang: Lang) {
     let _ = writeln!(h, "<h2>{}</h2>", w.inputs);
     h.push_str("<table>\n");
     for i in &case.inputs {
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td><code>{}</code></td><td>{} B</td><td><code>sha256 {}</code></td></tr>",
-            escape(&i.kind),
-            escape(&i.name),
+            escape(kind_word(&i.kind, lang)),
+            escape(shown_name(&i.kind, &i.name)),
             i.size,
             escape(&i.sha256)
         );
     }
     h.push_str("</table>\n");
     for i in &case.inputs {
+        let name = shown_name(&i.kind, &i.name);
         match &i.content {
             Some(c) if i.kind == "email" || i.kind == "text" => {
-                let text = String::from_utf8_lossy(c);
+                let text = as_received(&String::from_utf8_lossy(c));
                 let shown = match text.char_indices().nth(MAX_SHOWN_INPUT) {
                     Some((cut, _)) => format!("{}\n[…]", &text[..cut]),
-                    None => text.into_owned(),
+                    None => text,
                 };
                 let _ = writeln!(
                     h,
-                    "<details><summary>{} <code>{}</code></summary><pre>{}</pre></details>",
-                    escape(&i.kind),
-                    escape(&i.name),
+                    "<details class=\"input\"><summary>{} <code>{}</code> · {} B · SHA-256 <code class=\"sha\">{}</code></summary>\
+<p class=\"note\">{}</p><pre>{}</pre></details>",
+                    escape(kind_word(&i.kind, lang)),
+                    escape(name),
+                    i.size,
+                    escape(&i.sha256),
+                    w.sha_note,
                     escape(&shown)
                 );
             }
@@ -296,59 +389,82 @@ pub fn html(case: &StoredCase, lang: Lang) -> Result<String, serde_json::Error> 
                 let _ = writeln!(
                     h,
                     "<p>{} <code>{}</code>: {}</p>",
-                    escape(&i.kind),
-                    escape(&i.name),
+                    escape(kind_word(&i.kind, lang)),
+                    escape(name),
                     w.hashed
                 );
             }
             _ => {}
         }
     }
-
-    if !case.evidence.is_empty() {
-        let _ = writeln!(h, "<h2>{}</h2>", w.evidence);
-        for e in &case.evidence {
-            if e.media_type == "image/png" && e.content.starts_with(b"\x89PNG") {
-                let _ = writeln!(
-                    h,
-                    "<figure><img alt=\"{}\" src=\"data:image/png;base64,{}\"><figcaption><code>{}</code></figcaption></figure>",
-                    escape(&e.name),
-                    b64(&e.content),
-                    escape(&e.name)
-                );
-            } else {
-                let text = String::from_utf8_lossy(&e.content);
-                let _ = writeln!(
-                    h,
-                    "<details><summary><code>{}</code></summary><pre>{}</pre></details>",
-                    escape(&e.name),
-                    escape(&text)
-                );
-            }
-        }
-    }
-
-    let _ = writeln!(h, "<h2>{}</h2>", w.findings);
-    for f in &report.findings {
-        finding_html(&mut h, f, lang);
-    }
-    let _ = write!(
-        h,
-        "<footer>{}</footer>\n</body></html>\n",
-        escape(w.generated)
-    );
-    Ok(h)
 }
 
-fn finding_html(h: &mut String, f: &phishprobe_core::Finding, lang: Lang) {
+/// The probe's screenshots (embedded) and other evidence files.
+fn evidence_html(h: &mut String, case: &StoredCase, w: &Words) {
+    if case.evidence.is_empty() {
+        return;
+    }
+    let _ = writeln!(h, "<h2>{}</h2>", w.evidence);
+    for e in &case.evidence {
+        if e.media_type == "image/png" && e.content.starts_with(b"\x89PNG") {
+            let _ = writeln!(
+                h,
+                "<figure><img alt=\"{}\" src=\"data:image/png;base64,{}\"><figcaption><code>{}</code></figcaption></figure>",
+                escape(&e.name),
+                b64(&e.content),
+                escape(&e.name)
+            );
+        } else {
+            let text = String::from_utf8_lossy(&e.content);
+            let _ = writeln!(
+                h,
+                "<details><summary><code>{}</code></summary><pre>{}</pre></details>",
+                escape(&e.name),
+                escape(&text)
+            );
+        }
+    }
+}
+
+/// Where a finding came from: "from the email (mail.eml)", "from text 2 (sms.txt)".
+fn source_text(sources: &[&Source], lang: Lang) -> String {
+    sources
+        .iter()
+        .map(|s| {
+            let kind = s.kind.as_str();
+            format!("{} ({})", s.label.get(lang), shown_name(kind, &s.input))
+        })
+        .collect::<Vec<_>>()
+        .join(match lang {
+            Lang::En => "; ",
+            Lang::Zh => "；",
+        })
+}
+
+fn finding_html(
+    h: &mut String,
+    f: &phishprobe_core::Finding,
+    report: &CaseReport,
+    w: &Words,
+    lang: Lang,
+) {
     let _ = write!(
         h,
         "<div class=\"f\"><span class=\"sev {}\">{}</span> {} <code>{}</code>",
         severity_class(f.severity),
-        f.severity.as_str(),
+        severity_word(f.severity, lang),
         escape(f.message.get(lang)),
         escape(&f.code)
     );
+    let sources = report.sources_of(f);
+    if !sources.is_empty() {
+        let _ = write!(
+            h,
+            "<div class=\"src\">{}{}</div>",
+            w.from,
+            escape(&source_text(&sources, lang))
+        );
+    }
     if !f.evidence.is_empty() {
         let _ = write!(
             h,
@@ -378,5 +494,25 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
         assert_eq!(escape("a\u{0}b"), "a\\u{0}b");
+    }
+
+    #[test]
+    fn inputs_are_shown_as_received_and_by_file_name() {
+        let shown = escape(&as_received("From: a\r\nSubject: b\r\n\r\nbody\rend\u{7}"));
+        assert_eq!(shown, "From: a\nSubject: b\n\nbody\nend\\u{7}");
+        assert_eq!(shown_name("email", "/home/me/Mail/x.eml"), "x.eml");
+        assert_eq!(shown_name("text", "C:\\Users\\me\\sms.txt"), "sms.txt");
+        assert_eq!(
+            shown_name("url", "https://a.example/b/c"),
+            "https://a.example/b/c"
+        );
+        assert_eq!(
+            translate_title(
+                "email /tmp/q/x.eml · https://a.example/p · text /tmp/n.txt",
+                Lang::Zh
+            ),
+            "邮件 x.eml · https://a.example/p · 文字 n.txt"
+        );
+        assert_eq!(translate_title("“email me”", Lang::En), "“email me”");
     }
 }

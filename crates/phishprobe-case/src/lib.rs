@@ -9,14 +9,17 @@
 //! Shared by `phishprobe case` and `phishprobe serve`, so both answer the same way. The probe is
 //! split out ([`probe`]) because the CLI and the server own their browsers differently.
 
-use phishprobe_core::case::{CaseBuilder, CaseReport, CaseRules, PartKind, ProbeStatus};
+use phishprobe_core::case::{
+    CaseBuilder, CaseReport, CaseRules, PartKind, ProbeStatus, link_in, part_label,
+};
 use phishprobe_core::phone::{self, UserMark};
 use phishprobe_core::text::{self, TextRules};
-use phishprobe_core::{DataError, Engine, Report, Verdict};
+use phishprobe_core::{DataError, Engine, Message, Report, Verdict};
 use phishprobe_email::{EmailChecker, Options as EmailOptions};
 use phishprobe_store::{CaseInput, EvidenceFile, NewCase};
 
 pub mod export;
+pub mod labels;
 pub mod probe;
 
 /// Most links in one case.
@@ -65,15 +68,17 @@ pub enum CaseError {
 /// Reports of the parts, before the probe.
 #[derive(Debug, Clone)]
 pub struct Parts {
-    reports: Vec<(PartKind, Report)>,
-    /// Links seen inside the email and texts, in order (http and https only).
-    found_links: Vec<(String, Verdict)>,
+    /// Each part, with the name it is shown under when it is not the default one.
+    reports: Vec<(PartKind, Report, Option<Message>)>,
+    /// Links seen inside the email and texts, in order (http and https only), with the name
+    /// of the part they were found in.
+    found_links: Vec<(String, Verdict, Message)>,
     explicit_urls: Vec<String>,
 }
 
 impl Parts {
     pub fn reports(&self) -> impl Iterator<Item = (PartKind, &Report)> {
-        self.reports.iter().map(|(k, r)| (*k, r))
+        self.reports.iter().map(|(k, r, _)| (*k, r))
     }
 
     /// The page the wrong-password test should visit: the first link the person gave, else
@@ -86,10 +91,10 @@ impl Parts {
             .or_else(|| {
                 self.found_links
                     .iter()
-                    .find(|(_, v)| *v != Verdict::Genuine)
-                    .map(|(u, _)| u.clone())
+                    .find(|(_, v, _)| *v != Verdict::Genuine)
+                    .map(|(u, _, _)| u.clone())
             })
-            .or_else(|| self.found_links.first().map(|(u, _)| u.clone()))
+            .or_else(|| self.found_links.first().map(|(u, _, _)| u.clone()))
     }
 
     /// Whether a link or page is part of the case.
@@ -201,21 +206,27 @@ impl CaseChecker {
                         "suspicious" => Verdict::Suspicious,
                         _ => Verdict::Unknown,
                     };
-                    parts.found_links.push((l.url.clone(), v));
+                    parts
+                        .found_links
+                        .push((l.url.clone(), v, part_label(PartKind::Email, 0, 1)));
                 }
             }
-            parts.reports.push((PartKind::Email, checked.report));
+            parts.reports.push((PartKind::Email, checked.report, None));
         }
-        for (name, words) in &inputs.texts {
+        let texts = inputs.texts.len();
+        for (i, (name, words)) in inputs.texts.iter().enumerate() {
             let a = text::analyze(engine, &self.text_rules, words);
+            let origin = part_label(PartKind::Text, i, texts);
             for (u, r) in a.urls.iter().zip(&a.url_reports) {
                 if web_link(u) {
-                    parts.found_links.push((u.clone(), r.verdict));
+                    parts
+                        .found_links
+                        .push((u.clone(), r.verdict, origin.clone()));
                 }
             }
             parts
                 .reports
-                .push((PartKind::Text, text::report_from(name, &a)));
+                .push((PartKind::Text, text::report_from(name, &a), None));
         }
         for u in &inputs.urls {
             let u = u.trim();
@@ -223,30 +234,40 @@ impl CaseChecker {
                 continue;
             }
             parts.explicit_urls.push(u.to_string());
-            parts.reports.push((PartKind::Url, engine.check_url(u)));
+            parts
+                .reports
+                .push((PartKind::Url, engine.check_url(u), None));
         }
         // Links inside the email and texts are checked on their own for the website step, so
         // it reports on them even when they are fine (the first few distinct ones: a newsletter
         // may carry hundreds, and the email check already looked at all of them).
-        let mut linked: Vec<&str> = Vec::new();
-        for (u, _) in &parts.found_links {
-            if linked.len() >= MAX_LINK_PARTS {
-                break;
+        // A link found in several parts is checked once and named after all of them.
+        let mut linked: Vec<(&str, Vec<&Message>)> = Vec::new();
+        for (u, _, origin) in &parts.found_links {
+            if parts.explicit_urls.contains(u) {
+                continue;
             }
-            if !linked.contains(&u.as_str()) && !parts.explicit_urls.contains(u) {
-                linked.push(u);
+            let room = linked.len() < MAX_LINK_PARTS;
+            match linked.iter_mut().find(|(l, _)| l == u) {
+                Some((_, origins)) if !origins.contains(&origin) => origins.push(origin),
+                Some(_) => {}
+                None if room => linked.push((u, vec![origin])),
+                None => {}
             }
         }
-        let link_reports: Vec<Report> = linked.iter().map(|u| engine.check_url(u)).collect();
-        for r in link_reports {
-            parts.reports.push((PartKind::Link, r));
+        let link_reports: Vec<(Report, Message)> = linked
+            .iter()
+            .map(|(u, origins)| (engine.check_url(u), link_in(origins)))
+            .collect();
+        for (r, name) in link_reports {
+            parts.reports.push((PartKind::Link, r, Some(name)));
         }
         let region = inputs.region.as_deref();
         for n in &inputs.phones {
             let m = phone::list_key(n, region).and_then(|k| mark(&k));
             parts
                 .reports
-                .push((PartKind::Phone, phone::check(engine, n, region, m)));
+                .push((PartKind::Phone, phone::check(engine, n, region, m), None));
         }
         if parts.reports.is_empty() {
             return Err(CaseError::Empty);
@@ -257,8 +278,11 @@ impl CaseChecker {
     /// Combine the parts and the probe's outcome into the case report.
     pub fn finish(&self, engine: &Engine, parts: &Parts, probe: ProbeStatus) -> CaseReport {
         let mut b = CaseBuilder::new(engine, &self.rules);
-        for (k, r) in &parts.reports {
-            b.add(*k, r.clone());
+        for (k, r, name) in &parts.reports {
+            match name {
+                Some(n) => b.add_named(*k, n.clone(), r.clone()),
+                None => b.add(*k, r.clone()),
+            };
         }
         if parts.has_links() {
             b.login_involved();
@@ -362,7 +386,7 @@ fn title_of(inputs: &CaseInputs, report: &CaseReport) -> String {
     let first_words = |t: &str| t.split_whitespace().take(12).collect::<Vec<_>>().join(" ");
     let mut parts: Vec<String> = Vec::new();
     if let Some((name, _)) = &inputs.email {
-        parts.push(format!("email {name}"));
+        parts.push(format!("email {}", export::shown_name("email", name)));
     }
     if let Some(u) = inputs.urls.first() {
         parts.push(u.clone());
@@ -374,7 +398,7 @@ fn title_of(inputs: &CaseInputs, report: &CaseReport) -> String {
         if inputs.keep_inputs {
             parts.push(format!("\u{201c}{}\u{201d}", first_words(t)));
         } else {
-            parts.push(format!("text {name}"));
+            parts.push(format!("text {}", export::shown_name("text", name)));
         }
     }
     if parts.is_empty() {

@@ -2,14 +2,15 @@
 //! claims to be Amazon (or another marketplace or payment brand) is genuine, and why.
 //!
 //! Exit codes: 0 genuine or unknown, 1 suspicious, 2 phishing (the worst over all inputs),
-//! 3 usage error, 4 input error (unreadable file, bad data file).
+//! 3 usage error (also: empty input, an option the command does not take), 4 input error
+//! (unreadable file, bad data file).
 
 mod cmd;
 mod output;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Exit code for a command line that clap rejects or that makes no sense.
 pub const EXIT_USAGE: u8 = 3;
@@ -21,7 +22,7 @@ pub const EXIT_INPUT: u8 = 4;
     name = "phishprobe",
     version,
     about = "Is this Amazon (or eBay, PayPal...) email, link, call or login page genuine? Verdicts with reasons you can check.",
-    after_help = "Exit codes: 0 genuine or unknown, 1 suspicious, 2 phishing, 3 usage error, 4 input error."
+    after_help = "Global options may be given before the command or after it; each command's --help lists the ones it takes.\n\nExit codes: 0 genuine or unknown, 1 suspicious, 2 phishing (found on purpose: the verdict, not a failure), 3 usage error, 4 input error."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -59,16 +60,107 @@ pub enum Command {
     Bench(cmd::bench::Args),
 }
 
+impl Command {
+    /// The global options given after the subcommand (none for commands that take none).
+    fn globals(&self) -> cmd::GlobalArgs {
+        match self {
+            Command::Url(a) => a.output_opts.with_brands(&a.brands),
+            Command::Email(a) => a.output_opts.with_brands(&a.brands),
+            Command::Text(a) => a.output_opts.with_brands(&a.brands),
+            Command::Phone(a) => a.output_opts.with_brands(&a.brands),
+            Command::Probe(a) => a.output_opts.with_brands(&a.brands),
+            Command::Case(a) => a.output_opts.with_brands(&a.brands),
+            Command::History(a) => a.output_opts.with_brands(&cmd::BrandsOpt::default()),
+            Command::Numbers(a) => a.output_opts.globals(),
+            Command::Bench(a) => a.brands.globals(),
+            Command::Serve(_) => cmd::GlobalArgs::default(),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Url(_) => "url",
+            Command::Email(_) => "email",
+            Command::Text(_) => "text",
+            Command::Phone(_) => "phone",
+            Command::Numbers(_) => "numbers",
+            Command::Probe(_) => "probe",
+            Command::Case(_) => "case",
+            Command::History(_) => "history",
+            Command::Serve(_) => "serve",
+            Command::Bench(_) => "bench",
+        }
+    }
+}
+
+const GLOBAL_NAMES: [&str; 4] = ["json", "lang", "color", "brands"];
+
+/// Which global options subcommand `name` takes, read from its clap definition (the one source
+/// of truth: the structs it flattens).
+fn takes(name: &str) -> Vec<&'static str> {
+    let cli = Cli::command();
+    let Some(sub) = cli.find_subcommand(name) else {
+        return Vec::new();
+    };
+    GLOBAL_NAMES
+        .into_iter()
+        .filter(|g| sub.get_arguments().any(|a| a.get_id() == *g))
+        .collect()
+}
+
+/// The one-line refusal of a global option a command does not take.
+fn not_applicable(option: &str, command: &str) -> String {
+    let taken = takes(command);
+    let what = if taken.is_empty() {
+        "it takes none of the global options".to_string()
+    } else {
+        let list: Vec<String> = taken.iter().map(|t| format!("--{t}")).collect();
+        format!("of the global options it takes only {}", list.join(", "))
+    };
+    format!(
+        "phishprobe: --{option} does not apply to `phishprobe {command}` ({what}; see phishprobe {command} --help)"
+    )
+}
+
+/// A clap error for `serve --json` and the like, said as "does not apply" rather than
+/// "unexpected argument".
+fn explain_clap_error(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let name = arg.trim_start_matches('-').split('=').next().unwrap_or("");
+    let global = GLOBAL_NAMES.into_iter().find(|g| *g == name)?;
+    let cli = Cli::command();
+    let command = std::env::args()
+        .skip(1)
+        .find(|a| cli.find_subcommand(a).is_some())?;
+    Some(not_applicable(global, &command))
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
+            if let Some(line) = explain_clap_error(&e) {
+                eprintln!("{line}");
+                return ExitCode::from(EXIT_USAGE);
+            }
             let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
         }
     };
-    let ctx = match cmd::Context::new(&cli.global) {
+    let taken = takes(cli.command.name());
+    if let Some(g) = cli.global.given().into_iter().find(|g| !taken.contains(g)) {
+        eprintln!("{}", not_applicable(g, cli.command.name()));
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let globals = cli.global.merged(&cli.command.globals());
+    let ctx = match cmd::Context::new(&globals) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("phishprobe: {e:#}");
@@ -91,7 +183,8 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("phishprobe: {e:#}");
-            ExitCode::from(EXIT_INPUT)
+            let usage = e.downcast_ref::<cmd::UsageError>().is_some();
+            ExitCode::from(if usage { EXIT_USAGE } else { EXIT_INPUT })
         }
     }
 }

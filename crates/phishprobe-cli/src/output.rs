@@ -3,6 +3,7 @@
 
 use std::io::{self, IsTerminal, Write};
 
+use phishprobe_case::labels::{self, severity_word, verdict_word};
 use phishprobe_core::{Lang, Report, Severity, Verdict};
 
 use crate::cmd::{ColorArg, Context};
@@ -42,23 +43,28 @@ fn severity_color(s: Severity) -> &'static str {
     }
 }
 
+/// The part of a header line after the verdict and input: `(brand: amazon, risk score 85/100)`.
+fn header_tail(brand: Option<&str>, score: u32, lang: Lang) -> String {
+    let sep = match lang {
+        Lang::En => ", ",
+        Lang::Zh => "，",
+    };
+    format!(
+        "({}: {}{sep}{} {score}/100)",
+        labels::brand(lang),
+        brand.unwrap_or("-"),
+        labels::risk_score(lang)
+    )
+}
+
 /// Readable form of one report.
 pub fn render(report: &Report, lang: Lang, color: bool) -> String {
-    let verdict = match lang {
-        Lang::En => report.verdict.as_str().to_uppercase(),
-        Lang::Zh => report.verdict.as_zh().to_string(),
-    };
-    let brand_label = match lang {
-        Lang::En => "brand",
-        Lang::Zh => "品牌",
-    };
+    let verdict = verdict_word(report.verdict, lang);
     let mut out = format!(
-        "{}  {}  ({}: {}, score {})\n",
+        "{}  {}  {}\n",
         paint(color, verdict_color(report.verdict), &verdict),
         report.input,
-        brand_label,
-        report.brand.as_deref().unwrap_or("-"),
-        report.score
+        header_tail(report.brand.as_deref(), report.score, lang)
     );
     push_findings(&mut out, &report.findings, "  ", lang, color);
     out
@@ -78,7 +84,7 @@ fn push_findings(
             paint(
                 color,
                 severity_color(f.severity),
-                &format!("{:>8}", f.severity.as_str())
+                &pad_left(severity_word(f.severity, lang), 8)
             ),
             f.message.get(lang),
             f.code
@@ -87,6 +93,15 @@ fn push_findings(
             out.push_str(&format!("{indent}         {}\n", f.evidence));
         }
     }
+}
+
+/// `s` right-aligned in `width` columns, counting a CJK character as two.
+fn pad_left(s: &str, width: usize) -> String {
+    let cols: usize = s
+        .chars()
+        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
+        .sum();
+    format!("{}{s}", " ".repeat(width.saturating_sub(cols)))
 }
 
 /// Print one report in the chosen form.
@@ -121,8 +136,10 @@ pub fn emit_extended(
     }
 }
 
-/// Print an error for one input without stopping the batch: a JSON object with `input` and
-/// `error {code, message}`, or a readable line.
+/// Print an error for one input without stopping the batch. The readable line goes to stderr
+/// (errors are never mixed into the results); with `--json` the object with `input` and
+/// `error {code, message}` stays on stdout, so the output keeps one object per input, and the
+/// line is on stderr too.
 pub fn emit_error(
     ctx: &Context,
     out: &mut impl Write,
@@ -133,39 +150,40 @@ pub fn emit_error(
     if ctx.json {
         let v = serde_json::json!({"input": input, "error": {"code": code, "message": message}});
         serde_json::to_writer(&mut *out, &v)?;
-        out.write_all(b"\n")
-    } else {
-        let label = match ctx.lang {
-            Lang::En => "ERROR",
-            Lang::Zh => "错误",
-        };
-        writeln!(
-            out,
-            "{}  {input}  {message} [{code}]",
-            paint(use_color(ctx), "1;35", label)
-        )
+        out.write_all(b"\n")?;
     }
+    let label = match ctx.lang {
+        Lang::En => "ERROR",
+        Lang::Zh => "错误",
+    };
+    let color = match ctx.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    // Results printed so far come first, so the error line stands after its predecessors.
+    out.flush()?;
+    eprintln!(
+        "{}  {input}  {message} [{code}]",
+        paint(color, "1;35", label)
+    );
+    Ok(())
 }
 
 /// Readable form of a case: the combined verdict, each field-rule step with its reasons, then
 /// the advice.
 pub fn render_case(case: &phishprobe_core::case::CaseReport, lang: Lang, color: bool) -> String {
     use phishprobe_core::case::StepStatus;
-    let word = |v: Verdict| match lang {
-        Lang::En => v.as_str().to_uppercase(),
-        Lang::Zh => v.as_zh().to_string(),
-    };
-    let (brand_label, advice_label, not_run, nothing) = match lang {
-        Lang::En => ("brand", "What to do now:", "NOT RUN", "nothing to check"),
-        Lang::Zh => ("品牌", "现在该怎么做：", "未执行", "无可检查内容"),
+    let word = |v: Verdict| verdict_word(v, lang);
+    let (advice_label, not_run, nothing) = match lang {
+        Lang::En => ("What to do now:", "NOT RUN", "nothing to check"),
+        Lang::Zh => ("现在该怎么做：", "未执行", "无可检查内容"),
     };
     let mut out = format!(
-        "{}  {}  ({}: {}, score {})\n",
+        "{}  {}  {}\n",
         paint(color, verdict_color(case.verdict), &word(case.verdict)),
         case.input,
-        brand_label,
-        case.brand.as_deref().unwrap_or("-"),
-        case.score
+        header_tail(case.brand.as_deref(), case.score, lang)
     );
     for s in &case.steps {
         let status = match (s.status, s.verdict) {

@@ -411,3 +411,149 @@ fn bad_case_input_is_a_clear_error() {
     assert_ne!(both.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&both.stderr).contains("standard input"));
 }
+
+/// sha256 of `data` through the system tool, so the test does not trust the code it checks.
+fn sha256_hex(path: &std::path::Path) -> String {
+    let o = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum");
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The report a seller forwards is evidence: the email as received (line breaks, not `\u{d}`)
+/// with its SHA-256, every finding with the input it came from, no advice to attach itself,
+/// no local folders, and "All findings" closed because the steps show them in full.
+#[test]
+fn html_report_is_faithful_evidence() {
+    let db = db("evidence");
+    let email = write(
+        "evidence.eml",
+        &phishing_email("https://sellercentral-amazon.account-reset.top/ap/signin"),
+    );
+    let sms = write("store-sms.txt", STORE_SMS);
+    let call = write("call-notes.txt", ANYDESK_CALL);
+    let args = [
+        "--json",
+        "case",
+        "--email",
+        email.to_str().expect("utf-8 path"),
+        "--text",
+        sms.to_str().expect("utf-8 path"),
+        "--text",
+        call.to_str().expect("utf-8 path"),
+        "--url",
+        "https://amazon.co.jp.account-verify.top/ap/signin",
+        "--phone",
+        "+1 (888) 555-0142",
+        "--db",
+        &db,
+    ];
+    let o = run(&args, None);
+    assert_exit(&o, 2);
+    let case = json(&o);
+    let id = case["case_id"].as_str().expect("saved").to_string();
+    let e = run(
+        &["history", "--db", &db, "export", &id, "--format", "html"],
+        None,
+    );
+    assert_exit(&e, 0);
+    let html = String::from_utf8_lossy(&e.stdout).into_owned();
+
+    // As received: the CRLF lines of the email are line breaks, and its hash is beside it.
+    assert!(!html.contains("\\u{d}"), "escaped CR in the report");
+    assert!(
+        html.contains("Subject: Action required: your seller account is on hold\nDate:"),
+        "the email's lines are not shown as lines"
+    );
+    let sha = sha256_hex(&email);
+    assert_eq!(sha.len(), 64);
+    let shown = html
+        .split("<details class=\"input\">")
+        .find(|d| d.contains("evidence.eml"))
+        .expect("the email shown");
+    assert!(shown.contains(&sha), "the email's SHA-256 is not beside it");
+
+    // No advice to attach the report to itself, no local folders, inputs by file name.
+    assert!(!html.contains("Attach the report"), "self-referring advice");
+    assert!(
+        !html.contains("phishprobe exports"),
+        "self-referring advice"
+    );
+    let folder = dir().display().to_string();
+    assert!(
+        !html.contains(&folder),
+        "a local path {folder} in the report"
+    );
+    assert!(html.contains("store-sms.txt") && html.contains("call-notes.txt"));
+
+    // Each finding says where it came from: the remote-access request from the call notes
+    // (text 2), the look-alike sender from the email, the given link from the link.
+    let finding = |code: &str| -> String {
+        html.split("<div class=\"f\">")
+            .find(|f| f.contains(&format!("<code>{code}</code>")))
+            .unwrap_or_else(|| panic!("no finding {code} in the report"))
+            .to_string()
+    };
+    let remote = finding("text.remote_access");
+    assert!(remote.contains("from: text 2 (call-notes.txt)"), "{remote}");
+    assert!(!remote.contains("text 1"), "{remote}");
+    let sender_codes = codes(step(&case, "sender"));
+    let sender_code = sender_codes
+        .iter()
+        .find(|c| c.starts_with("email."))
+        .expect("a sender finding");
+    assert!(
+        finding(sender_code).contains("from: the email (evidence.eml)"),
+        "{}",
+        finding(sender_code)
+    );
+    assert!(html.contains("from: the link (https://amazon.co.jp.account-verify.top/ap/signin)"));
+    // The SMS carries the email's link: checked once, named after both.
+    assert!(
+        html.contains("from: a link in the email and text 1 (https://sellercentral-amazon.account-reset.top/ap/signin)"),
+        "links found inside the email and a text are named so"
+    );
+
+    // "All findings" repeats the steps: it is there, closed.
+    let all = html
+        .split("<h2>All findings</h2>")
+        .nth(1)
+        .expect("All findings");
+    assert!(
+        all.trim_start()
+            .starts_with("<details id=\"all-findings\"><summary>"),
+        "{}",
+        &all[..200.min(all.len())]
+    );
+
+    // In Chinese the labels are Chinese too.
+    let zh = run(
+        &[
+            "--lang", "zh", "history", "--db", &db, "export", &id, "--format", "html",
+        ],
+        None,
+    );
+    let zh = String::from_utf8_lossy(&zh.stdout).into_owned();
+    assert!(
+        zh.contains("来自：文字 2 (call-notes.txt)"),
+        "no Chinese source label"
+    );
+    assert!(zh.contains("风险分"));
+    for en in [
+        "\">critical<",
+        "\">high<",
+        "\">medium<",
+        "\">low<",
+        "\">info<",
+    ] {
+        assert!(
+            !zh.contains(en),
+            "English severity {en} in the Chinese report"
+        );
+    }
+}

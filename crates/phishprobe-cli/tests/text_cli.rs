@@ -90,13 +90,13 @@ fn advice_is_not_flagged_and_readable_output_works() {
     assert_eq!(o.status.code(), Some(0));
     let s = String::from_utf8_lossy(&o.stdout);
     assert!(s.contains("UNKNOWN"), "{s}");
-    assert!(s.contains("Scam likelihood: 0/100"), "{s}");
+    assert!(s.contains("Scam-wording score: 0/100"), "{s}");
     let o = run(
         &["--lang", "zh", "text", "亚马逊绝不会要求您提供密码"],
         None,
     );
     assert_eq!(o.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("诈骗可能性"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("诈骗话术分"));
 }
 
 #[test]
@@ -106,9 +106,11 @@ fn stdin_file_and_empty_input() {
         Some("Please read me the verification code we sent you".as_bytes()),
     );
     assert_eq!(o.status.code(), Some(2));
+    // Empty input is a usage error (exit 3), said on stderr, nothing on stdout.
     let o = run(&["--json", "text"], Some(b""));
-    assert_eq!(o.status.code(), Some(0));
-    assert_eq!(json_lines(&o)[0]["verdict"], "unknown");
+    assert_eq!(o.status.code(), Some(3));
+    assert!(o.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("empty"));
     let p = tmp("t.txt");
     std::fs::write(
         &p,

@@ -141,7 +141,8 @@ pub struct Advice {
 }
 
 /// The combined answer: the verdict model (`input`, `verdict`, `brand`, `score`, `findings`)
-/// plus the `steps` in field-rule order and the `advice`.
+/// plus the `steps` in field-rule order, the `advice`, and the `sources` each finding came
+/// from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseReport {
     pub input: String,
@@ -151,6 +152,81 @@ pub struct CaseReport {
     pub findings: Vec<Finding>,
     pub steps: Vec<Step>,
     pub advice: Vec<Advice>,
+    /// Every part of the case (the email, each text, link, number, the probe) with the
+    /// findings it gave, so a report can say which input a finding came from. Empty in cases
+    /// saved before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+}
+
+/// One part of a case, named for people, with the findings it gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub kind: PartKind,
+    /// "the email", "text 2", "the link", "a link in the email", "phone number 1", ...
+    pub label: Message,
+    /// What it was: the file name, the link, the number (at most 80 characters).
+    pub input: String,
+    /// `(code, evidence)` of each finding of this part.
+    pub findings: Vec<(String, String)>,
+}
+
+impl CaseReport {
+    /// The parts a finding came from (several when the same finding was found in more than
+    /// one); empty for the case's own findings (`case.asks_secret`) and old saved cases.
+    pub fn sources_of(&self, f: &Finding) -> Vec<&Source> {
+        self.sources
+            .iter()
+            .filter(|s| {
+                s.findings
+                    .iter()
+                    .any(|(c, e)| *c == f.code && *e == f.evidence)
+            })
+            .collect()
+    }
+}
+
+/// The name of the `index`-th (from 0) of `count` parts of `kind`: "the email" when there is
+/// one, "text 2" when there are several. Shared with the callers that name links found
+/// inside a text ("a link in text 2"), so both count the same way.
+pub fn part_label(kind: PartKind, index: usize, count: usize) -> Message {
+    let (one_en, many_en, one_zh, many_zh) = match kind {
+        PartKind::Email => ("the email", "email", "邮件", "邮件"),
+        PartKind::Url => ("the link", "link", "链接", "链接"),
+        PartKind::Link => (
+            "a link inside the case",
+            "link inside",
+            "其中的链接",
+            "其中的链接",
+        ),
+        PartKind::Phone => ("the phone number", "phone number", "电话号码", "电话号码"),
+        PartKind::Text => ("the text", "text", "文字", "文字"),
+        PartKind::Probe => (
+            "the wrong-password test",
+            "wrong-password test",
+            "错误密码测试",
+            "错误密码测试",
+        ),
+    };
+    if count <= 1 {
+        Message::new(one_en, one_zh)
+    } else {
+        Message::new(
+            format!("{many_en} {}", index + 1),
+            format!("{many_zh} {}", index + 1),
+        )
+    }
+}
+
+/// The name of a link found inside other parts: "a link in the email", "a link in the email
+/// and text 2".
+pub fn link_in(origins: &[&Message]) -> Message {
+    let en: Vec<&str> = origins.iter().map(|o| o.en.as_str()).collect();
+    let zh: Vec<&str> = origins.iter().map(|o| o.zh.as_str()).collect();
+    Message::new(
+        format!("a link in {}", en.join(" and ")),
+        format!("{}中的链接", zh.join("和")),
+    )
 }
 
 /// What happened to the wrong-password probe.
@@ -297,6 +373,8 @@ pub struct CaseBuilder<'a> {
     engine: &'a Engine,
     rules: &'a CaseRules,
     parts: Vec<(PartKind, Report)>,
+    /// Names given by the caller for some parts (index into `parts`), see [`CaseBuilder::add_named`].
+    names: Vec<(usize, Message)>,
     probe: ProbeStatus,
     /// A sign-in page or link is part of the case (so the wrong-password test applies).
     login_involved: bool,
@@ -400,6 +478,7 @@ impl<'a> CaseBuilder<'a> {
             engine,
             rules,
             parts: Vec::new(),
+            names: Vec::new(),
             probe: ProbeStatus::NotRequested,
             login_involved: false,
         }
@@ -412,6 +491,60 @@ impl<'a> CaseBuilder<'a> {
         }
         self.parts.push((kind, report));
         self
+    }
+
+    /// [`CaseBuilder::add`] with the name the part is shown under (a link found inside the
+    /// email is "a link in the email"); other parts are named by [`part_label`].
+    pub fn add_named(&mut self, kind: PartKind, name: Message, report: Report) -> &mut Self {
+        self.names.push((self.parts.len(), name));
+        self.add(kind, report)
+    }
+
+    /// Who each part is, for [`CaseReport::sources`].
+    fn sources(&self) -> Vec<Source> {
+        let probe = match &self.probe {
+            ProbeStatus::Ran { report, .. } => Some((PartKind::Probe, report)),
+            _ => None,
+        };
+        let all: Vec<(PartKind, &Report)> = self
+            .parts
+            .iter()
+            .map(|(k, r)| (*k, r))
+            .chain(probe)
+            .collect();
+        let mut seen: Vec<(PartKind, usize)> = Vec::new();
+        all.iter()
+            .enumerate()
+            .map(|(i, (kind, r))| {
+                let count = all.iter().filter(|(k, _)| k == kind).count();
+                let index = match seen.iter_mut().find(|(k, _)| k == kind) {
+                    Some((_, n)) => {
+                        *n += 1;
+                        *n
+                    }
+                    None => {
+                        seen.push((*kind, 0));
+                        0
+                    }
+                };
+                let label = self
+                    .names
+                    .iter()
+                    .find(|(at, _)| *at == i)
+                    .map(|(_, m)| m.clone())
+                    .unwrap_or_else(|| part_label(*kind, index, count));
+                Source {
+                    kind: *kind,
+                    label,
+                    input: short(&r.input, 80),
+                    findings: r
+                        .findings
+                        .iter()
+                        .map(|f| (f.code.clone(), f.evidence.clone()))
+                        .collect(),
+                }
+            })
+            .collect()
     }
 
     /// Tell the case that a link or sign-in page is involved (links found inside an email or
@@ -536,6 +669,7 @@ impl<'a> CaseBuilder<'a> {
             .collect::<Vec<_>>()
             .join("; ");
         let advice = self.advice(verdict, brand.as_deref(), &categories, &reports);
+        let sources = self.sources();
         CaseReport {
             input: if input.is_empty() {
                 "(empty case)".into()
@@ -548,6 +682,7 @@ impl<'a> CaseBuilder<'a> {
             findings,
             steps,
             advice,
+            sources,
         }
     }
 

@@ -45,8 +45,8 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-ph]"), function (n) {
       n.setAttribute("placeholder", t(n.getAttribute("data-i18n-ph")));
     });
-    $("lang-en").setAttribute("aria-pressed", lang === "en" ? "true" : "false");
-    $("lang-zh").setAttribute("aria-pressed", lang === "zh" ? "true" : "false");
+    $("lang-en").setAttribute("aria-current", lang === "en" ? "true" : "false");
+    $("lang-zh").setAttribute("aria-current", lang === "zh" ? "true" : "false");
     if (remember) {
       try { localStorage.setItem("phishprobe_lang", lang); } catch (e) { /* private mode */ }
       document.cookie = "phishprobe_lang=" + lang + "; path=/; max-age=31536000; SameSite=Strict";
@@ -55,12 +55,30 @@
     if (currentProbe) { renderProbe(currentProbe); }
     if (casesOn) { loadCases(); }
   }
-  $("lang-en").addEventListener("click", function () { applyLang("en", true); });
-  $("lang-zh").addEventListener("click", function () { applyLang("zh", true); });
-  try {
-    var saved = localStorage.getItem("phishprobe_lang");
-    if (saved && saved !== lang) { applyLang(saved, true); }
-  } catch (e) { /* no storage */ }
+  // The language links are real links (?lang=zh works typed, bookmarked or shared); with
+  // JavaScript the switch happens in place and the address bar shows the link for it.
+  function langLink(ev) {
+    ev.preventDefault();
+    var l = ev.currentTarget.getAttribute("data-lang");
+    applyLang(l, true);
+    try {
+      var u = new URL(location.href);
+      u.searchParams.set("lang", lang);
+      history.replaceState(null, "", u.pathname + u.search + u.hash);
+    } catch (e) { /* old browser: the page still switched */ }
+  }
+  $("lang-en").addEventListener("click", langLink);
+  $("lang-zh").addEventListener("click", langLink);
+  var asked = null;
+  try { asked = new URLSearchParams(location.search).get("lang"); } catch (e) { /* */ }
+  if (asked === "en" || asked === "zh") {
+    applyLang(asked, true);
+  } else {
+    try {
+      var saved = localStorage.getItem("phishprobe_lang");
+      if (saved && saved !== lang) { applyLang(saved, true); }
+    } catch (e) { /* no storage */ }
+  }
 
   // ---- token ----------------------------------------------------------------------------
   function token() {
@@ -119,7 +137,7 @@
     if (!fs || !fs.length) { return el("p", { text: t("no_findings") }); }
     return el("ul", { "class": "findings" }, fs.map(function (f) {
       return el("li", { "data-code": f.code }, [
-        el("span", { "class": "sev sev-" + f.severity, text: f.severity }),
+        el("span", { "class": "sev sev-" + f.severity, text: t("sev_" + f.severity) }),
         document.createTextNode(" " + msg(f.message)),
         f.evidence ? el("span", { "class": "evidence", text: t("evidence") + ": " + f.evidence }) : null
       ]);
@@ -290,7 +308,7 @@
     status.textContent = t("checking");
     $("check-btn").disabled = true;
     (file ? readFile(file) : Promise.resolve(raw)).then(function (emailText) {
-      var emailName = file ? file.name : "pasted message";
+      var emailName = file ? file.name : "pasted message"; // a stored name: shown translated
       var hasEmail = emailText && emailText.trim().length > 0;
       if (casesOn) {
         var payload = {
@@ -352,8 +370,10 @@
       if (!cases.length) { list.appendChild(el("li", { text: t("cases_empty") })); }
       cases.forEach(function (c) {
         var when = new Date(c.created_at).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB");
-        var b = el("button", { type: "button", "data-case": c.id,
-          text: t("verdict_" + c.verdict).split(" — ")[0] + " · " + when + " · " + c.title });
+        var bits = [t("verdict_" + c.verdict).split(/ — |——/)[0], when];
+        if (c.brand) { bits.push(t("case_brand", { brand: c.brand })); }
+        bits.push(caseTitle(c.title || ""));
+        var b = el("button", { type: "button", "data-case": c.id, text: bits.join(" · ") });
         b.addEventListener("click", function () { openCase(c.id); });
         list.appendChild(el("li", null, [b]));
       });
@@ -361,6 +381,16 @@
       list.textContent = "";
       list.appendChild(el("li", { "class": "error", text: (e && e.message) || "" }));
     });
+  }
+  // A stored title ("email mail.eml · https://… · “words”", made by the case crate) with its
+  // kind words in the page's language.
+  function caseTitle(title) {
+    return title.split(" · ").map(function (piece) {
+      var m = /^(email|text) (.*)$/.exec(piece);
+      if (!m) { return piece; }
+      var name = m[2] === "pasted message" ? t("pasted_message") : m[2];
+      return t("kind_" + m[1]) + " " + name;
+    }).join(" · ");
   }
   function openCase(id) {
     api("GET", "/api/v1/cases/" + encodeURIComponent(id)).then(function (c) {

@@ -415,3 +415,127 @@ async fn probe_job_runs_and_serves_screenshots() {
     assert_eq!(listed["cases"][0]["id"], case["id"]);
     s.stop().await;
 }
+
+/// `?lang=zh` as a link, the language shown as active, and the past-case list in Chinese
+/// (verdict, kind words, brand label), then back to English by the other link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn language_link_indicator_and_case_list_labels() {
+    let Some(chrome) = phishprobe_probe::testing::chrome_or_skip() else {
+        return;
+    };
+    let s = start().await;
+    let r = post_json(
+        &s,
+        "/api/v1/cases",
+        &json!({"email": {"name": "suspended.eml", "message": PHISH_EML}}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let (mut browser, handler, _profile) = launch(chrome).await;
+
+    // The browser asks for English (lang=en-US); the link asks for Chinese and wins.
+    let page = browser
+        .new_page(format!("{}/?lang=zh", s.base))
+        .await
+        .unwrap();
+    assert_eq!(eval_str(&page, "document.documentElement.lang").await, "zh");
+    assert_eq!(
+        eval_str(&page, "document.getElementById('heading').textContent").await,
+        "这真的是亚马逊吗？"
+    );
+    assert_eq!(
+        eval_str(
+            &page,
+            "document.getElementById('lang-zh').getAttribute('aria-current')"
+        )
+        .await,
+        "true"
+    );
+    assert_eq!(
+        eval_str(
+            &page,
+            "document.getElementById('lang-en').getAttribute('aria-current')"
+        )
+        .await,
+        "false"
+    );
+    assert_eq!(
+        eval_str(&page, "document.getElementById('lang-current').textContent").await,
+        "当前语言：中文"
+    );
+    assert_eq!(
+        eval_str(
+            &page,
+            "document.getElementById('lang-zh').getAttribute('href')"
+        )
+        .await,
+        "?lang=zh"
+    );
+    assert!(
+        eval_str(&page, "document.cookie")
+            .await
+            .contains("phishprobe_lang=zh")
+    );
+
+    // The past case, labelled in Chinese: verdict, the kind of input, the brand.
+    let label = wait_for(
+        &page,
+        &format!("(document.querySelector(\"#cases-list button[data-case='{id}']\")||{{}}).textContent||''"),
+        "the case in the list",
+    )
+    .await;
+    assert!(label.contains("邮件 suspended.eml"), "{label}");
+    assert!(label.contains("品牌 amazon"), "{label}");
+    assert!(
+        label.starts_with("钓鱼") || label.starts_with("可疑"),
+        "{label}"
+    );
+    assert!(
+        !label.contains("email ") && !label.contains("brand"),
+        "{label}"
+    );
+
+    // Opened, its severities are Chinese words too.
+    page.find_element(&format!("#cases-list button[data-case='{id}']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&page, VERDICT, "the opened case").await;
+    let sev = eval_str(
+        &page,
+        "Array.from(document.querySelectorAll('#result .sev')).map(e => e.textContent).join(',')",
+    )
+    .await;
+    assert!(!sev.is_empty(), "no severities shown");
+    for w in sev.split(',') {
+        assert!(["信息", "低", "中", "高", "严重"].contains(&w), "{sev}");
+    }
+
+    // The English link: switched in place, the address bar holds the link for it.
+    page.find_element("#lang-en")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(eval_str(&page, "document.documentElement.lang").await, "en");
+    assert_eq!(eval_str(&page, "location.search").await, "?lang=en");
+    assert_eq!(
+        eval_str(&page, "document.getElementById('lang-current').textContent").await,
+        "Showing: English"
+    );
+    let label = wait_for(
+        &page,
+        &format!("((document.querySelector(\"#cases-list button[data-case='{id}']\")||{{}}).textContent||'').indexOf('Email') >= 0 ? document.querySelector(\"#cases-list button[data-case='{id}']\").textContent : ''"),
+        "the case list in English",
+    )
+    .await;
+    assert!(label.contains("Email suspended.eml"), "{label}");
+
+    browser.close().await.ok();
+    handler.abort();
+    s.stop().await;
+}

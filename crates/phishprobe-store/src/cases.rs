@@ -94,6 +94,12 @@ pub fn sha256_hex(data: &[u8]) -> String {
     s
 }
 
+/// The letters of a case id: Crockford base32 in lower case (digits and letters without
+/// i, l, o, u). Public so error messages can say exactly what an id looks like.
+pub const ID_ALPHABET: &str = "0123456789abcdefghjkmnpqrstvwxyz";
+/// Characters in a full case id.
+pub const ID_LEN: usize = 12;
+
 /// A new case id: 12 characters of Crockford base32 (no I, L, O, U), easy to read aloud and
 /// type, from the time, the process and a counter hashed together. Collisions are retried by
 /// the caller (the id is the primary key).
@@ -111,11 +117,11 @@ pub fn new_id() -> String {
     let local = 0u8;
     h.update((&local as *const u8 as usize).to_le_bytes());
     let digest = h.finalize();
-    const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+    let alphabet = ID_ALPHABET.as_bytes();
     digest
         .iter()
-        .take(12)
-        .map(|b| char::from(ALPHABET[usize::from(b & 31)]))
+        .take(ID_LEN)
+        .map(|b| char::from(alphabet.get(usize::from(b & 31)).copied().unwrap_or(b'0')))
         .collect()
 }
 

@@ -25,6 +25,8 @@ pub struct Args {
     /// `case` only: also save every case to this history (SQLite file or postgres:// URL).
     #[arg(long, value_name = "PATH|URL")]
     pub db: Option<String>,
+    #[command(flatten)]
+    pub brands: super::BrandsOpt,
 }
 
 /// Generated hostnames: a fixed, varied mix so runs are comparable without the corpus.

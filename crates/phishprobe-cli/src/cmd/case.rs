@@ -60,6 +60,10 @@ pub struct Args {
     /// Probe: Chromium binary (default: PHISHPROBE_CHROME, then /usr/bin/chromium, ...).
     #[arg(long, value_name = "PATH")]
     pub chrome: Option<PathBuf>,
+    #[command(flatten)]
+    pub output_opts: super::OutputOpts,
+    #[command(flatten)]
+    pub brands: super::BrandsOpt,
 }
 
 /// Open the history: `--db`, else `PHISHPROBE_DB`, else the user data folder.
@@ -102,7 +106,40 @@ fn read_input(path: &Path, max: usize, what: &str) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// How an input file is named in the case, its history and its report: the file name only
+/// (a report is forwarded; the folders of the checking computer are nobody's business).
+fn input_name(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        return "stdin".to_string();
+    }
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Nothing given, or an empty value: a usage error, said the same way for every input.
+fn refuse_empty(args: &Args) -> Result<()> {
+    if args.email.is_none() && args.url.is_empty() && args.phone.is_empty() && args.text.is_empty()
+    {
+        return Err(super::usage(
+            "case: nothing to check; give at least one of --email FILE, --url URL, --phone NUMBER, --text FILE",
+        ));
+    }
+    if args.url.iter().any(|u| u.trim().is_empty()) {
+        return Err(super::usage(
+            "case: --url is empty; give the link you were sent",
+        ));
+    }
+    if args.phone.iter().any(|p| p.trim().is_empty()) {
+        return Err(super::usage(
+            "case: --phone is empty; give the number that called or texted",
+        ));
+    }
+    Ok(())
+}
+
 fn gather(args: &Args) -> Result<CaseInputs> {
+    refuse_empty(args)?;
     let stdin_uses = args
         .email
         .iter()
@@ -121,16 +158,26 @@ fn gather(args: &Args) -> Result<CaseInputs> {
         ..CaseInputs::default()
     };
     if let Some(p) = &args.email {
-        inputs.email = Some((
-            p.display().to_string(),
-            read_input(p, MAX_EMAIL_BYTES, "email")?,
-        ));
+        let raw = read_input(p, MAX_EMAIL_BYTES, "email")?;
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            return Err(super::usage(format!(
+                "case: the email {} is empty; give the message as received (.eml)",
+                input_name(p)
+            )));
+        }
+        inputs.email = Some((input_name(p), raw));
     }
     for p in &args.text {
         let raw = read_input(p, MAX_TEXT_BYTES, "text")?;
         let words = String::from_utf8(raw)
             .map_err(|_| anyhow::anyhow!("text {} is not UTF-8 text", p.display()))?;
-        inputs.texts.push((p.display().to_string(), words));
+        if words.trim().is_empty() {
+            return Err(super::usage(format!(
+                "case: the text {} is empty; give the words of the call or SMS",
+                input_name(p)
+            )));
+        }
+        inputs.texts.push((input_name(p), words));
     }
     Ok(inputs)
 }
@@ -217,7 +264,10 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
         .check_parts(&ctx.engine, &inputs, &|k| {
             marks.iter().find(|(n, _)| n == k).map(|(_, m)| *m)
         })
-        .map_err(|e| anyhow::anyhow!(e))?;
+        .map_err(|e| match e {
+            phishprobe_case::CaseError::Empty => super::usage(e.to_string()),
+            other => anyhow::anyhow!(other),
+        })?;
     let (status, evidence) = match (args.probe, parts.probe_target()) {
         (false, _) => (ProbeStatus::NotRequested, Vec::new()),
         (true, None) => (ProbeStatus::NoTarget, Vec::new()),

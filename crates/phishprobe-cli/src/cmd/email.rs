@@ -43,6 +43,10 @@ pub struct Args {
     /// AAAA, MX, PTR; every other name "does not exist"). For offline checks and tests.
     #[arg(long, value_name = "FILE", requires = "verify_auth")]
     pub dns_records: Option<PathBuf>,
+    #[command(flatten)]
+    pub output_opts: super::OutputOpts,
+    #[command(flatten)]
+    pub brands: super::BrandsOpt,
 }
 
 /// One message to analyse: where it came from and its bytes (or why there are none).
@@ -92,14 +96,13 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
     for p in &paths {
         if p.as_os_str() == "-" {
             let stdin = io::stdin();
-            read_stream(
-                "(stdin)",
-                BufReader::new(stdin.lock()),
-                &checker,
-                ctx,
-                &mut state,
-                &mut out,
-            )?;
+            let mut input = BufReader::new(stdin.lock());
+            if input.fill_buf().map(|b| b.is_empty()).unwrap_or(false) {
+                return Err(super::usage(
+                    "email: standard input is empty; give .eml or mbox files, a folder, or a message on standard input",
+                ));
+            }
+            read_stream("(stdin)", input, &checker, ctx, &mut state, &mut out)?;
         } else {
             walk(p, &checker, ctx, &mut state, &mut out, 0)?;
         }

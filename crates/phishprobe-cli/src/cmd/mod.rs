@@ -19,21 +19,135 @@ use anyhow::{Context as _, Result};
 use clap::ValueEnum;
 use phishprobe_core::{Engine, Lang};
 
-/// Options every subcommand understands (they may be given before or after it).
-#[derive(clap::Args, Debug, Clone)]
+/// The help section every global option is listed under, at the top and in each command.
+pub const GLOBAL: &str = "Global options";
+
+const JSON_HELP: &str =
+    "Print one JSON object per input (the verdict model) instead of readable text";
+const LANG_HELP: &str = "Language of the readable output and its labels: en (default) or zh";
+const COLOR_HELP: &str = "Colour: auto (default: only on a terminal), always, never";
+const BRANDS_HELP: &str =
+    "Use the brand profiles (*.toml) in this folder instead of the embedded ones";
+
+/// The global options as given before the subcommand (`phishprobe --json url ...`). Not
+/// `global = true`: each subcommand declares only the ones it uses (see [`OutputOpts`],
+/// [`JsonLangOpts`], [`BrandsOpt`]), so its help lists exactly what applies and
+/// `serve --json` is refused instead of silently ignored.
+#[derive(clap::Args, Debug, Clone, Default)]
 pub struct GlobalArgs {
-    /// Print one JSON object per input (the verdict model) instead of readable text.
-    #[arg(long, global = true)]
+    #[arg(long, help = JSON_HELP, help_heading = GLOBAL)]
     pub json: bool,
-    /// Language of readable output.
-    #[arg(long, global = true, value_enum, default_value_t = LangArg::En)]
-    pub lang: LangArg,
-    /// Use the brand profiles (*.toml) in this folder instead of the embedded ones.
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, value_enum, help = LANG_HELP, help_heading = GLOBAL)]
+    pub lang: Option<LangArg>,
+    #[arg(long, value_enum, help = COLOR_HELP, help_heading = GLOBAL)]
+    pub color: Option<ColorArg>,
+    #[arg(long, value_name = "DIR", help = BRANDS_HELP, help_heading = GLOBAL)]
     pub brands: Option<PathBuf>,
-    /// Colour: auto (only on a terminal), always, never.
-    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
+}
+
+impl GlobalArgs {
+    /// These options with the ones given after the subcommand taking precedence.
+    pub fn merged(&self, after: &GlobalArgs) -> GlobalArgs {
+        GlobalArgs {
+            json: self.json || after.json,
+            lang: after.lang.or(self.lang),
+            color: after.color.or(self.color),
+            brands: after.brands.clone().or_else(|| self.brands.clone()),
+        }
+    }
+
+    /// The long names of the options given here (for refusing those a command does not take).
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.json {
+            v.push("json");
+        }
+        if self.lang.is_some() {
+            v.push("lang");
+        }
+        if self.color.is_some() {
+            v.push("color");
+        }
+        if self.brands.is_some() {
+            v.push("brands");
+        }
+        v
+    }
+}
+
+/// `--json`, `--lang`, `--color` for commands that print reports.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct OutputOpts {
+    #[arg(long, global = true, help = JSON_HELP, help_heading = GLOBAL)]
+    pub json: bool,
+    #[arg(long, global = true, value_enum, help = LANG_HELP, help_heading = GLOBAL)]
+    pub lang: Option<LangArg>,
+    #[arg(long, global = true, value_enum, help = COLOR_HELP, help_heading = GLOBAL)]
+    pub color: Option<ColorArg>,
+}
+
+/// `--json` and `--lang` for commands that print lists and confirmations without colour.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct JsonLangOpts {
+    #[arg(long, global = true, help = JSON_HELP, help_heading = GLOBAL)]
+    pub json: bool,
+    #[arg(long, global = true, value_enum, help = LANG_HELP, help_heading = GLOBAL)]
+    pub lang: Option<LangArg>,
+}
+
+/// `--brands` for commands that judge links, senders or pages against the brand profiles.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct BrandsOpt {
+    #[arg(long, global = true, value_name = "DIR", help = BRANDS_HELP, help_heading = GLOBAL)]
+    pub brands: Option<PathBuf>,
+}
+
+impl OutputOpts {
+    pub fn with_brands(&self, b: &BrandsOpt) -> GlobalArgs {
+        GlobalArgs {
+            json: self.json,
+            lang: self.lang,
+            color: self.color,
+            brands: b.brands.clone(),
+        }
+    }
+}
+
+impl JsonLangOpts {
+    pub fn globals(&self) -> GlobalArgs {
+        GlobalArgs {
+            json: self.json,
+            lang: self.lang,
+            ..GlobalArgs::default()
+        }
+    }
+}
+
+impl BrandsOpt {
+    pub fn globals(&self) -> GlobalArgs {
+        GlobalArgs {
+            brands: self.brands.clone(),
+            ..GlobalArgs::default()
+        }
+    }
+}
+
+/// A command line that makes no sense (exit code 3), raised by a command after clap accepted
+/// it: empty input, a malformed case id, an option that does not apply.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// An [`UsageError`] as an `anyhow::Error`, for `return Err(usage(...))` and `bail`-like use.
+pub fn usage(msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(UsageError(msg.into()))
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +163,8 @@ pub enum ColorArg {
     Never,
 }
 
-/// What every subcommand gets: the loaded engine and the output choices.
+/// What every subcommand gets: the loaded engine and the output choices (defaults for the
+/// options the command does not take).
 pub struct Context {
     pub engine: Engine,
     pub lang: Lang,
@@ -66,11 +181,11 @@ impl Context {
         Ok(Context {
             engine,
             lang: match g.lang {
-                LangArg::En => Lang::En,
-                LangArg::Zh => Lang::Zh,
+                Some(LangArg::Zh) => Lang::Zh,
+                _ => Lang::En,
             },
             json: g.json,
-            color: g.color,
+            color: g.color.unwrap_or(ColorArg::Auto),
         })
     }
 }

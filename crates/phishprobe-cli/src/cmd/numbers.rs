@@ -20,12 +20,16 @@ pub struct Args {
     pub db: Option<PathBuf>,
     #[command(subcommand)]
     pub action: Action,
+    #[command(flatten)]
+    pub output_opts: super::JsonLangOpts,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Action {
     /// Mark a number as trusted or scam (marking again replaces the old mark).
     Add {
+        /// The phone number, in any usual format (+1 888-280-4331, (010) 1234 5678).
+        #[arg(value_name = "NUMBER")]
         number: String,
         /// You know this number is genuine (it still can't vouch for a call: caller ID can be faked).
         #[arg(long, conflicts_with = "scam", required_unless_present = "scam")]
@@ -44,7 +48,10 @@ pub enum Action {
     List,
     /// Remove a number from the list.
     Remove {
+        /// The phone number, written any usual way (it is found by its E.164 form).
+        #[arg(value_name = "NUMBER")]
         number: String,
+        /// Region for a number written without a country code (US, CN, GB...).
         #[arg(long, value_name = "CC")]
         region: Option<String>,
     },
@@ -56,6 +63,11 @@ fn open(db: Option<&std::path::Path>) -> Result<Store> {
 }
 
 fn key(number: &str, region: Option<&str>) -> Result<String> {
+    if number.trim().is_empty() {
+        return Err(super::usage(
+            "numbers: an empty phone number; give the number to mark, in any usual format",
+        ));
+    }
     super::phone::check_region(region)?;
     match phone::list_key(number, region) {
         Some(k) => Ok(k),
@@ -136,15 +148,15 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
                     }
                 )?;
             } else {
-                writeln!(
-                    out,
-                    "{}",
+                // Not found is an error (exit 4): said on stderr, like every error.
+                eprintln!(
+                    "phishprobe: {}",
                     if zh {
                         format!("{k} 不在列表中")
                     } else {
                         format!("{k} was not on the list")
                     }
-                )?;
+                );
             }
             if !removed {
                 out.flush()?;

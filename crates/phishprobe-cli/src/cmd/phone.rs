@@ -20,7 +20,7 @@ use crate::output;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Phone numbers, in any usual format (+1 888-280-4331, (010) 1234 5678, full-width digits).
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "NUMBER")]
     pub numbers: Vec<String>,
     /// Your region (ISO code such as US, CN, GB) for numbers written without a country code.
     /// Default: try US, then CN, then GB.
@@ -29,6 +29,10 @@ pub struct Args {
     /// Your local numbers list (default: $PHISHPROBE_DB or the user data folder).
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub output_opts: super::OutputOpts,
+    #[command(flatten)]
+    pub brands: super::BrandsOpt,
 }
 
 /// Open the user's list if it exists (or was named explicitly).
@@ -52,6 +56,11 @@ pub fn check_region(region: Option<&str>) -> Result<()> {
 }
 
 pub fn run(args: Args, ctx: &Context) -> Result<u8> {
+    if args.numbers.iter().any(|n| n.trim().is_empty()) {
+        return Err(super::usage(
+            "phone: an empty phone number; give the number that called or texted, in any usual format",
+        ));
+    }
     check_region(args.region.as_deref())?;
     let list = open_list(args.db.as_deref())?;
     let stdout = io::stdout();

@@ -47,6 +47,10 @@ pub struct Args {
     /// Chromium binary (default: PHISHPROBE_CHROME, then /usr/bin/chromium and the usual names).
     #[arg(long, value_name = "PATH")]
     pub chrome: Option<PathBuf>,
+    #[command(flatten)]
+    pub output_opts: super::OutputOpts,
+    #[command(flatten)]
+    pub brands: super::BrandsOpt,
 }
 
 fn host_slug(url: &str) -> String {
@@ -67,6 +71,11 @@ fn host_slug(url: &str) -> String {
 }
 
 pub fn run(args: Args, ctx: &Context) -> Result<u8> {
+    if args.urls.iter().any(|u| u.trim().is_empty()) {
+        return Err(super::usage(
+            "probe: an empty URL; give the address of the sign-in page to test",
+        ));
+    }
     if args.timeout == 0 || args.timeout > 600 {
         bail!("--timeout must be between 1 and 600 seconds");
     }
@@ -161,18 +170,29 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
         let mut extra = serde_json::Map::new();
         extra.insert("outcome".into(), r.outcome.as_str().into());
         extra.insert("evidence".into(), evidence);
-        let mut lines = format!("  probe: {} — {}\n", r.outcome.as_str(), r.reason);
+        let zh = ctx.lang == phishprobe_core::Lang::Zh;
+        let mut lines = if zh {
+            format!("  测试结果：{} — {}\n", r.outcome.as_str(), r.reason)
+        } else {
+            format!("  probe: {} — {}\n", r.outcome.as_str(), r.reason)
+        };
         if r.final_url != r.url {
-            lines.push_str(&format!("  final page: {}\n", r.final_url));
+            let l = if zh { "最终页面" } else { "final page" };
+            lines.push_str(&format!("  {l}: {}\n", r.final_url));
         }
         for q in &r.decoy_requests {
-            lines.push_str(&format!(
-                "  decoy {:?} sent by {} to {}\n",
-                q.carried, q.method, q.host
-            ));
+            lines.push_str(&if zh {
+                format!("  诱饵 {:?} 由 {} 发送至 {}\n", q.carried, q.method, q.host)
+            } else {
+                format!(
+                    "  decoy {:?} sent by {} to {}\n",
+                    q.carried, q.method, q.host
+                )
+            });
         }
         if let Some(dir) = dirs.get(i).cloned().flatten() {
-            lines.push_str(&format!("  evidence: {}\n", dir.display()));
+            let l = if zh { "证据" } else { "evidence" };
+            lines.push_str(&format!("  {l}: {}\n", dir.display()));
         }
         output::emit_extended(ctx, &mut out, &report, extra, &lines)?;
     }

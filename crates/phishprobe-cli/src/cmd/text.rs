@@ -25,6 +25,7 @@ use serde_json::{Map, Value, json};
 
 use super::Context;
 use crate::output;
+use phishprobe_case::labels;
 
 /// Largest single text accepted (file or stdin): 64 MiB. Bigger is an input error, not a
 /// silent cut.
@@ -57,6 +58,10 @@ pub struct Args {
     /// changes the language of the readable output.
     #[arg(long, value_enum, default_value_t = TextLang::Auto)]
     pub text_lang: TextLang,
+    #[command(flatten)]
+    pub output_opts: super::OutputOpts,
+    #[command(flatten)]
+    pub brands: super::BrandsOpt,
 }
 
 /// The rules for the chosen pattern language.
@@ -107,10 +112,20 @@ pub fn extras(a: &TextAnalysis, ctx: &Context) -> (Map<String, Value>, String) {
             "  ⚠ DISCLOSURE WARNING: it asks for a password, code, remote control or payment. Whoever asks, assume phishing.\n"
         });
     }
+    // Not the report's risk score (the header): that one also counts the requests for
+    // secrets; this one is the scam-script wording alone (JSON `scam_likelihood`).
     lines.push_str(&if zh {
-        format!("  诈骗可能性：{}/100\n", a.scam_score)
+        format!(
+            "  {}：{}/100（仅按诈骗话术计算，不含索要敏感信息的请求；上方的风险分包含全部发现）\n",
+            labels::scam_wording_score(ctx.lang),
+            a.scam_score
+        )
     } else {
-        format!("  Scam likelihood: {}/100\n", a.scam_score)
+        format!(
+            "  {}: {}/100 (the scam-script wording alone, without the requests for secrets; the risk score above counts every finding)\n",
+            capitalised(labels::scam_wording_score(ctx.lang)),
+            a.scam_score
+        )
     });
     (m, lines)
 }
@@ -141,6 +156,21 @@ fn label(t: &str) -> String {
     }
 }
 
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The one usage error for a text with no words in it.
+fn empty_text(from: &str) -> anyhow::Error {
+    super::usage(format!(
+        "text: {from} is empty; give the words of the call or SMS as arguments, --file FILE, --jsonl FILE, or on standard input"
+    ))
+}
+
 pub fn run(args: Args, ctx: &Context) -> Result<u8> {
     let rules = load_rules(args.text_lang)?;
     let stdout = io::stdout();
@@ -155,11 +185,15 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
             let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
             jsonl(ctx, &rules, BufReader::new(f), &mut out)?
         }
+        .ok_or_else(|| empty_text("the --jsonl input"))?
     } else if !args.text.is_empty() {
         if args.file.is_some() {
             bail!("give either TEXT arguments or --file, not both");
         }
         let t = args.text.join(" ");
+        if t.trim().is_empty() {
+            return Err(empty_text("the text"));
+        }
         emit_one(ctx, &rules, &label(&t), &t, &mut out)?
     } else {
         let (t, name) = match &args.file {
@@ -175,6 +209,13 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
                 String::new(),
             ),
         };
+        if t.trim().is_empty() {
+            return Err(empty_text(if name.is_empty() {
+                "standard input"
+            } else {
+                &name
+            }));
+        }
         let shown = if name.is_empty() { label(&t) } else { name };
         emit_one(ctx, &rules, &shown, &t, &mut out)?
     };
@@ -232,6 +273,11 @@ fn parse_line(n: usize, raw: Result<Vec<u8>, String>) -> Rec {
     };
     let id = v.get("id").cloned().unwrap_or(Value::Null);
     match v.get("text") {
+        Some(Value::String(t)) if t.trim().is_empty() => Rec::Bad {
+            id,
+            line: n,
+            error: "\"text\" is empty".into(),
+        },
         Some(Value::String(t)) => Rec::Ok {
             id,
             text: t.clone(),
@@ -264,14 +310,16 @@ fn next_line(r: &mut impl BufRead) -> io::Result<Option<Result<Vec<u8>, String>>
     Ok(Some(Ok(buf)))
 }
 
+/// The batch; `None` when the input held no record at all (only blank lines).
 fn jsonl(
     ctx: &Context,
     rules: &TextRules,
     mut r: impl BufRead,
     out: &mut impl Write,
-) -> Result<u8> {
+) -> Result<Option<u8>> {
     let mut worst = 0u8;
     let mut n = 0usize;
+    let mut records = 0usize;
     loop {
         let mut chunk = Vec::with_capacity(CHUNK);
         while chunk.len() < CHUNK {
@@ -310,6 +358,16 @@ fn jsonl(
             })
             .collect();
         for v in results.into_iter().flatten() {
+            records += 1;
+            if let Some(e) = v.get("error") {
+                eprintln!(
+                    "phishprobe: text --jsonl line {}: {}",
+                    v.get("line").unwrap_or(&Value::Null),
+                    e.get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("bad record")
+                );
+            }
             let code = if v.get("error").is_some() {
                 crate::EXIT_INPUT
             } else {
@@ -327,5 +385,5 @@ fn jsonl(
             break;
         }
     }
-    Ok(worst)
+    Ok((records > 0).then_some(worst))
 }

@@ -26,9 +26,18 @@ pub struct Args {
     /// Hide the progress bar even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
+    #[command(flatten)]
+    pub output_opts: super::OutputOpts,
+    #[command(flatten)]
+    pub brands: super::BrandsOpt,
 }
 
 pub fn run(args: Args, ctx: &Context) -> Result<u8> {
+    if args.inputs.iter().any(|s| s.trim().is_empty()) {
+        return Err(super::usage(
+            "url: an empty link or hostname; give a link or hostname, --file FILE, or one per line on standard input",
+        ));
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut worst = 0u8;
@@ -41,9 +50,9 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
                 truncated_from: None,
             })
             .collect();
-        worst = worst.max(process(ctx, &lines, &mut out)?);
+        worst = worst.max(process(ctx, &lines, &mut out)?.0);
     }
-    match &args.file {
+    let streamed = match &args.file {
         Some(path) if path.as_os_str() != "-" => {
             let file =
                 File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
@@ -60,24 +69,39 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
                 Some(b) => Box::new(b.wrap_read(file)),
                 None => Box::new(file),
             };
-            worst = worst.max(stream(ctx, BufReader::new(reader), &mut out)?);
+            let r = stream(ctx, BufReader::new(reader), &mut out)?;
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
+            Some((r, path.display().to_string()))
         }
-        Some(_) => worst = worst.max(stream(ctx, io::stdin().lock(), &mut out)?),
-        None if args.inputs.is_empty() => {
-            worst = worst.max(stream(ctx, io::stdin().lock(), &mut out)?)
-        }
-        None => {}
-    }
+        Some(_) => Some((
+            stream(ctx, io::stdin().lock(), &mut out)?,
+            "standard input".into(),
+        )),
+        None if args.inputs.is_empty() => Some((
+            stream(ctx, io::stdin().lock(), &mut out)?,
+            "standard input".into(),
+        )),
+        None => None,
+    };
     out.flush()?;
+    if let Some(((w, n), from)) = streamed {
+        if n == 0 {
+            return Err(super::usage(format!(
+                "url: no link or hostname in {from}; give one per line, or as arguments"
+            )));
+        }
+        worst = worst.max(w);
+    }
     Ok(worst)
 }
 
 /// Read in chunks, analyse each chunk on all cores, write in input order: memory stays flat.
-fn stream(ctx: &Context, mut r: impl BufRead, out: &mut impl Write) -> Result<u8> {
+/// Returns the worst exit code and how many lines were not blank.
+fn stream(ctx: &Context, mut r: impl BufRead, out: &mut impl Write) -> Result<(u8, usize)> {
     let mut worst = 0;
+    let mut seen = 0;
     loop {
         let mut chunk = Vec::with_capacity(CHUNK);
         while chunk.len() < CHUNK {
@@ -90,12 +114,14 @@ fn stream(ctx: &Context, mut r: impl BufRead, out: &mut impl Write) -> Result<u8
             break;
         }
         let last = chunk.len() < CHUNK;
-        worst = worst.max(process(ctx, &chunk, out)?);
+        let (w, n) = process(ctx, &chunk, out)?;
+        worst = worst.max(w);
+        seen += n;
         if last {
             break;
         }
     }
-    Ok(worst)
+    Ok((worst, seen))
 }
 
 /// One result per line: a report, or an error for a line that cannot be read as text.
@@ -136,9 +162,11 @@ fn check_line(ctx: &Context, line: &Line) -> Item {
     }
 }
 
-fn process(ctx: &Context, lines: &[Line], out: &mut impl Write) -> Result<u8> {
+/// Check and print `lines`; the worst exit code and how many were not blank.
+fn process(ctx: &Context, lines: &[Line], out: &mut impl Write) -> Result<(u8, usize)> {
     let items: Vec<Item> = lines.par_iter().map(|l| check_line(ctx, l)).collect();
     let mut worst = 0;
+    let seen = items.iter().filter(|i| !matches!(i, Item::Skip)).count();
     for item in items {
         match item {
             Item::Report(r) => {
@@ -152,5 +180,5 @@ fn process(ctx: &Context, lines: &[Line], out: &mut impl Write) -> Result<u8> {
             Item::Skip => {}
         }
     }
-    Ok(worst)
+    Ok((worst, seen))
 }

@@ -71,7 +71,7 @@ impl Cases {
                 .display()
                 .to_string(),
         };
-        let shown = crate::redact_url(&location);
+        let shown = phishprobe_core::redact::redact_url(&location);
         let db = tokio::task::spawn_blocking(move || {
             if !phishprobe_store::is_postgres_url(&location)
                 && let Some(parent) = std::path::Path::new(&location).parent()

@@ -14,6 +14,7 @@ pub mod host;
 pub mod lists;
 pub mod model;
 pub mod phone;
+pub mod redact;
 pub mod text;
 pub mod url;
 

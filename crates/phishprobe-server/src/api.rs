@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use phishprobe_core::Report;
@@ -17,6 +18,26 @@ use serde_json::{Map, Value, json};
 
 use crate::AppState;
 use crate::error::ApiError;
+
+/// A query string parsed like axum's `Query`, but a bad one (a repeated or mistyped field,
+/// a number out of range) answers the usual JSON error (`bad_input`) instead of plain text.
+pub(crate) struct QueryOf<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for QueryOf<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(q)| QueryOf(q))
+            .map_err(|e| {
+                ApiError::bad_request("bad_input", format!("bad query string: {}", e.body_text()))
+            })
+    }
+}
 
 /// Most links or numbers in one request.
 pub const MAX_ITEMS: usize = 1000;
@@ -257,7 +278,7 @@ pub(crate) async fn check_email(
 /// `POST /api/v1/email`: one raw RFC 5322 message as the body (or JSON `{"message": "..."}`).
 pub async fn email(
     State(st): State<Arc<AppState>>,
-    Query(q): Query<EmailQuery>,
+    QueryOf(q): QueryOf<EmailQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {

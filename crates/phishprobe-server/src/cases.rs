@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use phishprobe_case::{CaseChecker, CaseError, CaseInputs};
@@ -23,6 +23,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::api::QueryOf;
 use crate::api::{parse_json, read_body};
 use crate::error::ApiError;
 use crate::jobs::WorkOutput;
@@ -71,7 +72,7 @@ impl Cases {
                 .display()
                 .to_string(),
         };
-        let shown = crate::redact_url(&location);
+        let shown = phishprobe_core::redact::redact_url(&location);
         let db = tokio::task::spawn_blocking(move || {
             if !phishprobe_store::is_postgres_url(&location)
                 && let Some(parent) = std::path::Path::new(&location).parent()
@@ -387,7 +388,7 @@ pub struct ListQuery {
 /// `GET /api/v1/cases?limit=N&offset=M`: newest first.
 pub async fn list(
     State(st): State<Arc<AppState>>,
-    Query(q): Query<ListQuery>,
+    QueryOf(q): QueryOf<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let offset = q.offset.unwrap_or(0);
@@ -476,12 +477,18 @@ pub struct ReportQuery {
 pub async fn report_html(
     State(st): State<Arc<AppState>>,
     Path(id): Path<String>,
-    Query(q): Query<ReportQuery>,
+    QueryOf(q): QueryOf<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let id = case_id(&id)?;
     let lang = match q.lang.as_deref() {
         Some("zh") => phishprobe_core::Lang::Zh,
-        _ => phishprobe_core::Lang::En,
+        None | Some("" | "en") => phishprobe_core::Lang::En,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "bad_input",
+                format!("\"lang\" must be en or zh, not {other:?}"),
+            ));
+        }
     };
     let stored = st
         .cases

@@ -67,6 +67,8 @@ pub const CODES: &[&str] = &[
     "not_email",
     "bad_region",
     "unauthorized",
+    "host_not_allowed",
+    "cross_origin_refused",
     "rate_limited",
     "timeout",
     "route_not_found",

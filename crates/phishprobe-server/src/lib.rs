@@ -24,6 +24,7 @@ pub mod error;
 mod jobs;
 mod page;
 pub mod rate;
+mod site;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -38,12 +39,14 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
 use phishprobe_core::Engine;
+use phishprobe_core::redact::redact_url;
 use phishprobe_core::text::TextRules;
 use phishprobe_email::EmailChecker;
 
 pub use error::ApiError;
 pub use jobs::ProbeSettings;
 pub use rate::RateLimit;
+pub use site::SiteConfigError;
 
 /// The OpenAPI 3 document served at `/api/v1/openapi.json` (hand-written; a test checks that it
 /// and the router list the same routes).
@@ -78,6 +81,14 @@ pub struct ServerConfig {
     /// Print one access-log line per request on stderr (method, path without query, status,
     /// time). Never bodies, query strings or headers.
     pub access_log: bool,
+    /// More `Host` names the server answers to, besides its listen address and
+    /// `localhost` / `127.0.0.1` / `[::1]` with its port: `name` (any port) or `name:port`.
+    /// Every other `Host` is refused (421), which is what stops DNS rebinding.
+    pub allowed_hosts: Vec<String>,
+    /// Origins (`http(s)://host[:port]`, compared exactly) whose pages may call the API: they
+    /// get CORS headers and their preflights are answered. Empty (the default): no CORS, and
+    /// state-changing requests from other origins are refused.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -93,6 +104,8 @@ impl Default for ServerConfig {
             history: true,
             engine: None,
             access_log: false,
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -110,21 +123,9 @@ impl std::fmt::Debug for ServerConfig {
             .field("database", &self.database.as_deref().map(redact_url))
             .field("history", &self.history)
             .field("access_log", &self.access_log)
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field("allowed_origins", &self.allowed_origins)
             .finish()
-    }
-}
-
-/// A database URL with any password replaced, for messages and logs.
-pub fn redact_url(s: &str) -> String {
-    match s.split_once("://") {
-        Some((scheme, rest)) => match rest.split_once('@') {
-            Some((userinfo, host)) => {
-                let user = userinfo.split(':').next().unwrap_or("");
-                format!("{scheme}://{user}:***@{host}")
-            }
-            None => s.to_string(),
-        },
-        None => s.to_string(),
     }
 }
 
@@ -137,6 +138,8 @@ pub enum ServeError {
     TokenRequired(SocketAddr),
     #[error("the API token must be at least 16 characters")]
     WeakToken,
+    #[error("{0}")]
+    Site(#[from] SiteConfigError),
     #[error("loading the brand profiles: {0}")]
     Data(String),
     #[error("case history: {0}")]
@@ -158,6 +161,8 @@ pub(crate) struct AppState {
     pub jobs: Arc<jobs::Jobs>,
     pub cases: cases::Cases,
     pub token_required: bool,
+    /// Accepted `Host` names and CORS origins (needs the bound address).
+    pub site: site::SitePolicy,
 }
 
 /// Refuse settings that would expose the API without a token.
@@ -189,7 +194,7 @@ pub async fn serve_with_shutdown(
 ) -> Result<(), ServeError> {
     let addr = listener.local_addr()?;
     check_bind(addr, config.token.as_deref())?;
-    let state = build_state(config).await?;
+    let state = build_state(config, addr).await?;
     let app = app(state.clone());
     let result = axum::serve(
         listener,
@@ -209,6 +214,7 @@ pub fn run_blocking(
     announce: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
     check_bind(listen, config.token.as_deref())?;
+    site::SitePolicy::new(listen, &config.allowed_hosts, &config.allowed_origins)?;
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
@@ -245,7 +251,8 @@ async fn shutdown_signal() {
     }
 }
 
-async fn build_state(config: ServerConfig) -> Result<Arc<AppState>, ServeError> {
+async fn build_state(config: ServerConfig, addr: SocketAddr) -> Result<Arc<AppState>, ServeError> {
+    let site = site::SitePolicy::new(addr, &config.allowed_hosts, &config.allowed_origins)?;
     let engine = match &config.engine {
         Some(e) => e.clone(),
         None => Arc::new(Engine::embedded().map_err(|e| ServeError::Data(e.to_string()))?),
@@ -277,6 +284,7 @@ async fn build_state(config: ServerConfig) -> Result<Arc<AppState>, ServeError> 
     };
     Ok(Arc::new(AppState {
         token_required: config.token.is_some(),
+        site,
         limiter: rate::Limiter::new(config.rate_limit),
         engine,
         email,
@@ -401,42 +409,22 @@ fn presented_token(req: &Request) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Rate limit, token check and time limit for the API; security headers for everything.
+/// Host and cross-origin checks for everything; rate limit, token check and time limit for
+/// the API; security headers (and CORS headers for configured origins) on every answer.
 async fn guard(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    let is_api = path.starts_with("/api/");
-    if is_api {
-        if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
-            && let Err(wait) = st.limiter.check(peer.ip())
-        {
-            return ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "too many requests from this address; slow down",
-            )
-            .retry_after(wait)
-            .into_response();
+    let is_api = req.uri().path().starts_with("/api/");
+    let cors = match st.site.judge(&req) {
+        site::Decision::Refuse(e) => return secure(e.into_response(), is_api, None),
+        site::Decision::Preflight(origin) => {
+            return secure(site::preflight(origin), is_api, None);
         }
-        let open = matches!(path, "/api/v1/health" | "/api/v1/openapi.json");
-        if let (Some(tok), false) = (st.cfg.token.as_deref(), open) {
-            let ok = presented_token(&req).is_some_and(|t| same(t.as_bytes(), tok.as_bytes()));
-            if !ok {
-                let mut resp = ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "this server needs its API token: send `Authorization: Bearer TOKEN` or `X-Phishprobe-Token: TOKEN`",
-                )
-                .into_response();
-                resp.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"phishprobe\""),
-                );
-                return resp;
-            }
-        }
+        site::Decision::Allow(cors) => cors,
+    };
+    if is_api && let Some(refused) = refusal(&st, &req) {
+        return secure(refused, is_api, cors);
     }
     let limit = st.cfg.request_timeout;
-    let mut resp = match tokio::time::timeout(limit, next.run(req)).await {
+    let resp = match tokio::time::timeout(limit, next.run(req)).await {
         Ok(r) => r,
         Err(_) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -445,6 +433,46 @@ async fn guard(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Res
         )
         .into_response(),
     };
+    secure(resp, is_api, cors)
+}
+
+/// The per-client rate limit and the token, for an API request: the refusal, if any.
+fn refusal(st: &AppState, req: &Request) -> Option<Response> {
+    if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
+        && let Err(wait) = st.limiter.check(peer.ip())
+    {
+        return Some(
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many requests from this address; slow down",
+            )
+            .retry_after(wait)
+            .into_response(),
+        );
+    }
+    let open = matches!(req.uri().path(), "/api/v1/health" | "/api/v1/openapi.json");
+    if let (Some(tok), false) = (st.cfg.token.as_deref(), open) {
+        let ok = presented_token(req).is_some_and(|t| same(t.as_bytes(), tok.as_bytes()));
+        if !ok {
+            let mut resp = ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "this server needs its API token: send `Authorization: Bearer TOKEN` or `X-Phishprobe-Token: TOKEN`",
+            )
+            .into_response();
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"phishprobe\""),
+            );
+            return Some(resp);
+        }
+    }
+    None
+}
+
+/// Security headers on every answer; `no-store` for the API; CORS for a configured origin.
+fn secure(mut resp: Response, is_api: bool, cors: Option<HeaderValue>) -> Response {
     let h = resp.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -465,6 +493,9 @@ async fn guard(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Res
     }
     if is_api {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if let Some(origin) = cors {
+        site::add_cors(h, origin);
     }
     resp
 }
@@ -520,6 +551,13 @@ mod tests {
         assert!(!s.contains("super-secret"), "{s}");
         assert!(!s.contains("hunter2"), "{s}");
         assert!(s.contains("postgres://app:***@db.example/phish"), "{s}");
+        // A password holding `@` is hidden whole (the shared redaction splits at the last `@`).
+        let c = ServerConfig {
+            database: Some("postgres://app:hun@ter2@db.example/phish?sslmode=disable".into()),
+            ..ServerConfig::default()
+        };
+        let s = format!("{c:?}");
+        assert!(!s.contains("hun") && !s.contains("ter2"), "{s}");
     }
 
     #[test]

@@ -5,6 +5,8 @@
 mod common;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
@@ -17,10 +19,18 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A one-step sign-in clone on 127.0.0.1 that lets any password in (written for this test).
 async fn clone_site() -> SocketAddr {
+    clone_site_counted().await.0
+}
+
+/// The clone, with a count of the requests it received (to see whether a probe visited it).
+async fn clone_site_counted() -> (SocketAddr, Arc<AtomicUsize>) {
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
     tokio::spawn(async move {
         while let Ok((mut s, _)) = l.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
             tokio::spawn(async move {
                 let mut buf = Vec::new();
                 let mut chunk = [0u8; 4096];
@@ -68,11 +78,42 @@ async fn clone_site() -> SocketAddr {
             });
         }
     });
+    (addr, hits)
+}
+
+/// Another origin's web page: every request gets an empty HTML document. What the attacker's
+/// script would do is then evaluated in that page through the DevTools protocol, so it runs
+/// with exactly that page's origin and the browser's own rules.
+async fn other_site() -> SocketAddr {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let _ = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await;
+                let body = "<!doctype html><html><head><title>another site</title></head><body><p>another site</p></body></html>";
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
     addr
 }
 
 async fn launch(
     chrome: std::path::PathBuf,
+) -> (Browser, tokio::task::JoinHandle<()>, tempfile::TempDir) {
+    launch_with(chrome, &[]).await
+}
+
+/// [`launch`] with more Chromium switches (without the leading `--`).
+async fn launch_with(
+    chrome: std::path::PathBuf,
+    extra: &[&str],
 ) -> (Browser, tokio::task::JoinHandle<()>, tempfile::TempDir) {
     let profile = tempfile::tempdir().unwrap();
     let cfg = BrowserConfig::builder()
@@ -88,6 +129,7 @@ async fn launch(
             "disable-background-networking",
             "lang=en-US",
         ])
+        .args(extra.iter().copied())
         .launch_timeout(Duration::from_secs(30))
         .build()
         .unwrap();
@@ -538,4 +580,209 @@ async fn language_link_indicator_and_case_list_labels() {
     browser.close().await.ok();
     handler.abort();
     s.stop().await;
+}
+
+/// What another site's script tries against the API (all in the page's own origin): simple
+/// and preflighted fetches, a `text/plain` form post shaped as JSON, `<img>` loads of the API
+/// and of a screenshot. Each result says whether the page could read anything.
+const ATTACK_JS: &str = r#"async (api, shot, probeTarget) => {
+  const out = {};
+  const tryFetch = async (name, path, init) => {
+    try {
+      const r = await fetch(api + path, init);
+      if (r.type === 'opaque') { out[name] = 'opaque'; return; }
+      out[name] = 'read ' + r.status + ' ' + (await r.text()).slice(0, 300);
+    } catch (e) { out[name] = 'blocked'; }
+  };
+  const caseBody = (m) => JSON.stringify({urls: ['https://' + m + '-marker.top/login']});
+  await tryFetch('simple_post', '/api/v1/cases', {method: 'POST', headers: {'Content-Type': 'text/plain'}, body: caseBody('simple')});
+  await tryFetch('nocors_post', '/api/v1/cases', {method: 'POST', mode: 'no-cors', headers: {'Content-Type': 'text/plain'}, body: caseBody('nocors')});
+  await tryFetch('json_post', '/api/v1/cases', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: caseBody('json')});
+  await tryFetch('probe_post', '/api/v1/probe', {method: 'POST', mode: 'no-cors', headers: {'Content-Type': 'text/plain'}, body: JSON.stringify({url: probeTarget})});
+  await tryFetch('read_cases', '/api/v1/cases', {});
+  const formPost = (path, name, value) => new Promise((done) => {
+    const sink = document.createElement('iframe');
+    sink.name = 'sink' + Math.random().toString(36).slice(2);
+    document.body.appendChild(sink);
+    const f = document.createElement('form');
+    f.method = 'POST'; f.action = api + path; f.enctype = 'text/plain'; f.target = sink.name;
+    const i = document.createElement('input'); i.name = name; i.value = value; f.appendChild(i);
+    document.body.appendChild(f);
+    sink.onload = () => done('submitted');
+    setTimeout(() => done('timeout'), 5000);
+    f.submit();
+  });
+  // text/plain encodes `name=value`: together valid JSON, the classic CSRF trick.
+  out.form_case = await formPost('/api/v1/cases', '{"urls":["https://form-marker.top/login"],"texts":["', '"]}');
+  out.form_probe = await formPost('/api/v1/probe', '{"url":"' + probeTarget + '","x":"', '"}');
+  const img = (path) => new Promise((done) => {
+    const i = new Image();
+    i.onload = () => done('load ' + i.naturalWidth);
+    i.onerror = () => done('error');
+    setTimeout(() => done('timeout'), 5000);
+    i.src = api + path;
+  });
+  out.img_screenshot = await img(shot);
+  out.img_cases = await img('/api/v1/cases');
+  return JSON.stringify(out);
+}"#;
+
+async fn attack(page: &Page, api: &str, shot: &str, probe_target: &str) -> Value {
+    let call = format!(
+        "({ATTACK_JS})({}, {}, {})",
+        json!(api),
+        json!(shot),
+        json!(probe_target)
+    );
+    let s: String = page
+        .evaluate(call)
+        .await
+        .expect("attack script ran")
+        .into_value()
+        .expect("a string");
+    serde_json::from_str(&s).expect("JSON results")
+}
+
+/// Wait for a probe job to finish; its first screenshot's address.
+async fn probe_screenshot(s: &Server, target: &str) -> String {
+    let r = post_json(s, "/api/v1/probe", &json!({"url": target})).await;
+    assert_eq!(r.status, 202, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let t = Instant::now();
+    loop {
+        let v = get(s, &format!("/api/v1/probe/{id}")).await.json();
+        if v["status"] == "done" {
+            return v["screenshots"][0]
+                .as_str()
+                .expect("a screenshot")
+                .to_string();
+        }
+        assert!(v["status"] != "failed", "{v}");
+        assert!(t.elapsed() < Duration::from_secs(60), "probe: {v}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+fn cases_in_store(s: &Server) -> i64 {
+    let path = s.dir.path().join("history.db");
+    let mut db = phishprobe_store::Db::open(&path.display().to_string()).expect("store opens");
+    db.count_cases().expect("count")
+}
+
+/// Pages of other origins — another port on 127.0.0.1 (same-site) and `attacker.test`
+/// (cross-site, mapped to 127.0.0.1 by Chromium's resolver rules) — try to create cases, start
+/// a probe and read the history and a screenshot: they read nothing and create nothing. Then
+/// a DNS-rebinding page (`attacker.test` on the server's own port, so the browser thinks the
+/// API is its own origin) is refused by the Host check. A server that lists the origin with
+/// `allowed_origins` lets the same script through: the harness can see a success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_origins_read_nothing_and_create_nothing() {
+    let Some(chrome) = phishprobe_probe::testing::chrome_or_skip() else {
+        return;
+    };
+    let (clone, clone_hits) = clone_site_counted().await;
+    let evil = other_site().await;
+    let s = start_with(|c, _| {
+        c.probe.chrome = ChromeConfig {
+            executable: Some(chrome.clone()),
+            offline: true,
+            ..ChromeConfig::default()
+        };
+        c.probe.allow_hosts = vec![clone.to_string()];
+        c.probe.timeout = Duration::from_secs(25);
+    })
+    .await;
+    let secret_case = post_json(
+        &s,
+        "/api/v1/cases",
+        &json!({"urls": ["https://history-secret-marker.top/"]}),
+    )
+    .await;
+    assert_eq!(secret_case.status, 201);
+    let probe_target = format!("http://{clone}/");
+    let shot = probe_screenshot(&s, &probe_target).await;
+    assert_eq!(get(&s, &shot).await.status, 200);
+    let hits_before = clone_hits.load(Ordering::SeqCst);
+    assert_eq!(cases_in_store(&s), 1);
+
+    let rules = "host-resolver-rules=MAP attacker.test 127.0.0.1";
+    let (mut browser, handler, _profile) = launch_with(chrome, &[rules]).await;
+    let api = s.base.clone();
+    for origin in [
+        format!("http://127.0.0.1:{}", evil.port()),
+        format!("http://attacker.test:{}", evil.port()),
+    ] {
+        let page = browser.new_page(format!("{origin}/")).await.unwrap();
+        assert_eq!(eval_str(&page, "location.origin").await, origin);
+        let out = attack(&page, &api, &shot, &probe_target).await;
+        eprintln!("{origin}: {out}");
+        for (k, v) in out.as_object().unwrap() {
+            let v = v.as_str().unwrap_or("");
+            assert!(
+                !v.starts_with("read") && !v.starts_with("load"),
+                "{origin} could read {k}: {v}"
+            );
+        }
+        // A queued or running job would show here at once; a finished one as a visit.
+        let h = get(&s, "/api/v1/health").await.json();
+        assert_eq!(h["probe"]["queued"], 0, "{origin}: {h}");
+        assert_eq!(h["probe"]["running"], 0, "{origin}: {h}");
+        page.close().await.ok();
+    }
+
+    // DNS rebinding: the attacker's name resolves to 127.0.0.1 and the browser talks to the
+    // server as if it were the attacker's own origin (same-origin requests, no CORS at all).
+    let rebound = format!("http://attacker.test:{}", s.addr.port());
+    let page = browser.new_page(format!("{rebound}/")).await.unwrap();
+    let page_text = eval_str(&page, "document.body ? document.body.innerText : ''").await;
+    let out = attack(&page, &rebound, &shot, &probe_target).await;
+    eprintln!("{rebound} (rebinding): {out}");
+    for k in ["simple_post", "json_post", "read_cases"] {
+        let v = out[k].as_str().unwrap_or("");
+        assert!(!v.contains("history-secret-marker"), "{k}: {v}");
+        assert!(v.starts_with("read 421"), "{k}: {v}");
+    }
+    assert!(page_text.contains("host_not_allowed"), "{page_text}");
+    assert!(
+        out["img_screenshot"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("error")
+    );
+    page.close().await.ok();
+
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        clone_hits.load(Ordering::SeqCst),
+        hits_before,
+        "a refused probe request still visited the target"
+    );
+    assert_eq!(cases_in_store(&s), 1, "a refused request saved a case");
+    s.stop().await;
+
+    // Control: the same script from an origin the operator allowed gets through.
+    let allowed = format!("http://attacker.test:{}", evil.port());
+    let open = start_with(|c, _| c.allowed_origins = vec![allowed.clone()]).await;
+    let page = browser.new_page(format!("{allowed}/")).await.unwrap();
+    let out = attack(&page, &open.base, "/api/v1/health", "http://127.0.0.1:9/").await;
+    eprintln!("{allowed} (allowed origin): {out}");
+    assert!(
+        out["json_post"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("read 201"),
+        "{out}"
+    );
+    assert!(
+        out["read_cases"]
+            .as_str()
+            .unwrap_or("")
+            .contains("json-marker"),
+        "{out}"
+    );
+    page.close().await.ok();
+    open.stop().await;
+
+    browser.close().await.ok();
+    handler.abort();
 }

@@ -91,3 +91,36 @@ async fn every_documented_route_answers() {
     }
     s.stop().await;
 }
+
+/// The documented region codes are exactly the two-letter codes the server accepts (the
+/// phone-number metadata's regions), so a schema-valid region is never `bad_region`.
+#[test]
+fn region_enum_matches_the_phone_metadata() {
+    let doc: Value = serde_json::from_str(phishprobe_server::OPENAPI).expect("valid JSON");
+    let documented: BTreeSet<String> = doc["components"]["schemas"]["Region"]["enum"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut accepted = BTreeSet::new();
+    for a in b'A'..=b'Z' {
+        for b in b'A'..=b'Z' {
+            let code = String::from_utf8(vec![a, b]).unwrap();
+            if phishprobe_core::phone::parse_region(&code).is_some() {
+                accepted.insert(code);
+            }
+        }
+    }
+    assert!(accepted.len() > 200, "{accepted:?}");
+    assert_eq!(
+        documented,
+        accepted,
+        "accepted: {}",
+        serde_json::to_string(&accepted).unwrap()
+    );
+}

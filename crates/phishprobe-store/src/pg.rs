@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use phishprobe_core::redact::redact_url;
 use postgres::{Client, NoTls, Transaction};
 
 use crate::cases::{self, CaseSummary, EvidenceFile, NewCase, StoredCase, StoredInput};
@@ -30,23 +31,6 @@ pub struct PgStore {
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgStore").field("url", &self.shown).finish()
-    }
-}
-
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`: URLs end up in messages
-/// and logs, passwords must not.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return "(postgres URL)".into();
-    };
-    let (auth, host) = match rest.rsplit_once('@') {
-        Some((a, h)) => (Some(a), h),
-        None => (None, rest),
-    };
-    let host = host.split('?').next().unwrap_or(host);
-    match auth.map(|a| a.split_once(':').map_or(a, |(u, _)| u)) {
-        Some(user) => format!("{scheme}://{user}:***@{host}"),
-        None => format!("{scheme}://{host}"),
     }
 }
 
@@ -443,22 +427,4 @@ fn number_row(r: &postgres::Row) -> Option<NumberEntry> {
         added_at: r.try_get(3).unwrap_or_default(),
         updated_at: r.try_get(4).unwrap_or_default(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_url;
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(
-            redact_url("postgres://pp:s3cret@127.0.0.1:5432/phishprobe?sslmode=disable"),
-            "postgres://pp:***@127.0.0.1:5432/phishprobe"
-        );
-        assert_eq!(
-            redact_url("postgres://127.0.0.1/db"),
-            "postgres://127.0.0.1/db"
-        );
-        assert!(!redact_url("garbage:s3cret").contains("s3cret"));
-    }
 }

@@ -60,6 +60,15 @@ pub struct Args {
     /// No access log on stderr (the log never holds bodies, tokens or query strings).
     #[arg(long)]
     pub quiet: bool,
+    /// Another name the server answers to, besides its listen address and localhost /
+    /// 127.0.0.1 / [::1] with its port: NAME (any port) or NAME:PORT; repeatable. Requests
+    /// with any other `Host` are refused (421), which stops DNS rebinding.
+    #[arg(long = "allowed-host", value_name = "NAME[:PORT]")]
+    pub allowed_hosts: Vec<String>,
+    /// A web origin (`http(s)://host[:port]`, compared exactly) whose pages may call the API
+    /// (CORS); repeatable. Default: none, and other sites' requests are refused.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
 }
 
 pub fn run(args: Args, _ctx: &Context) -> Result<u8> {
@@ -106,11 +115,13 @@ pub fn run(args: Args, _ctx: &Context) -> Result<u8> {
         database: args.database.clone(),
         history,
         access_log: !args.quiet,
+        allowed_hosts: args.allowed_hosts.clone(),
+        allowed_origins: args.allow_origins.clone(),
         ..ServerConfig::default()
     };
     let where_ = match (&args.database, history) {
         (_, false) => "no case history".to_string(),
-        (Some(d), true) => format!("history: {}", phishprobe_server::redact_url(d)),
+        (Some(d), true) => format!("history: {}", phishprobe_core::redact::redact_url(d)),
         (None, true) => match phishprobe_store::resolve_path(None) {
             Ok(p) => format!("history: {}", p.display()),
             Err(_) => "history: default".to_string(),

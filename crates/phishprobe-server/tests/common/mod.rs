@@ -102,7 +102,7 @@ impl Resp {
     }
 }
 
-/// One request on its own connection (`Connection: close`).
+/// One request on its own connection (`Connection: close`), `Host` = the server's address.
 pub async fn request(
     addr: SocketAddr,
     method: &str,
@@ -110,9 +110,23 @@ pub async fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<Resp> {
+    let host = addr.to_string();
+    request_to_host(addr, Some(&host), method, path, headers, body).await
+}
+
+/// One request with the given `Host` header (or none).
+pub async fn request_to_host(
+    addr: SocketAddr,
+    host: Option<&str>,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Resp> {
     let mut s = TcpStream::connect(addr).await?;
+    let host_line = host.map(|h| format!("Host: {h}\r\n")).unwrap_or_default();
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\n{host_line}Connection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
     for (k, v) in headers {

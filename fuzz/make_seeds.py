@@ -77,6 +77,30 @@ PDF = [
 ]
 
 
+# The server_body target: byte 0 picks the endpoint, byte 1 the content type (the order of
+# ENDPOINTS and CONTENT_TYPES in crates/phishprobe-fuzz/src/server.rs), the rest is the body.
+URL_, EMAIL_, TEXT_, PHONE_, CASES_, PROBE_ = range(6)
+JSON_, PLAIN_, RFC822_ = range(3)
+
+
+def server_seeds():
+    import json
+    eml = EML[0].read_bytes().decode("utf-8", "replace") if EML else "Subject: x\r\n\r\nhi"
+    bodies = [
+        (URL_, JSON_, {"url": URLS[0]}), (URL_, JSON_, {"urls": URLS[:4]}), (URL_, JSON_, HOSTS[:3]),
+        (URL_, JSON_, "amazon.com"), (EMAIL_, RFC822_, eml), (EMAIL_, JSON_, {"message": eml, "name": "x.eml"}),
+        (TEXT_, JSON_, {"text": TEXTS[0], "lang": "zh"}), (TEXT_, PLAIN_, TEXTS[1]),
+        (PHONE_, JSON_, {"number": PHONES[0], "region": "US"}), (PHONE_, JSON_, {"numbers": PHONES[:3]}),
+        (CASES_, JSON_, {"email": {"name": "x.eml", "message": eml}, "urls": URLS[:2],
+                         "phones": PHONES[:1], "texts": [TEXTS[0], {"name": "sms", "text": TEXTS[1]}]}),
+        (CASES_, JSON_, {"urls": ["https://amaz0n-seller.cn/verify"], "probe": True, "save": False}),
+        (PROBE_, JSON_, {"url": "https://amaz0n-seller.cn/signin"}),
+    ]
+    for i, (endpoint, ctype, body) in enumerate(bodies):
+        data = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+        put("server_body", f"s{i:02}", bytes([endpoint, ctype]) + data.encode("utf-8"))
+
+
 def main():
     for i, h in enumerate(HOSTS):
         put("host", f"h{i:02}", h)
@@ -128,6 +152,7 @@ def main():
             elif ct.startswith("image/"):
                 put("qr", f"{f.stem}-{n}", body)
     put("mbox", "all", mbox)
+    server_seeds()
     put("mbox", "empty-lines", b"From a\n\nFrom b\nx\n")
     import qrcode  # only for the image seeds
     for i, text in enumerate(["https://amaz0n-seller.cn/verify", "WIFI:S:x;T:WPA;P:y;;"]):

@@ -9,14 +9,20 @@
 
 use std::sync::OnceLock;
 
+mod server;
+pub use server::server_body;
+
 use phishprobe_core::model::Report;
 use phishprobe_core::text::TextRules;
 use phishprobe_core::{Engine, phone, text};
 use phishprobe_email::mbox::MboxReader;
 use phishprobe_email::{EmailChecker, EmailError, Options, attach, auth, html};
 
+/// A fuzz target: panics on a bug, returns on anything else.
+pub type Target = fn(&[u8]);
+
 /// The names of the targets, as used for `fuzz/fuzz_targets/<name>.rs` and the corpus folders.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("host", host),
     ("url", url),
     ("text", text_check),
@@ -30,6 +36,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("rtf", rtf),
     ("qr", qr),
     ("probe_page", probe_page),
+    ("server_body", server_body),
 ];
 
 /// Attachment readers get this much room, as in the email checker's defaults.
@@ -108,10 +115,8 @@ pub fn email(data: &[u8]) {
 /// mbox splitting: every message the reader yields is a slice of the input, in order.
 pub fn mbox(data: &[u8]) {
     let mut total = 0usize;
-    for m in MboxReader::new(data, 1 << 16).take(1000) {
-        if let Ok(m) = m {
-            total += m.bytes.len();
-        }
+    for m in MboxReader::new(data, 1 << 16).take(1000).flatten() {
+        total += m.bytes.len();
     }
     assert!(total <= data.len(), "mbox messages longer than the input");
 }

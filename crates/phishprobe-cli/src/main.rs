@@ -56,6 +56,9 @@ pub enum Command {
     /// The local web page (English and Chinese) and the JSON API, on 127.0.0.1:8080 by
     /// default; any other address needs --token.
     Serve(cmd::serve::Args),
+    /// The email check in the mail flow: a milter for Postfix and Sendmail (headers on every
+    /// message, phishing held or rejected as configured, tempfail when it cannot check).
+    Milter(cmd::milter::Args),
     /// Measure throughput of the analysis pipelines on generated or corpus input.
     Bench(cmd::bench::Args),
 }
@@ -74,6 +77,7 @@ impl Command {
             Command::Numbers(a) => a.output_opts.globals(),
             Command::Bench(a) => a.brands.globals(),
             Command::Serve(_) => cmd::GlobalArgs::default(),
+            Command::Milter(a) => a.brands.globals(),
         }
     }
 
@@ -88,6 +92,7 @@ impl Command {
             Command::Case(_) => "case",
             Command::History(_) => "history",
             Command::Serve(_) => "serve",
+            Command::Milter(_) => "milter",
             Command::Bench(_) => "bench",
         }
     }
@@ -177,6 +182,7 @@ fn main() -> ExitCode {
         Command::Case(a) => cmd::case::run(a, &ctx),
         Command::History(a) => cmd::history::run(a, &ctx),
         Command::Serve(a) => cmd::serve::run(a, &ctx),
+        Command::Milter(a) => cmd::milter::run(a, &ctx),
         Command::Bench(a) => cmd::bench::run(a, &ctx),
     };
     match result {

@@ -6,6 +6,7 @@ pub mod case;
 pub mod email;
 pub mod history;
 pub mod input;
+pub mod milter;
 pub mod numbers;
 pub mod phone;
 pub mod probe;

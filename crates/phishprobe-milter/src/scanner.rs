@@ -1,0 +1,76 @@
+//! The email check off the async threads: a fixed pool of worker threads, a bounded queue and a
+//! deadline per message. The connection side never waits longer than the deadline; a worker
+//! that is still busy when the deadline passes finishes that message (the email check has its
+//! own size limits) and its answer is dropped.
+
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use phishprobe_email::{EmailChecker, EmailError, EmailReport};
+use tokio::sync::oneshot;
+
+use crate::policy::FailReason;
+
+/// One message for a worker.
+struct Job {
+    input: String,
+    raw: Vec<u8>,
+    reply: oneshot::Sender<Result<EmailReport, EmailError>>,
+}
+
+/// The connection side's handle on the pool. Cheap to clone.
+#[derive(Clone)]
+pub struct Scanner {
+    jobs: Sender<Job>,
+    deadline: Duration,
+}
+
+impl Scanner {
+    /// Check one message. `Err` says why there is no verdict.
+    pub async fn check(&self, input: String, raw: Vec<u8>) -> Result<EmailReport, FailReason> {
+        let (reply, answer) = oneshot::channel();
+        match self.jobs.try_send(Job { input, raw, reply }) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(FailReason::Busy),
+            Err(TrySendError::Disconnected(_)) => return Err(FailReason::Error),
+        }
+        match tokio::time::timeout(self.deadline, answer).await {
+            Err(_) => Err(FailReason::Deadline),
+            Ok(Err(_)) => Err(FailReason::Error),
+            Ok(Ok(Err(_))) => Err(FailReason::Error),
+            Ok(Ok(Ok(report))) => Ok(report),
+        }
+    }
+}
+
+/// The pool's receiving side, handed to the worker threads.
+pub struct WorkQueue {
+    jobs: Receiver<Job>,
+}
+
+/// A scanner and the queue its workers read, with room for `queue` waiting messages.
+pub fn channel(queue: usize, deadline: Duration) -> (Scanner, WorkQueue) {
+    let (tx, rx) = crossbeam_channel::bounded(queue);
+    (Scanner { jobs: tx, deadline }, WorkQueue { jobs: rx })
+}
+
+impl WorkQueue {
+    /// Work until every [`Scanner`] is gone. Jobs whose caller gave up are skipped unread.
+    pub fn work(&self, checker: &EmailChecker<'_>) {
+        while let Ok(job) = self.jobs.recv() {
+            if job.reply.is_closed() {
+                continue;
+            }
+            let result = checker.check(&job.input, &job.raw);
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+impl Clone for WorkQueue {
+    fn clone(&self) -> Self {
+        WorkQueue {
+            jobs: self.jobs.clone(),
+        }
+    }
+}

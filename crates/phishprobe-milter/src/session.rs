@@ -1,0 +1,360 @@
+//! One milter conversation: collect what the MTA sends (client, envelope, headers, body), and at
+//! the end of the message answer with the decision. Out-of-order or missing steps are taken as
+//! they come: an end of message with nothing before it is simply a message that is not an
+//! email, answered by the failure policy.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use ipnet::IpNet;
+use miltr_common::actions::{Action, Continue, Discard, Replycode};
+use miltr_common::commands::{Body, Connect, Header, Macro, Mail, Recipient};
+use miltr_common::modifications::ModificationResponse;
+use miltr_common::modifications::headers::{AddHeader, ChangeHeader};
+use miltr_common::modifications::quarantine::Quarantine;
+use miltr_common::optneg::{Capability, OptNeg, Protocol};
+use miltr_server::Milter;
+
+use crate::config::Config;
+use crate::message::{MemoryBudget, MessageBuffer, Unchecked};
+use crate::policy::{self, Decision, FailReason, Final, Outcome, SkipReason};
+use crate::scanner::Scanner;
+use crate::stats::Stats;
+
+/// Recipients remembered per message (for exclusions and the optional address log).
+const MAX_RECIPIENTS: usize = 1_000;
+/// Longest queue id, envelope address or client address kept.
+const MAX_FIELD: usize = 320;
+
+/// What every conversation shares.
+pub struct Shared {
+    /// The configuration in force.
+    pub config: Config,
+    /// `exclude.client_networks`, parsed once.
+    pub networks: Vec<IpNet>,
+    /// The worker pool.
+    pub scanner: Scanner,
+    /// Message bytes held over all connections.
+    pub budget: Arc<MemoryBudget>,
+    /// Counters.
+    pub stats: Arc<Stats>,
+    /// Log envelope addresses and subjects (off by default: logs outlive mail).
+    pub log_addresses: bool,
+}
+
+/// The state of one milter connection.
+pub struct Session {
+    shared: Arc<Shared>,
+    /// Header values arrive (and must be sent) with the space after the colon.
+    leading_space: bool,
+    client: Option<IpAddr>,
+    queue_id: String,
+    mail_from: String,
+    recipients: Vec<String>,
+    message: MessageBuffer,
+}
+
+impl Session {
+    /// A conversation that has not started yet.
+    pub fn new(shared: Arc<Shared>) -> Session {
+        let message = new_message(&shared);
+        Session {
+            shared,
+            leading_space: false,
+            client: None,
+            queue_id: String::new(),
+            mail_from: String::new(),
+            recipients: Vec::new(),
+            message,
+        }
+    }
+
+    /// Forget the message (a new transaction, an abort, or after answering it).
+    fn reset_message(&mut self) {
+        self.message = new_message(&self.shared);
+        self.queue_id.clear();
+        self.mail_from.clear();
+        self.recipients.clear();
+    }
+
+    fn excluded(&self) -> bool {
+        let ex = &self.shared.config.exclude;
+        if let Some(ip) = self.client
+            && self.shared.networks.iter().any(|n| n.contains(&ip))
+        {
+            return true;
+        }
+        let sender_domain = domain_of(&self.mail_from);
+        if !sender_domain.is_empty()
+            && ex.sender_domains.iter().any(|d| {
+                let d = d.trim_start_matches('.').to_ascii_lowercase();
+                sender_domain == d || sender_domain.ends_with(&format!(".{d}"))
+            })
+        {
+            return true;
+        }
+        !self.recipients.is_empty()
+            && !ex.recipients.is_empty()
+            && self.recipients.iter().all(|r| {
+                let r = r.to_ascii_lowercase();
+                ex.recipients.iter().any(|pat| {
+                    let pat = pat.to_ascii_lowercase();
+                    if pat.starts_with('@') {
+                        r.ends_with(&pat)
+                    } else {
+                        r == pat
+                    }
+                })
+            })
+    }
+
+    /// Check the message (unless skipped) and decide.
+    async fn judge(&self) -> (Decision, Option<String>) {
+        let remove = self.message.own_headers_to_remove();
+        let subject = self
+            .message
+            .subject()
+            .map(|s| String::from_utf8_lossy(s).trim_start().to_string());
+        let config = &self.shared.config;
+        let mut brand = None;
+        let decision = if self.excluded() {
+            policy::decide(
+                config,
+                &Outcome::Skipped(SkipReason::Excluded),
+                remove,
+                None,
+            )
+        } else {
+            match self.message.unchecked {
+                Some(Unchecked::Size) => {
+                    policy::decide(config, &Outcome::Skipped(SkipReason::Size), remove, None)
+                }
+                Some(Unchecked::Busy) => {
+                    policy::decide(config, &Outcome::Failed(FailReason::Busy), remove, None)
+                }
+                None => {
+                    let input = if self.queue_id.is_empty() {
+                        "message".to_string()
+                    } else {
+                        self.queue_id.clone()
+                    };
+                    let raw = self.message.raw(self.leading_space);
+                    match self.shared.scanner.check(input, raw).await {
+                        Ok(r) => {
+                            brand = r.report.brand.clone();
+                            let outcome = Outcome::Checked(&r.report);
+                            policy::decide(config, &outcome, remove, subject.as_deref())
+                        }
+                        Err(why) => policy::decide(config, &Outcome::Failed(why), remove, None),
+                    }
+                }
+            }
+        };
+        (decision, brand)
+    }
+
+    /// The decision in milter terms.
+    fn response(&self, d: &Decision) -> ModificationResponse {
+        let value = |v: &str| {
+            if self.leading_space {
+                format!(" {v}").into_bytes()
+            } else {
+                v.as_bytes().to_vec()
+            }
+        };
+        let mut b = ModificationResponse::builder();
+        for (name, index) in &d.remove {
+            b.push(ChangeHeader::new(*index, name.as_bytes(), b""));
+        }
+        for (name, v) in &d.add {
+            b.push(AddHeader::new(name.as_bytes(), &value(v)));
+        }
+        if let Some(subject) = &d.subject {
+            match self
+                .message
+                .headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("subject"))
+            {
+                Some(h) => b.push(ChangeHeader::new(1, h.name.as_bytes(), &value(subject))),
+                None => b.push(AddHeader::new(b"Subject", &value(subject))),
+            }
+        }
+        if let Some(reason) = &d.quarantine {
+            b.push(Quarantine::new(reason.as_bytes()));
+        }
+        match &d.answer {
+            Final::Accept => b.contin(),
+            Final::Reject(text) => b.build(Replycode::new([5, 5, 0], [5, 7, 1], text)),
+            Final::Tempfail(text) => b.build(Replycode::new([4, 5, 1], [4, 3, 0], text)),
+            Final::Discard => b.build(Discard),
+        }
+    }
+
+    fn log(&self, d: &Decision, brand: Option<&str>, started: Instant) {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let queue = if self.queue_id.is_empty() {
+            "-"
+        } else {
+            &self.queue_id
+        };
+        let mut line = format!(
+            "phishprobe milter: queue={queue} verdict={} action={} ms={ms:.1} size={}",
+            d.verdict, d.action, self.message.size
+        );
+        if let Some(b) = brand {
+            line.push_str(&format!(" brand={b}"));
+        }
+        if let Some(reason) = d.unchecked {
+            line.push_str(&format!(" reason={reason}"));
+        }
+        if self.shared.log_addresses {
+            line.push_str(&format!(
+                " from=<{}> to=<{}>",
+                self.mail_from,
+                self.recipients.join(",")
+            ));
+            if let Some(s) = self.message.subject() {
+                line.push_str(&format!(" subject={:?}", String::from_utf8_lossy(s).trim()));
+            }
+        }
+        eprintln!("{line}");
+    }
+}
+
+fn new_message(shared: &Shared) -> MessageBuffer {
+    MessageBuffer::new(
+        shared.budget.clone(),
+        shared.config.limits.max_message_bytes,
+    )
+}
+
+/// The domain of an envelope address (`<a@B.example>` → `b.example`), empty when none.
+fn domain_of(address: &str) -> String {
+    address
+        .trim_matches(|c| c == '<' || c == '>')
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('.').to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// An envelope address without its angle brackets, cut to a sane length.
+fn clean_address(a: &str) -> String {
+    a.trim()
+        .trim_matches(|c| c == '<' || c == '>')
+        .chars()
+        .take(MAX_FIELD)
+        .collect()
+}
+
+#[async_trait]
+impl Milter for Session {
+    type Error = std::convert::Infallible;
+
+    async fn option_negotiation(
+        &mut self,
+        theirs: OptNeg,
+    ) -> Result<OptNeg, miltr_server::Error<Self::Error>> {
+        let mut ours = OptNeg::default()
+            .merge_compatible(&theirs)
+            .map_err(miltr_common::ProtocolError::CompatibilityError)?;
+        // Only what the milter uses: add and change headers, quarantine.
+        ours.capabilities = theirs.capabilities
+            & (Capability::SMFIF_ADDHDRS
+                | Capability::SMFIF_CHGHDRS
+                | Capability::SMFIF_QUARANTINE);
+        // Header values with their leading space (the message is rebuilt as received), and no
+        // HELO / DATA / unknown-command steps (nothing to learn there). Only steps the MTA
+        // offers to leave out are left out.
+        let wanted = Protocol::SMFIP_HDR_LEADSPC
+            | Protocol::NO_HELO
+            | Protocol::NO_DATA
+            | Protocol::NO_UNKNOWN;
+        ours.protocol = theirs.protocol & wanted;
+        self.leading_space = ours.protocol.contains(Protocol::SMFIP_HDR_LEADSPC);
+        Ok(ours)
+    }
+
+    async fn macro_(&mut self, m: Macro) -> Result<(), Self::Error> {
+        for (name, value) in m.macros() {
+            if name == b"i" || name == b"{i}" {
+                self.queue_id = String::from_utf8_lossy(value)
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric())
+                    .take(MAX_FIELD)
+                    .collect();
+            }
+        }
+        Ok(())
+    }
+
+    async fn connect(&mut self, info: Connect) -> Result<Action, Self::Error> {
+        let address = info.address();
+        self.client = address
+            .trim_matches(|c| c == '[' || c == ']')
+            .trim_start_matches("IPv6:")
+            .parse()
+            .ok();
+        Ok(Continue.into())
+    }
+
+    async fn mail(&mut self, mail: Mail) -> Result<Action, Self::Error> {
+        // A new transaction on the same connection starts from nothing.
+        self.message = new_message(&self.shared);
+        self.recipients.clear();
+        self.mail_from = clean_address(&mail.sender());
+        Ok(Continue.into())
+    }
+
+    async fn rcpt(&mut self, recipient: Recipient) -> Result<Action, Self::Error> {
+        if self.recipients.len() < MAX_RECIPIENTS {
+            self.recipients.push(clean_address(&recipient.recipient()));
+        }
+        Ok(Continue.into())
+    }
+
+    async fn header(&mut self, header: Header) -> Result<Action, Self::Error> {
+        self.message
+            .push_header(header.name().as_bytes(), header.value().as_bytes());
+        Ok(Continue.into())
+    }
+
+    async fn body(&mut self, body: Body) -> Result<Action, Self::Error> {
+        self.message.push_body(body.as_bytes());
+        Ok(Continue.into())
+    }
+
+    async fn end_of_body(&mut self) -> Result<ModificationResponse, Self::Error> {
+        let started = Instant::now();
+        let (decision, brand) = self.judge().await;
+        let response = self.response(&decision);
+        self.log(&decision, brand.as_deref(), started);
+        self.shared.stats.message(
+            decision.verdict,
+            decision.action,
+            decision.unchecked,
+            started.elapsed(),
+        );
+        self.reset_message();
+        Ok(response)
+    }
+
+    async fn abort(&mut self) -> Result<(), Self::Error> {
+        self.reset_message();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_domains_and_addresses_are_cleaned() {
+        assert_eq!(domain_of("<A@Mail.Example.>"), "mail.example");
+        assert_eq!(domain_of("<>"), "");
+        assert_eq!(clean_address(" <x@y.test> "), "x@y.test");
+    }
+}

@@ -24,6 +24,10 @@ pub enum SkipReason {
     Size,
     /// Matched an `[exclude]` rule.
     Excluded,
+    /// The email check found no message structure to judge (no header it can read). Retrying
+    /// would give the same answer, so a tempfail would only delay a bounce; it is delivered
+    /// marked instead, as the MTA accepted it.
+    NotEmail,
 }
 
 /// Why no verdict could be made.
@@ -33,15 +37,17 @@ pub enum FailReason {
     Deadline,
     /// Too many messages at once (memory budget or worker queue full).
     Busy,
-    /// The email check failed on this message (not an email, or an internal error).
+    /// The email check failed on this message (an internal error, caught).
     Error,
 }
 
 impl SkipReason {
-    fn as_str(self) -> &'static str {
+    /// The name used in headers, logs and metrics.
+    pub fn as_str(self) -> &'static str {
         match self {
             SkipReason::Size => "size",
             SkipReason::Excluded => "excluded",
+            SkipReason::NotEmail => "not-email",
         }
     }
 }

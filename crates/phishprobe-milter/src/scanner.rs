@@ -9,7 +9,16 @@ use crossbeam_channel::{Receiver, Sender, TrySendError};
 use phishprobe_email::{EmailChecker, EmailError, EmailReport};
 use tokio::sync::oneshot;
 
-use crate::policy::FailReason;
+use crate::policy::{FailReason, SkipReason};
+
+/// Why a message has no verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoVerdict {
+    /// Nothing to judge: delivered marked.
+    Skip(SkipReason),
+    /// The failure policy answers.
+    Fail(FailReason),
+}
 
 /// One message for a worker.
 struct Job {
@@ -27,17 +36,19 @@ pub struct Scanner {
 
 impl Scanner {
     /// Check one message. `Err` says why there is no verdict.
-    pub async fn check(&self, input: String, raw: Vec<u8>) -> Result<EmailReport, FailReason> {
+    pub async fn check(&self, input: String, raw: Vec<u8>) -> Result<EmailReport, NoVerdict> {
+        let fail = |f| Err(NoVerdict::Fail(f));
         let (reply, answer) = oneshot::channel();
         match self.jobs.try_send(Job { input, raw, reply }) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(FailReason::Busy),
-            Err(TrySendError::Disconnected(_)) => return Err(FailReason::Error),
+            Err(TrySendError::Full(_)) => return fail(FailReason::Busy),
+            Err(TrySendError::Disconnected(_)) => return fail(FailReason::Error),
         }
         match tokio::time::timeout(self.deadline, answer).await {
-            Err(_) => Err(FailReason::Deadline),
-            Ok(Err(_)) => Err(FailReason::Error),
-            Ok(Ok(Err(_))) => Err(FailReason::Error),
+            Err(_) => fail(FailReason::Deadline),
+            Ok(Err(_)) => fail(FailReason::Error),
+            Ok(Ok(Err(EmailError::NotEmail(_)))) => Err(NoVerdict::Skip(SkipReason::NotEmail)),
+            Ok(Ok(Err(EmailError::Internal(_)))) => fail(FailReason::Error),
             Ok(Ok(Ok(report))) => Ok(report),
         }
     }

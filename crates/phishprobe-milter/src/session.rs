@@ -20,7 +20,7 @@ use miltr_server::Milter;
 use crate::config::Config;
 use crate::message::{MemoryBudget, MessageBuffer, Unchecked};
 use crate::policy::{self, Decision, FailReason, Final, Outcome, SkipReason};
-use crate::scanner::Scanner;
+use crate::scanner::{NoVerdict, Scanner};
 use crate::stats::Stats;
 
 /// Recipients remembered per message (for exclusions and the optional address log).
@@ -147,7 +147,12 @@ impl Session {
                             let outcome = Outcome::Checked(&r.report);
                             policy::decide(config, &outcome, remove, subject.as_deref())
                         }
-                        Err(why) => policy::decide(config, &Outcome::Failed(why), remove, None),
+                        Err(NoVerdict::Fail(why)) => {
+                            policy::decide(config, &Outcome::Failed(why), remove, None)
+                        }
+                        Err(NoVerdict::Skip(why)) => {
+                            policy::decide(config, &Outcome::Skipped(why), remove, None)
+                        }
                     }
                 }
             }

@@ -18,7 +18,7 @@ const ACTIONS: [&str; 7] = [
     "tempfail",
     "accept",
 ];
-const REASONS: [&str; 5] = ["size", "excluded", "deadline", "busy", "error"];
+const REASONS: [&str; 6] = ["size", "excluded", "not-email", "deadline", "busy", "error"];
 
 /// All counters; shared by every connection.
 #[derive(Debug, Default)]

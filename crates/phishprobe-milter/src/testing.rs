@@ -379,6 +379,11 @@ impl Smtp {
         if r.code != 354 {
             return self.reset_with(r);
         }
+        self.data(message)
+    }
+
+    /// After a 354 reply to DATA: send the message and read the reply to its end.
+    pub fn data(&mut self, message: &[u8]) -> io::Result<Reply> {
         self.writer.write_all(&dot_stuffed(message))?;
         self.writer.write_all(b".\r\n")?;
         self.reply()

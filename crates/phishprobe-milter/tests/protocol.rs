@@ -525,3 +525,56 @@ fn a_unix_socket_serves_the_same_conversation() {
     drop(server);
     let _ = std::fs::remove_file(&path);
 }
+
+#[test]
+fn hostile_messages_get_a_verdict_or_a_marked_delivery() {
+    let server = Running::tcp("");
+    let mut many_parts =
+        b"From: a@example.net\r\nSubject: parts\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+            .to_vec();
+    for i in 0..10_000 {
+        many_parts.extend_from_slice(
+            format!("--b\r\nContent-Type: text/plain\r\n\r\npart {i}\r\n").as_bytes(),
+        );
+    }
+    many_parts.extend_from_slice(b"--b--\r\n");
+    let truncated = b"From: a@example.net\r\nSubject: cut\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\nPGh0bWw+PGEgaHJlZj0iaHR0cHM6Ly9hbWF6".to_vec();
+    let mut giant_header = b"From: a@example.net\r\nSubject: ".to_vec();
+    giant_header.extend(std::iter::repeat_n(b'x', 200_000));
+    giant_header.extend_from_slice(b"\r\n\r\nbody\r\n");
+    let mut x: u32 = 99;
+    let mut garbage = b"From: a@example.net\r\nSubject: bytes\r\n\r\n".to_vec();
+    garbage.extend((0..300_000).map(|_| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        x as u8
+    }));
+    for (name, raw) in [
+        ("10,000 parts", many_parts),
+        ("truncated MIME", truncated),
+        ("a 200 KB header", giant_header),
+        ("binary garbage", garbage),
+    ] {
+        let mut c = server.connect();
+        c.negotiate(POSTFIX_PROTOCOL);
+        let answers = c.message("192.0.2.1", &raw, true);
+        let last = answers.last().unwrap();
+        assert_eq!(last.code, b'c', "{name}: {answers:?}");
+        let verdict = find(&answers, b'h')
+            .first()
+            .map(|p| p.text())
+            .unwrap_or_default();
+        assert!(
+            verdict.starts_with("X-Phishprobe-Verdict| "),
+            "{name}: {verdict}"
+        );
+        assert!(!verdict.contains("reason=error"), "{name}: {verdict}");
+    }
+    let m = server.metrics();
+    assert!(m.contains("phishprobe_milter_messages_total 4"), "{m}");
+    assert!(
+        m.contains("phishprobe_milter_protocol_errors_total 0"),
+        "{m}"
+    );
+}

@@ -15,6 +15,9 @@ use phishprobe_core::{Engine, Verdict};
 use phishprobe_email::{EmailChecker, Options};
 use phishprobe_milter::testing::{Smtp, TempPostfix, free_port};
 
+mod common;
+use common::site::{self, Answer};
+
 const BIN: &str = env!("CARGO_BIN_EXE_phishprobe");
 const RCPT: &str = "user@example.test";
 
@@ -23,10 +26,15 @@ struct MilterProcess {
     child: Child,
     addr: SocketAddr,
     config: PathBuf,
+    extra: Vec<String>,
 }
 
 impl MilterProcess {
     fn start(config: &str) -> MilterProcess {
+        MilterProcess::start_with(config, &[])
+    }
+
+    fn start_with(config: &str, extra: &[&str]) -> MilterProcess {
         let addr: SocketAddr = ([127, 0, 0, 1], free_port()).into();
         let path = std::env::temp_dir().join(format!(
             "phishprobe-milter-{}-{}.toml",
@@ -34,10 +42,11 @@ impl MilterProcess {
             addr.port()
         ));
         std::fs::write(&path, config).unwrap();
-        MilterProcess::spawn(addr, path)
+        let extra = extra.iter().map(|a| a.to_string()).collect();
+        MilterProcess::spawn(addr, path, extra)
     }
 
-    fn spawn(addr: SocketAddr, config: PathBuf) -> MilterProcess {
+    fn spawn(addr: SocketAddr, config: PathBuf, extra: Vec<String>) -> MilterProcess {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -46,6 +55,8 @@ impl MilterProcess {
         let child = Command::new(BIN)
             .args(["milter", "--listen", &format!("inet:{addr}"), "--config"])
             .arg(&config)
+            .args(&extra)
+            .env_remove("PHISHPROBE_DB")
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -62,6 +73,7 @@ impl MilterProcess {
             child,
             addr,
             config,
+            extra,
         }
     }
 
@@ -82,7 +94,7 @@ impl MilterProcess {
     /// Start again on the same address with the same configuration.
     fn restart(&mut self) {
         self.kill();
-        let again = MilterProcess::spawn(self.addr, self.config.clone());
+        let again = MilterProcess::spawn(self.addr, self.config.clone(), self.extra.clone());
         let old = std::mem::replace(self, again);
         std::mem::forget(old);
     }
@@ -633,4 +645,88 @@ fn a_thousand_messages_through_postfix_are_all_accounted_for() {
     let peak = milter.peak_rss_kib();
     eprintln!("milter peak RSS after {TOTAL} messages: {peak} KiB");
     assert!(peak > 0 && peak < 512 * 1024, "memory bounded: {peak} KiB");
+}
+
+/// A look-alike Amazon sign-in page that takes any password.
+fn clone_route(method: &str, _path: &str, _body: &str, _port: u16) -> Answer {
+    Answer::page(if method == "POST" {
+        "<!doctype html><html><head><title>Amazon</title></head><body><h1>amazon</h1><p>Thank you. Your account has been verified.</p></body></html>"
+    } else {
+        "<!doctype html><html><head><title>Amazon Sign-In</title></head><body><img alt=\"amazon\" src=\"data:,\"><h1>Sign in</h1><form method=post action=/ap/signin><label>Email or mobile phone number<input type=email name=email></label><label>Password<input type=password name=password></label><button type=submit>Sign in</button></form></body></html>"
+    })
+}
+
+#[test]
+fn the_probe_queue_tries_the_link_after_the_answer_and_saves_the_case() {
+    if phishprobe_probe::testing::chrome_or_skip().is_none() {
+        return;
+    }
+    let (base, posts) = site::start(clone_route);
+    let db =
+        std::env::temp_dir().join(format!("phishprobe-milter-probe-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&db);
+    let db = db.display().to_string();
+    let milter = MilterProcess::start_with(
+        &milter_config(""),
+        &["--probe-queue", "--db", &db, "--probe-allow-private"],
+    );
+    let Some(postfix) = postfix_for(&milter, &[]) else {
+        return;
+    };
+    let email = format!(
+        "From: \"Amazon Seller Support\" <support@amazon-seller-notice.top>\r\n\
+To: {RCPT}\r\nSubject: Action required: your seller account is on hold\r\n\
+Content-Type: text/html; charset=utf-8\r\n\r\n\
+<p>We placed your account on hold. Verify your identity within 24 hours:</p>\
+<p><a href=\"{base}/ap/signin\">https://sellercentral.amazon.com/verify</a></p>\r\n"
+    );
+    let started = Instant::now();
+    let mut smtp = Smtp::connect(postfix.smtp).unwrap();
+    let r = smtp
+        .send("sender@example.net", &[RCPT], email.as_bytes())
+        .unwrap();
+    smtp.quit();
+    assert_eq!(r.code, 250, "{r:?}");
+    // The MTA had its answer before any browser started.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(postfix.wait_for(Duration::from_secs(30), |p| p.queued("hold").len() == 1));
+
+    let list = || {
+        let o = common::run(&["--json", "history", "--db", &db, "list"], None);
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !list().contains("\"id\"") {
+        assert!(
+            Instant::now() < deadline,
+            "no case saved; milter log:\n{}",
+            milter.log()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let listed = list();
+    let first: serde_json::Value = serde_json::from_str(listed.lines().next().unwrap()).unwrap();
+    let id = first["id"].as_str().expect("case id").to_string();
+    let o = common::run(
+        &["history", "--db", &db, "export", &id, "--format", "json"],
+        None,
+    );
+    let exported: serde_json::Value = serde_json::from_slice(&o.stdout).expect("case json");
+    assert_eq!(exported["report"]["verdict"], "phishing", "{exported}");
+    let steps = exported["report"]["steps"].as_array().expect("steps");
+    let probe = steps
+        .iter()
+        .find(|s| s["id"] == "wrong_password")
+        .expect("probe step");
+    assert_eq!(probe["status"], "done", "{probe}");
+    let received = posts.lock().unwrap().clone();
+    assert!(
+        received.iter().any(|p| p.body.contains("password=")),
+        "the clone got the decoy: {received:?}"
+    );
+    assert!(milter.log().contains("probe=done"), "{}", milter.log());
 }

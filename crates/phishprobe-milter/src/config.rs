@@ -356,6 +356,13 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example_is_exactly_the_defaults() {
+        let example = include_str!("../milter.example.toml");
+        let parsed = Config::parse(example, "milter.example.toml").unwrap();
+        assert_eq!(format!("{parsed:?}"), format!("{:?}", Config::default()));
+    }
+
+    #[test]
     fn networks_take_cidr_and_single_addresses() {
         let c = Config::parse(
             "[exclude]\nclient_networks = [\"10.0.0.0/8\", \"192.0.2.7\", \"2001:db8::/32\"]",

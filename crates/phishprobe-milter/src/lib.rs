@@ -41,4 +41,5 @@ pub mod testing;
 pub use config::{Config, ConfigError};
 pub use listen::ListenAddr;
 pub use serve::{MilterError, MilterServer, ServeOptions};
+pub use session::AfterCheck;
 pub use stats::Stats;

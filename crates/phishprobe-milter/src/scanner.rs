@@ -24,7 +24,7 @@ pub enum NoVerdict {
 struct Job {
     input: String,
     raw: Vec<u8>,
-    reply: oneshot::Sender<Result<EmailReport, EmailError>>,
+    reply: oneshot::Sender<(Vec<u8>, Result<EmailReport, EmailError>)>,
 }
 
 /// The connection side's handle on the pool. Cheap to clone.
@@ -35,8 +35,13 @@ pub struct Scanner {
 }
 
 impl Scanner {
-    /// Check one message. `Err` says why there is no verdict.
-    pub async fn check(&self, input: String, raw: Vec<u8>) -> Result<EmailReport, NoVerdict> {
+    /// Check one message. `Err` says why there is no verdict; with a verdict, the message's
+    /// bytes come back too (for work handed off after the answer).
+    pub async fn check(
+        &self,
+        input: String,
+        raw: Vec<u8>,
+    ) -> Result<(EmailReport, Vec<u8>), NoVerdict> {
         let fail = |f| Err(NoVerdict::Fail(f));
         let (reply, answer) = oneshot::channel();
         match self.jobs.try_send(Job { input, raw, reply }) {
@@ -47,9 +52,9 @@ impl Scanner {
         match tokio::time::timeout(self.deadline, answer).await {
             Err(_) => fail(FailReason::Deadline),
             Ok(Err(_)) => fail(FailReason::Error),
-            Ok(Ok(Err(EmailError::NotEmail(_)))) => Err(NoVerdict::Skip(SkipReason::NotEmail)),
-            Ok(Ok(Err(EmailError::Internal(_)))) => fail(FailReason::Error),
-            Ok(Ok(Ok(report))) => Ok(report),
+            Ok(Ok((_, Err(EmailError::NotEmail(_))))) => Err(NoVerdict::Skip(SkipReason::NotEmail)),
+            Ok(Ok((_, Err(EmailError::Internal(_))))) => fail(FailReason::Error),
+            Ok(Ok((raw, Ok(report)))) => Ok((report, raw)),
         }
     }
 }
@@ -73,7 +78,7 @@ impl WorkQueue {
                 continue;
             }
             let result = checker.check(&job.input, &job.raw);
-            let _ = job.reply.send(result);
+            let _ = job.reply.send((job.raw, result));
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::idle::IdleTimeout;
 use crate::listen::ListenAddr;
 use crate::message::MemoryBudget;
 use crate::scanner;
-use crate::session::{Session, Shared};
+use crate::session::{AfterCheck, Session, Shared};
 use crate::stats::{self, Stats};
 
 /// Largest milter packet accepted. Postfix sends the body in chunks of at most 64 KiB, but one
@@ -44,12 +44,14 @@ pub enum MilterError {
 }
 
 /// Options that are not in the configuration file (they are about this process).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ServeOptions {
     /// Log envelope addresses and subjects with each message.
     pub log_addresses: bool,
     /// Serve Prometheus metrics on this address.
     pub metrics: Option<SocketAddr>,
+    /// Called after the answer for each suspicious or phishing message (see [`AfterCheck`]).
+    pub after_check: Option<Arc<dyn AfterCheck>>,
 }
 
 enum Bound {
@@ -155,6 +157,7 @@ impl MilterServer {
             scanner,
             stats: stats.clone(),
             log_addresses: self.options.log_addresses,
+            after_check: self.options.after_check.clone(),
             config: self.config.clone(),
         });
         let grace = self.config.deadline() + Duration::from_secs(1);

@@ -16,6 +16,8 @@ use miltr_common::modifications::headers::{AddHeader, ChangeHeader};
 use miltr_common::modifications::quarantine::Quarantine;
 use miltr_common::optneg::{Capability, OptNeg, Protocol};
 use miltr_server::Milter;
+use phishprobe_core::Verdict;
+use phishprobe_email::EmailReport;
 
 use crate::config::Config;
 use crate::message::{MemoryBudget, MessageBuffer, Unchecked};
@@ -42,6 +44,16 @@ pub struct Shared {
     pub stats: Arc<Stats>,
     /// Log envelope addresses and subjects (off by default: logs outlive mail).
     pub log_addresses: bool,
+    /// Work handed off after a suspicious or phishing verdict (the probe queue).
+    pub after_check: Option<Arc<dyn AfterCheck>>,
+}
+
+/// Work done after the MTA has its answer, for messages judged suspicious or phishing: the
+/// wrong-password probe of their links, for instance. `checked` is called on the milter's
+/// async threads and must not block: hand the message to a queue of your own.
+pub trait AfterCheck: Send + Sync {
+    /// A message with its queue id (empty when the MTA sent none), bytes and report.
+    fn checked(&self, queue_id: &str, raw: Vec<u8>, report: &EmailReport);
 }
 
 /// The state of one milter connection.
@@ -142,10 +154,19 @@ impl Session {
                     };
                     let raw = self.message.raw(self.leading_space);
                     match self.shared.scanner.check(input, raw).await {
-                        Ok(r) => {
+                        Ok((r, raw)) => {
                             brand = r.report.brand.clone();
                             let outcome = Outcome::Checked(&r.report);
-                            policy::decide(config, &outcome, remove, subject.as_deref())
+                            let d = policy::decide(config, &outcome, remove, subject.as_deref());
+                            if let Some(after) = &self.shared.after_check
+                                && matches!(
+                                    r.report.verdict,
+                                    Verdict::Suspicious | Verdict::Phishing
+                                )
+                            {
+                                after.checked(&self.queue_id, raw, &r);
+                            }
+                            d
                         }
                         Err(NoVerdict::Fail(why)) => {
                             policy::decide(config, &Outcome::Failed(why), remove, None)

@@ -27,8 +27,8 @@ impl Running {
             &listen,
             config,
             ServeOptions {
-                log_addresses: false,
                 metrics: Some("127.0.0.1:0".parse().unwrap()),
+                ..ServeOptions::default()
             },
         )
         .expect("bind");

@@ -11,11 +11,19 @@ use super::Context;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// What to measure: `hosts` (hostname verdicts), `urls` (URL verdicts) or `case` (a whole
+    /// What to measure: `hosts` (hostname verdicts), `urls` (URL verdicts), `case` (a whole
     /// case without the probe: email, link, number and call words, checked, combined and, with
-    /// --db, saved; the data files are loaded once, as in `serve`).
-    #[arg(value_parser = ["hosts", "urls", "case"], default_value = "hosts")]
+    /// --db, saved; the data files are loaded once, as in `serve`) or `milter` (messages per
+    /// second through a throwaway Postfix with and without the milter; needs root and Debian's
+    /// postfix; --file is a folder of .eml files, default ../shared/corpus/email).
+    #[arg(value_parser = ["hosts", "urls", "case", "milter"], default_value = "hosts")]
     pub pipeline: String,
+    /// `milter` only: messages sent per measured run.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub messages: usize,
+    /// `milter` only: SMTP connections sending at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub connections: usize,
     /// Inputs, one per line (default: generated hostnames mixing brands, look-alikes and noise).
     #[arg(long, short = 'f', value_name = "FILE")]
     pub file: Option<PathBuf>,
@@ -85,6 +93,19 @@ fn generated() -> Vec<String> {
 pub fn run(args: Args, ctx: &Context) -> Result<u8> {
     if args.pipeline == "case" {
         return bench_case(&args, ctx);
+    }
+    if args.pipeline == "milter" {
+        if !(1..=1_000_000).contains(&args.messages) || !(1..=64).contains(&args.connections) {
+            bail!("--messages must be 1..1000000 and --connections 1..64");
+        }
+        return super::bench_milter::run(&super::bench_milter::Settings {
+            folder: args
+                .file
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("../shared/corpus/email")),
+            messages: args.messages,
+            connections: args.connections,
+        });
     }
     let inputs = match &args.file {
         Some(p) => std::fs::read_to_string(p)

@@ -2,14 +2,30 @@
 //! or Sendmail hand each message over the milter protocol; the answer is headers, a subject tag,
 //! quarantine or reject as the configuration says. SIGTERM or Ctrl-C stops it after the
 //! messages being checked are answered.
+//!
+//! With `--probe-queue`, messages judged suspicious or phishing are handed, after the MTA has
+//! its answer, to one background worker that runs the wrong-password probe on their link (as
+//! `phishprobe case --email F --probe` would) and saves the case to the history. The probe never
+//! runs inline: it takes seconds, the MTA cannot wait.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use phishprobe_milter::{Config, ListenAddr, MilterServer, ServeOptions};
+use phishprobe_case::{CaseChecker, CaseInputs};
+use phishprobe_core::Engine;
+use phishprobe_core::case::ProbeStatus;
+use phishprobe_email::EmailReport;
+use phishprobe_milter::{AfterCheck, Config, ListenAddr, MilterServer, ServeOptions};
+use phishprobe_probe::{ChromeConfig, ProbeOptions, Prober};
 
 use super::Context;
+
+/// Messages waiting for the probe worker; more are not probed (and the log says so).
+const PROBE_QUEUE: usize = 64;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -32,6 +48,21 @@ pub struct Args {
     /// Check the configuration file, print the settings in force and exit.
     #[arg(long)]
     pub check_config: bool,
+    /// After answering the MTA, run the wrong-password probe (headless Chromium) on the link
+    /// of each suspicious or phishing message, one at a time, and save the case (message,
+    /// verdict, probe outcome, screenshots) to the history.
+    #[arg(long)]
+    pub probe_queue: bool,
+    /// --probe-queue: the history (SQLite file or postgres:// URL). Default: $PHISHPROBE_DB or
+    /// the user data folder.
+    #[arg(long, value_name = "PATH|URL", requires = "probe_queue")]
+    pub db: Option<String>,
+    /// --probe-queue: let the probe visit loopback and private addresses (tests, labs).
+    #[arg(long, requires = "probe_queue")]
+    pub probe_allow_private: bool,
+    /// --probe-queue: Chromium binary (default: PHISHPROBE_CHROME, then the usual paths).
+    #[arg(long, value_name = "PATH", requires = "probe_queue")]
+    pub chrome: Option<PathBuf>,
     #[command(flatten)]
     pub brands: super::BrandsOpt,
 }
@@ -45,9 +76,18 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
         println!("{config:#?}");
         return Ok(0);
     }
+    // Open the history now, so a wrong --db fails at start rather than at the first probe.
+    let history = match args.probe_queue {
+        true => Some(super::case::open_db(args.db.as_deref())?),
+        false => None,
+    };
+    let (queue, jobs) = sync_channel::<ProbeJob>(PROBE_QUEUE);
     let options = ServeOptions {
         log_addresses: args.log_addresses,
         metrics: args.metrics,
+        after_check: history
+            .is_some()
+            .then(|| Arc::new(ProbeQueue { queue }) as Arc<dyn AfterCheck>),
     };
     let server = MilterServer::bind(&args.listen, config, options)?;
     let metrics = server
@@ -55,14 +95,142 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
         .map(|a| format!("; metrics on http://{a}/metrics"))
         .unwrap_or_default();
     eprintln!(
-        "phishprobe milter: listening on {}{metrics}; SIGTERM or Ctrl-C stops",
-        args.listen
+        "phishprobe milter: listening on {}{metrics}{}; SIGTERM or Ctrl-C stops",
+        args.listen,
+        if history.is_some() {
+            "; probe queue on"
+        } else {
+            ""
+        }
     );
-    let stats = server
-        .run(&ctx.engine, stop_signal())
-        .with_context(|| format!("milter on {}", args.listen))?;
+    let stats = std::thread::scope(|scope| {
+        if let Some(db) = history {
+            let engine = &ctx.engine;
+            let args = &args;
+            scope.spawn(move || probe_worker(engine, args, db, jobs));
+        } else {
+            drop(jobs);
+        }
+        // The server's end drops the last sender, which ends the worker.
+        server.run(&ctx.engine, stop_signal())
+    })
+    .with_context(|| format!("milter on {}", args.listen))?;
     eprintln!("phishprobe milter: stopped; {}", stats.summary());
     Ok(0)
+}
+
+/// One message for the probe worker.
+struct ProbeJob {
+    queue_id: String,
+    raw: Vec<u8>,
+}
+
+/// The hand-off from the milter: never blocks; a full queue means this message is not probed.
+struct ProbeQueue {
+    queue: SyncSender<ProbeJob>,
+}
+
+impl AfterCheck for ProbeQueue {
+    fn checked(&self, queue_id: &str, raw: Vec<u8>, _report: &EmailReport) {
+        let job = ProbeJob {
+            queue_id: queue_id.to_string(),
+            raw,
+        };
+        if let Err(TrySendError::Full(job)) = self.queue.try_send(job) {
+            eprintln!(
+                "phishprobe milter: queue={} probe=skipped reason=probe-queue-full",
+                job.queue_id
+            );
+        }
+    }
+}
+
+/// Probe each queued message's link in one Chromium (started at the first job) and save the
+/// case. Ends when the milter stops.
+fn probe_worker(
+    engine: &Engine,
+    args: &Args,
+    mut db: phishprobe_store::Db,
+    jobs: Receiver<ProbeJob>,
+) {
+    let Ok(checker) = CaseChecker::embedded() else {
+        eprintln!("phishprobe milter: probe queue off: the case rules did not load");
+        return;
+    };
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        eprintln!("phishprobe milter: probe queue off: no async runtime");
+        return;
+    };
+    let mut prober: Option<Prober> = None;
+    let opts = ProbeOptions {
+        timeout: Duration::from_secs(45),
+        step_timeout: Duration::from_secs(15),
+        allow_private: args.probe_allow_private,
+        ..ProbeOptions::default()
+    };
+    while let Ok(job) = jobs.recv() {
+        let name = if job.queue_id.is_empty() {
+            "milter message".to_string()
+        } else {
+            format!("milter {}", job.queue_id)
+        };
+        let inputs = CaseInputs {
+            email: Some((name, job.raw)),
+            probe: true,
+            keep_inputs: true,
+            ..CaseInputs::default()
+        };
+        let Ok(parts) = checker.check_parts(engine, &inputs, &|_| None) else {
+            continue;
+        };
+        let (status, evidence) = match parts.probe_target() {
+            None => (ProbeStatus::NoTarget, Vec::new()),
+            Some(url) => rt.block_on(async {
+                if prober.is_none() {
+                    let config = ChromeConfig {
+                        executable: args.chrome.clone(),
+                        ..ChromeConfig::default()
+                    };
+                    match Prober::launch(&config).await {
+                        Ok(p) => prober = Some(p),
+                        Err(e) => {
+                            let why = format!("the browser could not start ({e})");
+                            return (phishprobe_case::probe::failed(&why), Vec::new());
+                        }
+                    }
+                }
+                match &prober {
+                    Some(p) => phishprobe_case::probe::run(engine, p, &url, opts.clone()).await,
+                    None => (phishprobe_case::probe::failed("no browser"), Vec::new()),
+                }
+            }),
+        };
+        let report = checker.finish(engine, &parts, status);
+        let saved = phishprobe_case::new_case(&inputs, &report, evidence)
+            .map_err(anyhow::Error::from)
+            .and_then(|row| db.save_case(&row).map_err(anyhow::Error::from));
+        match saved {
+            Ok(id) => eprintln!(
+                "phishprobe milter: queue={} probe=done verdict={} case={id}",
+                if job.queue_id.is_empty() {
+                    "-"
+                } else {
+                    &job.queue_id
+                },
+                report.verdict.as_str()
+            ),
+            Err(e) => eprintln!(
+                "phishprobe milter: queue={} probe case not saved: {e:#}",
+                job.queue_id
+            ),
+        }
+    }
+    if let Some(p) = prober {
+        rt.block_on(p.close());
+    }
 }
 
 /// Completes on SIGTERM or SIGINT.

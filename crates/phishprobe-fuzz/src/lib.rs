@@ -9,7 +9,9 @@
 
 use std::sync::OnceLock;
 
+mod milter;
 mod server;
+pub use milter::milter_packets;
 pub use server::server_body;
 
 use phishprobe_core::model::Report;
@@ -37,6 +39,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("qr", qr),
     ("probe_page", probe_page),
     ("server_body", server_body),
+    ("milter_packets", milter_packets),
 ];
 
 /// Attachment readers get this much room, as in the email checker's defaults.

@@ -75,13 +75,14 @@ fn global_options_are_one_help_section_and_only_where_they_apply() {
         );
     }
     // (command, the global options it takes)
-    let table: [(&[&str], &[&str]); 7] = [
+    let table: [(&[&str], &[&str]); 8] = [
         (&["url"], &GLOBALS),
         (&["case"], &GLOBALS),
         (&["history", "show"], &["--json", "--lang", "--color"]),
         (&["numbers", "add"], &["--json", "--lang"]),
         (&["bench"], &["--brands"]),
         (&["serve"], &[]),
+        (&["milter"], &["--brands"]),
         (&["text"], &GLOBALS),
     ];
     for (cmd, takes) in table {
@@ -108,8 +109,9 @@ fn global_options_are_one_help_section_and_only_where_they_apply() {
 fn global_options_that_do_not_apply_are_refused_before_or_after_the_command() {
     let brands = dir().display().to_string();
     let db = dir().join("numbers.db").display().to_string();
-    let cases: [&[&str]; 6] = [
+    let cases: [&[&str]; 7] = [
         &["serve", "--json"],
+        &["milter", "--json"],
         &["--json", "serve"],
         &["bench", "--json"],
         &["--lang", "zh", "bench"],

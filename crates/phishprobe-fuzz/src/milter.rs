@@ -69,7 +69,9 @@ pub fn milter_packets(data: &[u8]) {
         .set_read_timeout(Some(ANSWER_TIMEOUT))
         .expect("a read timeout");
     // Version 6, every action, every protocol option: what Postfix 3.7 offers.
-    let optneg = [0, 0, 0, 13, b'O', 0, 0, 0, 6, 0, 0, 1, 0xff, 0, 0x1f, 0xff, 0xff];
+    let optneg = [
+        0, 0, 0, 13, b'O', 0, 0, 0, 6, 0, 0, 1, 0xff, 0, 0x1f, 0xff, 0xff,
+    ];
     stream.write_all(&optneg).expect("the negotiation is sent");
     // The server may close early on a bad packet: a failed write is an answer, not a bug.
     let _ = stream.write_all(&packets(data));
@@ -91,10 +93,16 @@ fn check_answers(answer: &[u8]) {
     while !rest.is_empty() {
         assert!(rest.len() >= 5, "a cut answer packet: {rest:?}");
         let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-        assert!(len >= 1 && rest.len() >= 4 + len, "answer length {len} beyond the data");
+        assert!(
+            len >= 1 && rest.len() >= 4 + len,
+            "answer length {len} beyond the data"
+        );
         let code = rest[4];
         assert!(ANSWER_CODES.contains(&code), "unknown answer code {code}");
-        assert!(!first || code == b'O', "the first answer is the negotiation, not {code}");
+        assert!(
+            !first || code == b'O',
+            "the first answer is the negotiation, not {code}"
+        );
         first = false;
         rest = &rest[4 + len..];
     }

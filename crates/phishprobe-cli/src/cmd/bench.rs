@@ -24,6 +24,10 @@ pub struct Args {
     /// `milter` only: SMTP connections sending at once.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub connections: usize,
+    /// `milter` only: also measure this already running milter through the same Postfix
+    /// (Postfix notation, for example inet:127.0.0.1:11332 for rspamd's proxy).
+    #[arg(long, value_name = "SPEC")]
+    pub compare_milter: Option<String>,
     /// Inputs, one per line (default: generated hostnames mixing brands, look-alikes and noise).
     #[arg(long, short = 'f', value_name = "FILE")]
     pub file: Option<PathBuf>,
@@ -105,6 +109,7 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
                 .unwrap_or_else(|| PathBuf::from("../shared/corpus/email")),
             messages: args.messages,
             connections: args.connections,
+            compare: args.compare_milter.clone(),
         });
     }
     let inputs = match &args.file {

@@ -19,6 +19,9 @@ pub struct Settings {
     pub messages: usize,
     /// SMTP connections sending at once.
     pub connections: usize,
+    /// Another milter, already running, measured through the same Postfix on the same
+    /// messages (for example rspamd's proxy in milter mode): its Postfix notation.
+    pub compare: Option<String>,
 }
 
 /// One measured run.
@@ -66,7 +69,19 @@ pub fn run(s: &Settings) -> Result<u8> {
         );
     };
     line("without milter", &without);
-    line("with milter", &with);
+    line("with phishprobe", &with);
+    if let Some(other) = &s.compare {
+        postfix
+            .reconfigure(&[&format!("smtpd_milters = {other}")])
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        send(&postfix, &messages, warm, s.connections);
+        let r = send(&postfix, &messages, s.messages, s.connections);
+        line(&format!("with {other}"), &r);
+        println!(
+            "  {other}: {:.1} % of the no-milter rate",
+            100.0 * r.rate / without.rate
+        );
+    }
     println!(
         "  ratio {:.1} % of the no-milter rate; added latency p50 {:+.2} ms, p99 {:+.2} ms; milter CPU {:.0} ms per 1,000 messages; milter peak RSS {} KiB",
         100.0 * with.rate / without.rate,

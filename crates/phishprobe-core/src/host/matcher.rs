@@ -60,12 +60,16 @@ pub struct TokenMatch {
     /// inside a one-letter-longer real word, two edits) only where the host is risky already
     /// (free hosting, an abused ending, a subdomain of someone else's name, credential words).
     pub strong: bool,
+    /// Found through a context token (an ordinary word too): counts only on a risky host.
+    pub context: bool,
 }
 
 #[derive(Debug)]
 pub struct TokenMatcher {
     exact: Option<AhoCorasick>,
     exact_owner: Vec<(usize, String)>,
+    /// Per `exact_owner` entry: a context token (an ordinary word too), never a strong match.
+    exact_weak: Vec<bool>,
     typos: HashMap<String, (usize, String)>,
     typo_lengths: Vec<usize>,
     /// Prefilter for `typos`: bit `n` of `typo_first[b]` is set when some one-edit variant of
@@ -82,10 +86,31 @@ pub struct TokenMatcher {
 impl TokenMatcher {
     pub fn new(brands: &BrandSet, exceptions: &[String], login_words: &[String]) -> Self {
         let mut exact_owner: Vec<(usize, String)> = Vec::new();
+        let mut exact_weak: Vec<bool> = Vec::new();
+        // Exact tokens (never typos) are skipped when the one-edit table is built below.
+        let mut no_typo: HashSet<String> = HashSet::default();
         for (bi, b) in brands.iter().enumerate() {
             for t in &b.host_tokens {
                 if !exact_owner.iter().any(|(_, x)| x == t) {
                     exact_owner.push((bi, t.clone()));
+                    exact_weak.push(false);
+                }
+            }
+            for t in &b.exact_tokens {
+                if !exact_owner.iter().any(|(_, x)| x == t) {
+                    exact_owner.push((bi, t.clone()));
+                    exact_weak.push(false);
+                    no_typo.insert(t.clone());
+                }
+            }
+        }
+        // Context tokens after all host tokens: a word that is one brand's token and another's
+        // context token stays the strong token.
+        for (bi, b) in brands.iter().enumerate() {
+            for t in &b.context_tokens {
+                if !exact_owner.iter().any(|(_, x)| x == t) {
+                    exact_owner.push((bi, t.clone()));
+                    exact_weak.push(true);
                 }
             }
         }
@@ -93,7 +118,10 @@ impl TokenMatcher {
         let exceptions: Vec<String> = exceptions.to_vec();
         let mut typos: HashMap<String, (usize, String)> = HashMap::default();
         let mut long_tokens = Vec::new();
-        for (bi, t) in &exact_owner {
+        for ((bi, t), weak) in exact_owner.iter().zip(&exact_weak) {
+            if *weak || no_typo.contains(t) {
+                continue;
+            }
             if t.len() >= TYPO_MIN {
                 for v in one_edit_variants(t) {
                     if exact_set.contains(v.as_str()) || exceptions.contains(&v) {
@@ -125,6 +153,7 @@ impl TokenMatcher {
         TokenMatcher {
             exact,
             exact_owner,
+            exact_weak,
             typos,
             typo_lengths,
             typo_first,
@@ -181,6 +210,11 @@ impl TokenMatcher {
                 let Some((bi, bt)) = self.exact_owner.get(m.pattern().as_usize()) else {
                     continue;
                 };
+                let context_only = self
+                    .exact_weak
+                    .get(m.pattern().as_usize())
+                    .copied()
+                    .unwrap_or(false);
                 let position = position_of(m.start(), m.end(), token.len());
                 let rest = rest_of(token, m.start(), m.end());
                 // A real word that contains the brand (`amazonas`, `pineapple`) is no claim;
@@ -194,12 +228,25 @@ impl TokenMatcher {
                         // longer word (`amznmshs`), nothing inside one (`webay`).
                         _ if bt.len() < SHORT_TOKEN => match position {
                             Position::Inside => None,
+                            // Three letters start and end too many words (`ing` in
+                            // `tracking`, `att` in `attorney`): whole, or first beside a keyword.
+                            Position::Suffix if bt.len() <= 3 => None,
                             _ if self.is_keyword_rest(&rest) => Some(true),
-                            Position::Prefix => Some(false),
+                            Position::Prefix if bt.len() > 3 => Some(false),
                             _ => None,
                         },
                         _ => Some(true),
                     },
+                };
+                // A context token is an ordinary word too: never a claim on its own, and not
+                // even a weak one inside a longer word (`squarespace`, `metaphor`).
+                let strength = if context_only {
+                    match position {
+                        Position::Whole => strength.map(|_| false),
+                        _ => None,
+                    }
+                } else {
+                    strength
                 };
                 if let Some(strong) = strength {
                     out.push(TokenMatch {
@@ -210,6 +257,7 @@ impl TokenMatcher {
                         position,
                         rest,
                         strong,
+                        context: context_only,
                     });
                 }
             }
@@ -264,7 +312,12 @@ impl TokenMatcher {
                 if let Some((bi, bt)) = self.typo_of(found) {
                     // A typo glued to a keyword is a claim; glued to a longer word or digits a
                     // weak one; glued to one or two letters usually just another word.
-                    let strong = self.is_keyword_rest(rest);
+                    // Two-letter keywords (`ap`, `id`) glued to a typo are too often just
+                    // letters of another word (`apipost`).
+                    let strong = self.is_keyword_rest(rest)
+                        && (rest.is_empty()
+                            || rest.len() >= 3
+                            || rest.bytes().all(|b| b.is_ascii_digit()));
                     // Letters in front make another word (`tamadon`); trailing ones are a
                     // common padding of impostor names (`amazood`).
                     let weak_ok = rest.len() >= 3
@@ -281,7 +334,9 @@ impl TokenMatcher {
         }
         // A misspelt brand buried in a long run of words (`verifyouramzonpayment`).
         if token.len() >= 8 {
-            for &len in self.typo_lengths.iter().filter(|&&l| (5..=8).contains(&l)) {
+            // Not five-letter variants: buried in a run of letters they turn up inside
+            // ordinary words (`inost` in `bankinostore` for `inpost`).
+            for &len in self.typo_lengths.iter().filter(|&&l| (6..=8).contains(&l)) {
                 for start in 1..token.len().saturating_sub(len) {
                     let Some(found) = token.get(start..start + len) else {
                         continue;
@@ -347,6 +402,7 @@ fn typo(
         position,
         rest,
         strong,
+        context: false,
     }
 }
 

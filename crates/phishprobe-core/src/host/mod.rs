@@ -332,6 +332,12 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
         if !m.strong && !homoglyph && !risky_host && !in_subdomain && !rest_digits {
             continue;
         }
+        // An ordinary word that is also a brand (`steam`, `allegro`) is usually just the word,
+        // even beside account words (`secure-hotel-booking`): it counts only on a host anyone
+        // can publish on or an abused ending, or beside digits.
+        if m.context && !(free.is_some() || customer_hosted || abused_tld || rest_digits) {
+            continue;
+        }
         let better = match &best {
             None => true,
             Some((bm, _, bh)) => {
@@ -385,7 +391,9 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             .replacen(m.found.as_str(), "", 1)
             .replace(['-', '_'], "");
         let rest_risky = [m.rest.as_str(), label_rest.as_str()].iter().any(|r| {
-            r.bytes().any(|c| c.is_ascii_digit()) || engine.contains_login_word(r) || is_padding(r)
+            r.bytes().any(|c| c.is_ascii_digit())
+                || engine.contains_login_word(r)
+                || (is_padding(r) && label.starts_with(m.found.as_str()))
         });
         let ctx = BrandContext {
             in_registrable: Some(label_index) == registrable_index,
@@ -393,6 +401,7 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             risky: risky_host || rest_risky,
             abused_tld,
             suffix: reg.suffix,
+            complete: brand.is_some_and(|p| p.domains_complete),
         };
         push_brand_finding(
             b,
@@ -418,6 +427,25 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             ));
         }
     }
+    if let Some((shown, reg_label)) = fake_ending(&ascii_labels, registrable_index) {
+        // `ezdrive.com-4bs9.xin` reads as `ezdrive.com`: whatever the name, only an impostor
+        // hides the real ending behind a hyphen (no brand profile needed).
+        let sev = if abused_tld || free.is_some() {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        let reg_name = info.registrable_private().unwrap_or(&info.ascii);
+        b.push(Finding::new(
+            "host.fake_ending",
+            sev,
+            msg(
+                format!("The address is made to read as {shown}, but the hyphen after it hides the real name, {reg_name}."),
+                format!("该地址被做成看似 {shown}，但其后的连字符掩盖了真实名称 {reg_name}。"),
+            ),
+            format!("label \"{reg_label}\" starts with a fake ending; registered name is {reg_name}"),
+        ));
+    }
     if let Some(f) = &free {
         // The provider's own name (`github.io`) is not a customer site.
         if info.ascii != f.suffix {
@@ -440,6 +468,28 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
         }
     }
     info
+}
+
+/// Generic endings an impostor writes after a name and then continues with a hyphen.
+const FAKE_ENDINGS: [&str; 9] = [
+    "com", "net", "org", "gov", "edu", "mil", "co", "info", "biz",
+];
+
+/// A registered label that starts with a generic ending and a hyphen, after another label:
+/// `ezdrive.com-4bs9.xin`, `txdmv.gov-rb.xin`. Returns what it reads as (`ezdrive.com`) and
+/// the registered label.
+fn fake_ending<'a>(
+    labels: &[&'a str],
+    registrable_index: Option<usize>,
+) -> Option<(String, &'a str)> {
+    let r = registrable_index?;
+    let prev = labels.get(r.checked_sub(1)?)?;
+    let label = labels.get(r)?;
+    let (head, tail) = label.split_once('-')?;
+    if prev.is_empty() || tail.trim_matches('-').is_empty() || !FAKE_ENDINGS.contains(&head) {
+        return None;
+    }
+    Some((format!("{prev}.{head}"), label))
 }
 
 /// `a.b.c` -> `["a", "b", "c"]`, sized in one pass (a plain byte scan is faster than
@@ -479,6 +529,8 @@ struct BrandContext<'a> {
     risky: bool,
     abused_tld: bool,
     suffix: &'a str,
+    /// The brand's profile lists every domain it uses (`domains_complete`).
+    complete: bool,
 }
 
 /// A subdomain label that resembles a brand token (two edits at most, or its first four
@@ -500,7 +552,12 @@ fn lookalike_embedding(
     let resembles = |cand: &str, token: &str| {
         token.len() >= matcher::TYPO_MIN
             && (matcher::osa_within(cand, token, 2)
-                || (cand.len() >= 4 && token.starts_with(cand.get(..4).unwrap_or("\0"))))
+                // The same first four letters (`amazooeuzz`), unless the whole token is in
+                // there: then it is the brand's own longer name (`googleapis`), and exact
+                // brand names are judged elsewhere.
+                || (cand.len() >= 4
+                    && !cand.contains(token)
+                    && token.starts_with(cand.get(..4).unwrap_or("\0"))))
     };
     // Only labels 0..=r are looked at; fold the few that need it (`c0`, `arnazon`).
     let used = labels.get(..=r).unwrap_or(labels);
@@ -798,10 +855,17 @@ fn push_brand_finding(
     }
     if ctx.in_registrable {
         if m.position == Position::Whole && label == m.brand_token {
+            // The bare brand name on an ordinary ending (`paypal.de`, `hotmail.fr`) is the
+            // brand's own country or defensive registration far more often than an impostor's,
+            // unless the profile says it lists every domain the brand uses: then it is
+            // suspicious, and a note otherwise. On an abused ending, or with risky company, it
+            // is what impostors register.
             let sev = if ctx.abused_tld || ctx.risky {
                 Severity::High
-            } else {
+            } else if ctx.complete {
                 Severity::Medium
+            } else {
+                Severity::Low
             };
             b.push(Finding::new(
                 "host.brand_tld",

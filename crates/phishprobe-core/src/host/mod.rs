@@ -334,8 +334,12 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
         }
         // An ordinary word that is also a brand (`steam`, `allegro`) is usually just the word,
         // even beside account words (`secure-hotel-booking`): it counts only on a host anyone
-        // can publish on or an abused ending, or beside digits.
-        if m.context && !(free.is_some() || customer_hosted || abused_tld || rest_digits) {
+        // can publish on or an abused ending, or beside digits. Written with look-alike
+        // characters (`аррӏе` in Cyrillic) it is no longer the ordinary word.
+        if m.context
+            && !homoglyph
+            && !(free.is_some() || customer_hosted || abused_tld || rest_digits)
+        {
             continue;
         }
         let better = match &best {

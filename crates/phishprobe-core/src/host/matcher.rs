@@ -72,10 +72,11 @@ pub struct TokenMatcher {
     exact_weak: Vec<bool>,
     typos: HashMap<String, (usize, String)>,
     typo_lengths: Vec<usize>,
-    /// Prefilter for `typos`: bit `n` of `typo_first[b]` is set when some one-edit variant of
-    /// length `n` starts with byte `b` (lengths of 31 and more share bit 31). Most substrings
-    /// of a hostname fail it, which saves hashing them.
-    typo_first: [u32; 256],
+    /// Prefilter for `typos`: bit `n` of `typo_first[prefilter_key(v)]` is set when some
+    /// one-edit variant `v` of length `n` has that first, second and last byte (lengths of 31
+    /// and more share bit 31). Most substrings of a hostname fail it, which saves hashing them;
+    /// with many brands the first byte alone no longer did.
+    typo_first: Vec<u32>,
     long_tokens: Vec<(usize, String)>,
     exceptions: Vec<String>,
     /// All exceptions in one automaton: "does this token contain a real word?" in one pass.
@@ -137,10 +138,10 @@ impl TokenMatcher {
         let mut typo_lengths: Vec<usize> = typos.keys().map(|k| k.len()).collect();
         typo_lengths.sort_unstable();
         typo_lengths.dedup();
-        let mut typo_first = [0u32; 256];
+        let mut typo_first = vec![0u32; PREFILTER_SIZE];
         for k in typos.keys() {
-            if let Some(&b) = k.as_bytes().first()
-                && let Some(m) = typo_first.get_mut(usize::from(b))
+            if let Some(key) = prefilter_key(k.as_bytes())
+                && let Some(m) = typo_first.get_mut(key)
             {
                 *m |= len_bit(k.len());
             }
@@ -164,10 +165,11 @@ impl TokenMatcher {
         }
     }
 
-    /// The one-edit variant table entry for `s`, if any (prefiltered by first byte and length).
+    /// The one-edit variant table entry for `s`, if any (prefiltered by its first, second and
+    /// last byte and its length).
     fn typo_of(&self, s: &str) -> Option<&(usize, String)> {
-        let first = usize::from(*s.as_bytes().first()?);
-        let mask = self.typo_first.get(first).copied().unwrap_or(0);
+        let key = prefilter_key(s.as_bytes())?;
+        let mask = self.typo_first.get(key).copied().unwrap_or(0);
         if mask & len_bit(s.len()) == 0 {
             return None;
         }
@@ -379,6 +381,18 @@ fn letters_within(a: &str, b: &str, max_l1: u32) -> bool {
         }
     }
     h.iter().map(|x| x.unsigned_abs()).sum::<u32>() <= max_l1
+}
+
+/// Entries of the `typo_first` prefilter: five bits each of three bytes.
+const PREFILTER_SIZE: usize = 1 << 15;
+
+/// Prefilter slot of a variant: the low five bits of its first, second and last byte (ASCII
+/// letters are distinct there; digits share slots with letters, which only lets more through).
+fn prefilter_key(b: &[u8]) -> Option<usize> {
+    let first = usize::from(*b.first()? & 31);
+    let second = usize::from(*b.get(1)? & 31);
+    let last = usize::from(*b.last()? & 31);
+    Some((first << 10) | (second << 5) | last)
 }
 
 /// Bit for a string length in the `typo_first` masks (31 stands for "31 or longer").

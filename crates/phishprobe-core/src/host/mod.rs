@@ -560,8 +560,8 @@ fn lookalike_embedding(
                 // there: then it is the brand's own longer name (`googleapis`), and exact
                 // brand names are judged elsewhere.
                 || (cand.len() >= 4
-                    && !cand.contains(token)
-                    && token.starts_with(cand.get(..4).unwrap_or("\0"))))
+                    && token.starts_with(cand.get(..4).unwrap_or("\0"))
+                    && !cand.contains(token)))
     };
     // Only labels 0..=r are looked at; fold the few that need it (`c0`, `arnazon`).
     let used = labels.get(..=r).unwrap_or(labels);

@@ -325,7 +325,8 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             continue;
         };
         let ulabel = unicode_labels.get(i).copied().unwrap_or(alabel);
-        let (candidate, homoglyph) = label_matches(engine, ulabel, alabel, b);
+        let tld = unicode_labels.last().copied().unwrap_or("");
+        let (candidate, homoglyph) = label_matches(engine, ulabel, alabel, tld, b);
         let Some(m) = candidate else { continue };
         let in_subdomain = registrable_index.is_some_and(|r| i < r);
         let rest_digits = m.rest.bytes().any(|c| c.is_ascii_digit());
@@ -669,33 +670,74 @@ fn label_matches(
     engine: &Engine,
     ulabel: &str,
     alabel: &str,
+    tld: &str,
     b: &mut ReportBuilder,
 ) -> (Option<TokenMatch>, bool) {
     let non_ascii = !ulabel.is_ascii();
     if non_ascii {
-        let mixed = unicode::is_mixed_script(ulabel);
         let sk = unicode::skeleton(ulabel);
         let m = best_in_label(engine, &sk);
-        if mixed {
-            b.push(Finding::new(
-                "host.mixed_script",
-                if m.is_some() { Severity::Medium } else { Severity::Low },
-                msg(
-                    "A part of the name mixes alphabets (for example Latin with Cyrillic), a way to imitate another name.",
-                    "名称的某部分混用了不同字母体系（如拉丁字母与西里尔字母），这是模仿其他名称的手法。",
-                ),
-                format!("{alabel} shows as {ulabel}: {}", unicode::point_out(ulabel)),
-            ));
-        } else if sk.is_ascii() && m.is_some() {
-            b.push(Finding::new(
-                "host.whole_script_confusable",
-                Severity::Medium,
-                msg(
-                    "This part of the name is written entirely in another alphabet whose letters look like Latin ones.",
-                    "名称的这一部分完全用另一种字母书写，其字母看起来像拉丁字母。",
-                ),
-                format!("{alabel} shows as {ulabel}: {}", unicode::point_out(ulabel)),
-            ));
+        let shows = format!("{alabel} shows as {ulabel}: {}", unicode::point_out(ulabel));
+        // Chromium's display rules for any name: what a browser would show as punycode is at
+        // least suspicious, brand or not.
+        match unicode::spoof_check(ulabel, tld) {
+            Some(unicode::Spoof::MixedScript) => {
+                b.push(Finding::new(
+                    "host.mixed_script",
+                    Severity::Medium,
+                    msg(
+                        "A part of the name mixes alphabets (for example Latin with Cyrillic), a way to imitate another name.",
+                        "名称的某部分混用了不同字母体系（如拉丁字母与西里尔字母），这是模仿其他名称的手法。",
+                    ),
+                    shows,
+                ));
+            }
+            Some(unicode::Spoof::WholeScript(script)) => {
+                b.push(Finding::new(
+                    "host.whole_script_confusable",
+                    Severity::Medium,
+                    msg(
+                        "This part of the name is written entirely in another alphabet whose letters look like Latin ones.",
+                        "名称的这一部分完全用另一种字母书写，其字母看起来像拉丁字母。",
+                    ),
+                    format!("{shows} (all {script}, ending .{tld})"),
+                ));
+            }
+            Some(unicode::Spoof::DigitLookalike(c)) => {
+                b.push(Finding::new(
+                    "host.digit_lookalike",
+                    Severity::Medium,
+                    msg(
+                        "The name uses a digit from another script that looks like an ordinary digit.",
+                        "该名称使用了外观像普通数字的其他文字数字。",
+                    ),
+                    format!("{alabel} shows as {ulabel}: {}", unicode::describe_char(c)),
+                ));
+            }
+            Some(unicode::Spoof::Dangerous(c)) => {
+                b.push(Finding::new(
+                    "host.dangerous_char",
+                    Severity::Medium,
+                    msg(
+                        "The name contains a character browsers refuse to display in web addresses because it imitates punctuation or another letter.",
+                        "该名称含有浏览器拒绝在网址中显示的字符，因为它会冒充标点或其他字母。",
+                    ),
+                    format!("{alabel} shows as {ulabel}: {}", unicode::describe_char(c)),
+                ));
+            }
+            // Ordinary writing for its ending, but its skeleton is a brand: still a look-alike.
+            None if sk.is_ascii() && m.is_some() => {
+                b.push(Finding::new(
+                    "host.whole_script_confusable",
+                    Severity::Medium,
+                    msg(
+                        "This part of the name is written entirely in another alphabet whose letters look like Latin ones.",
+                        "名称的这一部分完全用另一种字母书写，其字母看起来像拉丁字母。",
+                    ),
+                    shows,
+                ));
+            }
+            None => {}
         }
         if let Some(m) = m {
             return (Some(m), true);

@@ -184,6 +184,10 @@ impl TokenMatcher {
 
     /// The longest listed real word inside `token` that covers the match `start..end`.
     fn covering_exception(&self, token: &str, start: usize, end: usize) -> Option<usize> {
+        // One automaton pass first: most tokens hold no listed word at all.
+        if !self.is_exception(token) {
+            return None;
+        }
         self.exceptions
             .iter()
             .filter_map(|e| {
@@ -218,6 +222,15 @@ impl TokenMatcher {
                     .copied()
                     .unwrap_or(false);
                 let position = position_of(m.start(), m.end(), token.len());
+                // What can never count, decided before any work (three-letter tokens turn up
+                // inside most words): a short token inside a word, a three-letter one at its
+                // end, a context token anywhere but alone.
+                if (bt.len() < SHORT_TOKEN && position == Position::Inside)
+                    || (bt.len() <= 3 && position == Position::Suffix)
+                    || (context_only && position != Position::Whole)
+                {
+                    continue;
+                }
                 let rest = rest_of(token, m.start(), m.end());
                 // A real word that contains the brand (`amazonas`, `pineapple`) is no claim;
                 // one only a letter longer (`amazone`) is a weak one.

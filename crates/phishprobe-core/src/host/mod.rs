@@ -778,13 +778,18 @@ fn best_in_label(engine: &Engine, label: &str) -> Option<TokenMatch> {
             best = Some(m);
         }
     }
-    if best.is_none() && label.contains('-') {
+    // Across the hyphens too when nothing, or only an ordinary word (`ledger` of
+    // `ledger-live`), was found token by token.
+    if best.as_ref().is_none_or(|m| m.context) && label.contains('-') {
         let joined: String = label.chars().filter(|&c| c != '-').collect();
-        best = engine
-            .matcher
-            .find(&joined)
-            .into_iter()
-            .find(|m| m.kind == Kind::Exact && m.position != Position::Inside);
+        let across = engine.matcher.find(&joined).into_iter().find(|m| {
+            m.kind == Kind::Exact
+                && m.position != Position::Inside
+                && (best.is_none() || !m.context)
+        });
+        if across.is_some() {
+            best = across;
+        }
     }
     best
 }

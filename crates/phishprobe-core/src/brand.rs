@@ -73,7 +73,23 @@ pub struct BrandProfile {
     #[serde(default)]
     pub name_zh: String,
     /// Lowercase ASCII strings searched in hostname labels and tokens for look-alikes.
+    #[serde(default)]
     pub host_tokens: Vec<String>,
+    /// Brand tokens that are also ordinary words or names (`allegro`, `square`, `meta`):
+    /// matched exactly (never as typos) and only where the host is risky already: beside a
+    /// credential word or digits, in a subdomain of someone else's name, on free hosting or an
+    /// abused ending. Alone as a registered name (`allegro.com`) they claim nothing.
+    #[serde(default)]
+    pub context_tokens: Vec<String>,
+    /// Tokens matched exactly, never as typos: distinctive as written, but one edit away from
+    /// other names (`ezpass`/`enpass`, `cmbchina`/`cgbchina`).
+    #[serde(default)]
+    pub exact_tokens: Vec<String>,
+    /// The `web` list names every domain the brand uses, so its bare name on an unlisted
+    /// ordinary ending is suspicious (otherwise a note: brands hold many country and
+    /// defensive registrations that a profile does not list).
+    #[serde(default)]
+    pub domains_complete: bool,
     #[serde(default)]
     pub words_en: Vec<String>,
     #[serde(default)]
@@ -114,10 +130,20 @@ impl BrandProfile {
                 self.id
             )));
         }
-        if self.host_tokens.is_empty() {
-            return Err(bad("host_tokens must name at least one token".into()));
+        if self.host_tokens.is_empty()
+            && self.context_tokens.is_empty()
+            && self.exact_tokens.is_empty()
+        {
+            return Err(bad(
+                "host_tokens, exact_tokens or context_tokens must name at least one token".into(),
+            ));
         }
-        for t in &self.host_tokens {
+        for t in self
+            .host_tokens
+            .iter()
+            .chain(&self.exact_tokens)
+            .chain(&self.context_tokens)
+        {
             if t.len() < 3
                 || !t
                     .bytes()

@@ -117,7 +117,10 @@ impl Engine {
         for (i, b) in brands.iter().enumerate() {
             for f in &b.web {
                 if let Some((head, tail)) = f.domain.split_once('.')
-                    && b.host_tokens.iter().any(|t| t == head)
+                    && b.host_tokens
+                        .iter()
+                        .chain(&b.exact_tokens)
+                        .any(|t| t == head)
                 {
                     // `co.jp` and its country part `jp`: `amazon-jp` imitates a storefront.
                     let country = tail.rsplit('.').next().filter(|c| c.len() == 2);

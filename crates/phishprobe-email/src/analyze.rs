@@ -1248,16 +1248,18 @@ impl<'e> EmailChecker<'e> {
                 .iter()
                 .any(|o| o.brand == id && roles.contains(&o.role))
         };
-        // A From domain that is some brand's mail/web domain: which brand.
+        let freemail = !from_domain.is_empty() && self.is_freemail(&from_domain);
+        // A From domain that is some brand's mail/web domain: which brand. A personal mailbox
+        // domain (`gmail.com`, `yahoo.com`, `qq.com`) is the brand's web host but anybody's
+        // address: it names no brand.
         let from_brand: Option<usize> = owners
             .iter()
-            .find(|o| matches!(o.role, DomainRole::Mail | DomainRole::Web))
+            .find(|o| o.role == DomainRole::Mail || (o.role == DomainRole::Web && !freemail))
             .and_then(|o| engine.brands().iter().position(|b| b.id == o.brand));
         let relay_brand: Option<usize> = owners
             .iter()
             .find(|o| o.role == DomainRole::Relay)
             .and_then(|o| engine.brands().iter().position(|b| b.id == o.brand));
-        let freemail = !from_domain.is_empty() && self.is_freemail(&from_domain);
         let mut brand_sender = false;
         let mut claimed_profile: Option<usize> = None;
 

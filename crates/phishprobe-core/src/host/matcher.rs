@@ -60,18 +60,23 @@ pub struct TokenMatch {
     /// inside a one-letter-longer real word, two edits) only where the host is risky already
     /// (free hosting, an abused ending, a subdomain of someone else's name, credential words).
     pub strong: bool,
+    /// Found through a context token (an ordinary word too): counts only on a risky host.
+    pub context: bool,
 }
 
 #[derive(Debug)]
 pub struct TokenMatcher {
     exact: Option<AhoCorasick>,
     exact_owner: Vec<(usize, String)>,
+    /// Per `exact_owner` entry: a context token (an ordinary word too), never a strong match.
+    exact_weak: Vec<bool>,
     typos: HashMap<String, (usize, String)>,
     typo_lengths: Vec<usize>,
-    /// Prefilter for `typos`: bit `n` of `typo_first[b]` is set when some one-edit variant of
-    /// length `n` starts with byte `b` (lengths of 31 and more share bit 31). Most substrings
-    /// of a hostname fail it, which saves hashing them.
-    typo_first: [u32; 256],
+    /// Prefilter for `typos`: bit `n` of `typo_first[prefilter_key(v)]` is set when some
+    /// one-edit variant `v` of length `n` has that first, second and last byte (lengths of 31
+    /// and more share bit 31). Most substrings of a hostname fail it, which saves hashing them;
+    /// with many brands the first byte alone no longer did.
+    typo_first: Vec<u32>,
     long_tokens: Vec<(usize, String)>,
     exceptions: Vec<String>,
     /// All exceptions in one automaton: "does this token contain a real word?" in one pass.
@@ -82,10 +87,31 @@ pub struct TokenMatcher {
 impl TokenMatcher {
     pub fn new(brands: &BrandSet, exceptions: &[String], login_words: &[String]) -> Self {
         let mut exact_owner: Vec<(usize, String)> = Vec::new();
+        let mut exact_weak: Vec<bool> = Vec::new();
+        // Exact tokens (never typos) are skipped when the one-edit table is built below.
+        let mut no_typo: HashSet<String> = HashSet::default();
         for (bi, b) in brands.iter().enumerate() {
             for t in &b.host_tokens {
                 if !exact_owner.iter().any(|(_, x)| x == t) {
                     exact_owner.push((bi, t.clone()));
+                    exact_weak.push(false);
+                }
+            }
+            for t in &b.exact_tokens {
+                if !exact_owner.iter().any(|(_, x)| x == t) {
+                    exact_owner.push((bi, t.clone()));
+                    exact_weak.push(false);
+                    no_typo.insert(t.clone());
+                }
+            }
+        }
+        // Context tokens after all host tokens: a word that is one brand's token and another's
+        // context token stays the strong token.
+        for (bi, b) in brands.iter().enumerate() {
+            for t in &b.context_tokens {
+                if !exact_owner.iter().any(|(_, x)| x == t) {
+                    exact_owner.push((bi, t.clone()));
+                    exact_weak.push(true);
                 }
             }
         }
@@ -93,7 +119,10 @@ impl TokenMatcher {
         let exceptions: Vec<String> = exceptions.to_vec();
         let mut typos: HashMap<String, (usize, String)> = HashMap::default();
         let mut long_tokens = Vec::new();
-        for (bi, t) in &exact_owner {
+        for ((bi, t), weak) in exact_owner.iter().zip(&exact_weak) {
+            if *weak || no_typo.contains(t) {
+                continue;
+            }
             if t.len() >= TYPO_MIN {
                 for v in one_edit_variants(t) {
                     if exact_set.contains(v.as_str()) || exceptions.contains(&v) {
@@ -109,10 +138,10 @@ impl TokenMatcher {
         let mut typo_lengths: Vec<usize> = typos.keys().map(|k| k.len()).collect();
         typo_lengths.sort_unstable();
         typo_lengths.dedup();
-        let mut typo_first = [0u32; 256];
+        let mut typo_first = vec![0u32; PREFILTER_SIZE];
         for k in typos.keys() {
-            if let Some(&b) = k.as_bytes().first()
-                && let Some(m) = typo_first.get_mut(usize::from(b))
+            if let Some(key) = prefilter_key(k.as_bytes())
+                && let Some(m) = typo_first.get_mut(key)
             {
                 *m |= len_bit(k.len());
             }
@@ -125,6 +154,7 @@ impl TokenMatcher {
         TokenMatcher {
             exact,
             exact_owner,
+            exact_weak,
             typos,
             typo_lengths,
             typo_first,
@@ -135,10 +165,11 @@ impl TokenMatcher {
         }
     }
 
-    /// The one-edit variant table entry for `s`, if any (prefiltered by first byte and length).
+    /// The one-edit variant table entry for `s`, if any (prefiltered by its first, second and
+    /// last byte and its length).
     fn typo_of(&self, s: &str) -> Option<&(usize, String)> {
-        let first = usize::from(*s.as_bytes().first()?);
-        let mask = self.typo_first.get(first).copied().unwrap_or(0);
+        let key = prefilter_key(s.as_bytes())?;
+        let mask = self.typo_first.get(key).copied().unwrap_or(0);
         if mask & len_bit(s.len()) == 0 {
             return None;
         }
@@ -153,6 +184,10 @@ impl TokenMatcher {
 
     /// The longest listed real word inside `token` that covers the match `start..end`.
     fn covering_exception(&self, token: &str, start: usize, end: usize) -> Option<usize> {
+        // One automaton pass first: most tokens hold no listed word at all.
+        if !self.is_exception(token) {
+            return None;
+        }
         self.exceptions
             .iter()
             .filter_map(|e| {
@@ -181,7 +216,21 @@ impl TokenMatcher {
                 let Some((bi, bt)) = self.exact_owner.get(m.pattern().as_usize()) else {
                     continue;
                 };
+                let context_only = self
+                    .exact_weak
+                    .get(m.pattern().as_usize())
+                    .copied()
+                    .unwrap_or(false);
                 let position = position_of(m.start(), m.end(), token.len());
+                // What can never count, decided before any work (three-letter tokens turn up
+                // inside most words): a short token inside a word, a three-letter one at its
+                // end, a context token anywhere but alone.
+                if (bt.len() < SHORT_TOKEN && position == Position::Inside)
+                    || (bt.len() <= 3 && position == Position::Suffix)
+                    || (context_only && position != Position::Whole)
+                {
+                    continue;
+                }
                 let rest = rest_of(token, m.start(), m.end());
                 // A real word that contains the brand (`amazonas`, `pineapple`) is no claim;
                 // one only a letter longer (`amazone`) is a weak one.
@@ -194,12 +243,25 @@ impl TokenMatcher {
                         // longer word (`amznmshs`), nothing inside one (`webay`).
                         _ if bt.len() < SHORT_TOKEN => match position {
                             Position::Inside => None,
+                            // Three letters start and end too many words (`ing` in
+                            // `tracking`, `att` in `attorney`): whole, or first beside a keyword.
+                            Position::Suffix if bt.len() <= 3 => None,
                             _ if self.is_keyword_rest(&rest) => Some(true),
-                            Position::Prefix => Some(false),
+                            Position::Prefix if bt.len() > 3 => Some(false),
                             _ => None,
                         },
                         _ => Some(true),
                     },
+                };
+                // A context token is an ordinary word too: never a claim on its own, and not
+                // even a weak one inside a longer word (`squarespace`, `metaphor`).
+                let strength = if context_only {
+                    match position {
+                        Position::Whole => strength.map(|_| false),
+                        _ => None,
+                    }
+                } else {
+                    strength
                 };
                 if let Some(strong) = strength {
                     out.push(TokenMatch {
@@ -210,6 +272,7 @@ impl TokenMatcher {
                         position,
                         rest,
                         strong,
+                        context: context_only,
                     });
                 }
             }
@@ -264,7 +327,12 @@ impl TokenMatcher {
                 if let Some((bi, bt)) = self.typo_of(found) {
                     // A typo glued to a keyword is a claim; glued to a longer word or digits a
                     // weak one; glued to one or two letters usually just another word.
-                    let strong = self.is_keyword_rest(rest);
+                    // Two-letter keywords (`ap`, `id`) glued to a typo are too often just
+                    // letters of another word (`apipost`).
+                    let strong = self.is_keyword_rest(rest)
+                        && (rest.is_empty()
+                            || rest.len() >= 3
+                            || rest.bytes().all(|b| b.is_ascii_digit()));
                     // Letters in front make another word (`tamadon`); trailing ones are a
                     // common padding of impostor names (`amazood`).
                     let weak_ok = rest.len() >= 3
@@ -281,7 +349,9 @@ impl TokenMatcher {
         }
         // A misspelt brand buried in a long run of words (`verifyouramzonpayment`).
         if token.len() >= 8 {
-            for &len in self.typo_lengths.iter().filter(|&&l| (5..=8).contains(&l)) {
+            // Not five-letter variants: buried in a run of letters they turn up inside
+            // ordinary words (`inost` in `bankinostore` for `inpost`).
+            for &len in self.typo_lengths.iter().filter(|&&l| (6..=8).contains(&l)) {
                 for start in 1..token.len().saturating_sub(len) {
                     let Some(found) = token.get(start..start + len) else {
                         continue;
@@ -326,6 +396,18 @@ fn letters_within(a: &str, b: &str, max_l1: u32) -> bool {
     h.iter().map(|x| x.unsigned_abs()).sum::<u32>() <= max_l1
 }
 
+/// Entries of the `typo_first` prefilter: five bits each of three bytes.
+const PREFILTER_SIZE: usize = 1 << 15;
+
+/// Prefilter slot of a variant: the low five bits of its first, second and last byte (ASCII
+/// letters are distinct there; digits share slots with letters, which only lets more through).
+fn prefilter_key(b: &[u8]) -> Option<usize> {
+    let first = usize::from(*b.first()? & 31);
+    let second = usize::from(*b.get(1)? & 31);
+    let last = usize::from(*b.last()? & 31);
+    Some((first << 10) | (second << 5) | last)
+}
+
 /// Bit for a string length in the `typo_first` masks (31 stands for "31 or longer").
 fn len_bit(len: usize) -> u32 {
     1u32 << len.min(31)
@@ -347,6 +429,7 @@ fn typo(
         position,
         rest,
         strong,
+        context: false,
     }
 }
 

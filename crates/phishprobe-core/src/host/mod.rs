@@ -325,11 +325,22 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             continue;
         };
         let ulabel = unicode_labels.get(i).copied().unwrap_or(alabel);
-        let (candidate, homoglyph) = label_matches(engine, ulabel, alabel, b);
+        let tld = unicode_labels.last().copied().unwrap_or("");
+        let (candidate, homoglyph) = label_matches(engine, ulabel, alabel, tld, b);
         let Some(m) = candidate else { continue };
         let in_subdomain = registrable_index.is_some_and(|r| i < r);
         let rest_digits = m.rest.bytes().any(|c| c.is_ascii_digit());
         if !m.strong && !homoglyph && !risky_host && !in_subdomain && !rest_digits {
+            continue;
+        }
+        // An ordinary word that is also a brand (`steam`, `allegro`) is usually just the word,
+        // even beside account words (`secure-hotel-booking`): it counts only on a host anyone
+        // can publish on or an abused ending, or beside digits. Written with look-alike
+        // characters (`аррӏе` in Cyrillic) it is no longer the ordinary word.
+        if m.context
+            && !homoglyph
+            && !(free.is_some() || customer_hosted || abused_tld || rest_digits)
+        {
             continue;
         }
         let better = match &best {
@@ -385,7 +396,9 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             .replacen(m.found.as_str(), "", 1)
             .replace(['-', '_'], "");
         let rest_risky = [m.rest.as_str(), label_rest.as_str()].iter().any(|r| {
-            r.bytes().any(|c| c.is_ascii_digit()) || engine.contains_login_word(r) || is_padding(r)
+            r.bytes().any(|c| c.is_ascii_digit())
+                || engine.contains_login_word(r)
+                || (is_padding(r) && label.starts_with(m.found.as_str()))
         });
         let ctx = BrandContext {
             in_registrable: Some(label_index) == registrable_index,
@@ -393,6 +406,7 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             risky: risky_host || rest_risky,
             abused_tld,
             suffix: reg.suffix,
+            complete: brand.is_some_and(|p| p.domains_complete),
         };
         push_brand_finding(
             b,
@@ -418,6 +432,25 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             ));
         }
     }
+    if let Some((shown, reg_label)) = fake_ending(&ascii_labels, registrable_index) {
+        // `ezdrive.com-4bs9.xin` reads as `ezdrive.com`: whatever the name, only an impostor
+        // hides the real ending behind a hyphen (no brand profile needed).
+        let sev = if abused_tld || free.is_some() {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        let reg_name = info.registrable_private().unwrap_or(&info.ascii);
+        b.push(Finding::new(
+            "host.fake_ending",
+            sev,
+            msg(
+                format!("The address is made to read as {shown}, but the hyphen after it hides the real name, {reg_name}."),
+                format!("该地址被做成看似 {shown}，但其后的连字符掩盖了真实名称 {reg_name}。"),
+            ),
+            format!("label \"{reg_label}\" starts with a fake ending; registered name is {reg_name}"),
+        ));
+    }
     if let Some(f) = &free {
         // The provider's own name (`github.io`) is not a customer site.
         if info.ascii != f.suffix {
@@ -440,6 +473,28 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
         }
     }
     info
+}
+
+/// Generic endings an impostor writes after a name and then continues with a hyphen.
+const FAKE_ENDINGS: [&str; 9] = [
+    "com", "net", "org", "gov", "edu", "mil", "co", "info", "biz",
+];
+
+/// A registered label that starts with a generic ending and a hyphen, after another label:
+/// `ezdrive.com-4bs9.xin`, `txdmv.gov-rb.xin`. Returns what it reads as (`ezdrive.com`) and
+/// the registered label.
+fn fake_ending<'a>(
+    labels: &[&'a str],
+    registrable_index: Option<usize>,
+) -> Option<(String, &'a str)> {
+    let r = registrable_index?;
+    let prev = labels.get(r.checked_sub(1)?)?;
+    let label = labels.get(r)?;
+    let (head, tail) = label.split_once('-')?;
+    if prev.is_empty() || tail.trim_matches('-').is_empty() || !FAKE_ENDINGS.contains(&head) {
+        return None;
+    }
+    Some((format!("{prev}.{head}"), label))
 }
 
 /// `a.b.c` -> `["a", "b", "c"]`, sized in one pass (a plain byte scan is faster than
@@ -479,6 +534,8 @@ struct BrandContext<'a> {
     risky: bool,
     abused_tld: bool,
     suffix: &'a str,
+    /// The brand's profile lists every domain it uses (`domains_complete`).
+    complete: bool,
 }
 
 /// A subdomain label that resembles a brand token (two edits at most, or its first four
@@ -500,7 +557,12 @@ fn lookalike_embedding(
     let resembles = |cand: &str, token: &str| {
         token.len() >= matcher::TYPO_MIN
             && (matcher::osa_within(cand, token, 2)
-                || (cand.len() >= 4 && token.starts_with(cand.get(..4).unwrap_or("\0"))))
+                // The same first four letters (`amazooeuzz`), unless the whole token is in
+                // there: then it is the brand's own longer name (`googleapis`), and exact
+                // brand names are judged elsewhere.
+                || (cand.len() >= 4
+                    && token.starts_with(cand.get(..4).unwrap_or("\0"))
+                    && !cand.contains(token)))
     };
     // Only labels 0..=r are looked at; fold the few that need it (`c0`, `arnazon`).
     let used = labels.get(..=r).unwrap_or(labels);
@@ -608,33 +670,74 @@ fn label_matches(
     engine: &Engine,
     ulabel: &str,
     alabel: &str,
+    tld: &str,
     b: &mut ReportBuilder,
 ) -> (Option<TokenMatch>, bool) {
     let non_ascii = !ulabel.is_ascii();
     if non_ascii {
-        let mixed = unicode::is_mixed_script(ulabel);
         let sk = unicode::skeleton(ulabel);
         let m = best_in_label(engine, &sk);
-        if mixed {
-            b.push(Finding::new(
-                "host.mixed_script",
-                if m.is_some() { Severity::Medium } else { Severity::Low },
-                msg(
-                    "A part of the name mixes alphabets (for example Latin with Cyrillic), a way to imitate another name.",
-                    "名称的某部分混用了不同字母体系（如拉丁字母与西里尔字母），这是模仿其他名称的手法。",
-                ),
-                format!("{alabel} shows as {ulabel}: {}", unicode::point_out(ulabel)),
-            ));
-        } else if sk.is_ascii() && m.is_some() {
-            b.push(Finding::new(
-                "host.whole_script_confusable",
-                Severity::Medium,
-                msg(
-                    "This part of the name is written entirely in another alphabet whose letters look like Latin ones.",
-                    "名称的这一部分完全用另一种字母书写，其字母看起来像拉丁字母。",
-                ),
-                format!("{alabel} shows as {ulabel}: {}", unicode::point_out(ulabel)),
-            ));
+        let shows = format!("{alabel} shows as {ulabel}: {}", unicode::point_out(ulabel));
+        // Chromium's display rules for any name: what a browser would show as punycode is at
+        // least suspicious, brand or not.
+        match unicode::spoof_check(ulabel, tld) {
+            Some(unicode::Spoof::MixedScript) => {
+                b.push(Finding::new(
+                    "host.mixed_script",
+                    Severity::Medium,
+                    msg(
+                        "A part of the name mixes alphabets (for example Latin with Cyrillic), a way to imitate another name.",
+                        "名称的某部分混用了不同字母体系（如拉丁字母与西里尔字母），这是模仿其他名称的手法。",
+                    ),
+                    shows,
+                ));
+            }
+            Some(unicode::Spoof::WholeScript(script)) => {
+                b.push(Finding::new(
+                    "host.whole_script_confusable",
+                    Severity::Medium,
+                    msg(
+                        "This part of the name is written entirely in another alphabet whose letters look like Latin ones.",
+                        "名称的这一部分完全用另一种字母书写，其字母看起来像拉丁字母。",
+                    ),
+                    format!("{shows} (all {script}, ending .{tld})"),
+                ));
+            }
+            Some(unicode::Spoof::DigitLookalike(c)) => {
+                b.push(Finding::new(
+                    "host.digit_lookalike",
+                    Severity::Medium,
+                    msg(
+                        "The name uses a digit from another script that looks like an ordinary digit.",
+                        "该名称使用了外观像普通数字的其他文字数字。",
+                    ),
+                    format!("{alabel} shows as {ulabel}: {}", unicode::describe_char(c)),
+                ));
+            }
+            Some(unicode::Spoof::Dangerous(c)) => {
+                b.push(Finding::new(
+                    "host.dangerous_char",
+                    Severity::Medium,
+                    msg(
+                        "The name contains a character browsers refuse to display in web addresses because it imitates punctuation or another letter.",
+                        "该名称含有浏览器拒绝在网址中显示的字符，因为它会冒充标点或其他字母。",
+                    ),
+                    format!("{alabel} shows as {ulabel}: {}", unicode::describe_char(c)),
+                ));
+            }
+            // Ordinary writing for its ending, but its skeleton is a brand: still a look-alike.
+            None if sk.is_ascii() && m.is_some() => {
+                b.push(Finding::new(
+                    "host.whole_script_confusable",
+                    Severity::Medium,
+                    msg(
+                        "This part of the name is written entirely in another alphabet whose letters look like Latin ones.",
+                        "名称的这一部分完全用另一种字母书写，其字母看起来像拉丁字母。",
+                    ),
+                    shows,
+                ));
+            }
+            None => {}
         }
         if let Some(m) = m {
             return (Some(m), true);
@@ -675,13 +778,18 @@ fn best_in_label(engine: &Engine, label: &str) -> Option<TokenMatch> {
             best = Some(m);
         }
     }
-    if best.is_none() && label.contains('-') {
+    // Across the hyphens too when nothing, or only an ordinary word (`ledger` of
+    // `ledger-live`), was found token by token.
+    if best.as_ref().is_none_or(|m| m.context) && label.contains('-') {
         let joined: String = label.chars().filter(|&c| c != '-').collect();
-        best = engine
-            .matcher
-            .find(&joined)
-            .into_iter()
-            .find(|m| m.kind == Kind::Exact && m.position != Position::Inside);
+        let across = engine.matcher.find(&joined).into_iter().find(|m| {
+            m.kind == Kind::Exact
+                && m.position != Position::Inside
+                && (best.is_none() || !m.context)
+        });
+        if across.is_some() {
+            best = across;
+        }
     }
     best
 }
@@ -798,10 +906,17 @@ fn push_brand_finding(
     }
     if ctx.in_registrable {
         if m.position == Position::Whole && label == m.brand_token {
+            // The bare brand name on an ordinary ending (`paypal.de`, `hotmail.fr`) is the
+            // brand's own country or defensive registration far more often than an impostor's,
+            // unless the profile says it lists every domain the brand uses: then it is
+            // suspicious, and a note otherwise. On an abused ending, or with risky company, it
+            // is what impostors register.
             let sev = if ctx.abused_tld || ctx.risky {
                 Severity::High
-            } else {
+            } else if ctx.complete {
                 Severity::Medium
+            } else {
+                Severity::Low
             };
             b.push(Finding::new(
                 "host.brand_tld",

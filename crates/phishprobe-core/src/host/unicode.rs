@@ -69,6 +69,176 @@ pub fn is_mixed_script(label: &str) -> bool {
     !label.is_single_script()
 }
 
+/// What Chromium-style IDN rules find wrong with one Unicode label, for any name (no brand
+/// needed). Each would make a browser show the name as punycode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spoof {
+    /// Letters of Latin mixed with Cyrillic or Greek, or any mix TR39 does not allow in one
+    /// label ("highly restrictive" profile).
+    MixedScript,
+    /// Written entirely in Cyrillic or Greek letters that all look like Latin ones (`аррӏе`),
+    /// under an ending that does not expect that script.
+    WholeScript(&'static str),
+    /// A digit or digit look-alike from another script beside ASCII (`੨`, `৪`), or a label of
+    /// only such look-alikes.
+    DigitLookalike(char),
+    /// A character browsers treat as dangerous in names (Katakana middle dot outside Japanese,
+    /// middle dot outside `l·l`, dotless i or j, kra, modifier apostrophes, look-alike stops).
+    Dangerous(char),
+}
+
+/// Endings where a whole-script Cyrillic or Greek label is ordinary writing (the country-code
+/// and script endings of the countries that write it; Chromium's rule for whole-script
+/// confusables). Compared with the ending's Unicode form.
+const CYRILLIC_ENDINGS: &[&str] = &[
+    "ru",
+    "su",
+    "ua",
+    "by",
+    "kz",
+    "kg",
+    "tj",
+    "uz",
+    "bg",
+    "mk",
+    "rs",
+    "me",
+    "ba",
+    "mn",
+    "рф",
+    "рус",
+    "укр",
+    "бел",
+    "срб",
+    "мкд",
+    "қаз",
+    "мон",
+    "бг",
+    "москва",
+    "дети",
+    "сайт",
+    "онлайн",
+    "орг",
+    "ком",
+];
+const GREEK_ENDINGS: &[&str] = &["gr", "cy", "ελ", "ευ"];
+
+/// Characters browsers refuse to show in names whatever the script around them.
+fn is_dangerous(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0131}' // dotless i
+            | '\u{0237}' // dotless j
+            | '\u{0138}' // kra
+            | '\u{02BB}' | '\u{02BC}' | '\u{02B9}' | '\u{02BA}' | '\u{02C2}' | '\u{02C3}'
+            | '\u{02C4}' | '\u{02C5}' | '\u{02D0}' // modifier letters that look like punctuation
+            | '\u{0589}' | '\u{05C3}' | '\u{05F4}' | '\u{0701}'
+            ..='\u{0704}' // look-alike stops and colons
+            | '\u{3014}' | '\u{3015}' | '\u{3002}' | '\u{FF0E}' | '\u{FF61}' // ideographic stops and brackets
+            | '\u{2027}' | '\u{2024}' | '\u{2044}' | '\u{2215}' | '\u{29F8}' // dot leaders, slashes
+    )
+}
+
+/// Whether `c` stands for an ASCII digit: a decimal digit of another script, or a character
+/// whose TR39 skeleton is an ASCII digit (`੨` looks like `2`).
+fn is_digit_lookalike(c: char) -> bool {
+    if c.is_ascii() {
+        return false;
+    }
+    if c.is_numeric() {
+        return true;
+    }
+    let mut buf = [0u8; 4];
+    let mut sk = unicode_security::skeleton(c.encode_utf8(&mut buf));
+    matches!((sk.next(), sk.next()), (Some(d), None) if d.is_ascii_digit())
+}
+
+/// The first problem IDN display rules find in `label` (a Unicode label with something
+/// non-ASCII in it), judged against its ending `tld` (Unicode form). `None`: it would be shown.
+pub fn spoof_check(label: &str, tld: &str) -> Option<Spoof> {
+    let mut has_ascii = false;
+    let mut lookalike_digit = None;
+    let mut only_digitish = true;
+    let mut japanese = false;
+    for c in label.chars() {
+        if c.is_ascii() {
+            has_ascii |= c.is_ascii_alphanumeric();
+            only_digitish &= c.is_ascii_digit() || c == '-';
+            continue;
+        }
+        if is_dangerous(c) {
+            return Some(Spoof::Dangerous(c));
+        }
+        if is_digit_lookalike(c) {
+            lookalike_digit.get_or_insert(c);
+        } else {
+            only_digitish = false;
+        }
+        japanese |= matches!(
+            c.script(),
+            Script::Hiragana | Script::Katakana | Script::Han
+        );
+    }
+    if let Some(d) = lookalike_digit
+        && (has_ascii || only_digitish)
+    {
+        return Some(Spoof::DigitLookalike(d));
+    }
+    for (i, c) in label.char_indices() {
+        match c {
+            // Katakana middle dot: only between Japanese characters.
+            '\u{30FB}' if !japanese => return Some(Spoof::Dangerous(c)),
+            // Middle dot: only in Catalan `l·l`.
+            '\u{00B7}' => {
+                let before = label.get(..i).and_then(|s| s.chars().last());
+                let after = label.get(i + c.len_utf8()..).and_then(|s| s.chars().next());
+                if before != Some('l') || after != Some('l') {
+                    return Some(Spoof::Dangerous(c));
+                }
+            }
+            _ => {}
+        }
+    }
+    if is_mixed_script(label) || latin_with_cyrillic_or_greek(label) {
+        return Some(Spoof::MixedScript);
+    }
+    // Whole-script confusables: every letter Cyrillic (or Greek) and the skeleton plain Latin.
+    let letters = || label.chars().filter(|c| c.is_alphabetic());
+    for (script, name, endings) in [
+        (Script::Cyrillic, "Cyrillic", CYRILLIC_ENDINGS),
+        (Script::Greek, "Greek", GREEK_ENDINGS),
+    ] {
+        if letters().next().is_some()
+            && letters().all(|c| c.script() == script)
+            && !endings.contains(&tld)
+        {
+            let sk = skeleton(label);
+            if !sk.is_empty()
+                && sk
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                return Some(Spoof::WholeScript(name));
+            }
+        }
+    }
+    None
+}
+
+/// Latin letters beside Cyrillic or Greek ones: never allowed in one label (Chromium), even
+/// where TR39 would call the label single-script.
+fn latin_with_cyrillic_or_greek(label: &str) -> bool {
+    let (mut latin, mut other) = (false, false);
+    for c in label.chars() {
+        match c.script() {
+            Script::Latin => latin = true,
+            Script::Cyrillic | Script::Greek => other = true,
+            _ => {}
+        }
+    }
+    latin && other
+}
+
 /// Characters a reader cannot see or that change how a neighbour looks.
 pub fn hidden_chars(s: &str) -> Vec<char> {
     // None of them is ASCII.

@@ -170,8 +170,10 @@ impl MilterServer {
                 scope.spawn(move || queue.work(checker));
             }
             drop(queue);
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
+            // One thread for all conversations: the protocol work per packet is small, and a
+            // second async thread mostly added wake-ups between the two (the checks run on the
+            // worker pool).
+            let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .map_err(MilterError::Runtime)?;

@@ -291,13 +291,11 @@ impl Milter for Session {
             & (Capability::SMFIF_ADDHDRS
                 | Capability::SMFIF_CHGHDRS
                 | Capability::SMFIF_QUARANTINE);
-        // Header values with their leading space (the message is rebuilt as received), and no
-        // HELO / DATA / unknown-command steps (nothing to learn there). Only steps the MTA
-        // offers to leave out are left out.
-        let wanted = Protocol::SMFIP_HDR_LEADSPC
-            | Protocol::NO_HELO
-            | Protocol::NO_DATA
-            | Protocol::NO_UNKNOWN;
+        // Header values with their leading space: the message is rebuilt as received. No step
+        // is skipped: Postfix still sends the macros of a skipped step (DATA's, say) as a packet
+        // that gets no reply, and its next write then waits on our delayed ACK for ~40 ms per
+        // message (measured: 83 instead of 500+ messages/s). A reply to every step avoids it.
+        let wanted = Protocol::SMFIP_HDR_LEADSPC;
         ours.protocol = theirs.protocol & wanted;
         self.leading_space = ours.protocol.contains(Protocol::SMFIP_HDR_LEADSPC);
         Ok(ours)

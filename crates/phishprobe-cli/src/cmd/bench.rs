@@ -28,6 +28,10 @@ pub struct Args {
     /// (Postfix notation, for example inet:127.0.0.1:11332 for rspamd's proxy).
     #[arg(long, value_name = "SPEC")]
     pub compare_milter: Option<String>,
+    /// `milter` only: an extra main.cf setting for the throwaway Postfix (`name = value`);
+    /// repeatable.
+    #[arg(long, value_name = "SETTING")]
+    pub postfix_setting: Vec<String>,
     /// Inputs, one per line (default: generated hostnames mixing brands, look-alikes and noise).
     #[arg(long, short = 'f', value_name = "FILE")]
     pub file: Option<PathBuf>,
@@ -110,6 +114,7 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
             messages: args.messages,
             connections: args.connections,
             compare: args.compare_milter.clone(),
+            postfix_settings: args.postfix_setting.clone(),
         });
     }
     let inputs = match &args.file {

@@ -22,6 +22,8 @@ pub struct Settings {
     /// Another milter, already running, measured through the same Postfix on the same
     /// messages (for example rspamd's proxy in milter mode): its Postfix notation.
     pub compare: Option<String>,
+    /// Extra `main.cf` settings (`name = value`) for the throwaway Postfix.
+    pub postfix_settings: Vec<String>,
 }
 
 /// One measured run.
@@ -37,7 +39,9 @@ pub fn run(s: &Settings) -> Result<u8> {
     if messages.is_empty() {
         bail!("no .eml files under {}", s.folder.display());
     }
-    let postfix = TempPostfix::start(None, &["local_header_rewrite_clients ="])
+    let mut settings = vec!["local_header_rewrite_clients ="];
+    settings.extend(s.postfix_settings.iter().map(String::as_str));
+    let postfix = TempPostfix::start(None, &settings)
         .map_err(|e| anyhow::anyhow!("starting Postfix: {e}"))?;
     let mut milter = MilterChild::start()?;
     let spec = format!("smtpd_milters = inet:{}", milter.addr);

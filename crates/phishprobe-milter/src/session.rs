@@ -48,9 +48,10 @@ pub struct Shared {
     pub after_check: Option<Arc<dyn AfterCheck>>,
 }
 
-/// Work done after the MTA has its answer, for messages judged suspicious or phishing: the
-/// wrong-password probe of their links, for instance. `checked` is called on the milter's
-/// async threads and must not block: hand the message to a queue of your own.
+/// Work handed off for messages judged suspicious or phishing (the wrong-password probe of their
+/// links, for instance). `checked` is called as the verdict is known, while the MTA waits for
+/// the answer, on the milter's async thread: it must not block. Put the message on a queue of
+/// your own and do the work after.
 pub trait AfterCheck: Send + Sync {
     /// A message with its queue id (empty when the MTA sent none), bytes and report.
     fn checked(&self, queue_id: &str, raw: Vec<u8>, report: &EmailReport);

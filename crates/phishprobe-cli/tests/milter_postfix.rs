@@ -107,6 +107,17 @@ impl MilterProcess {
         assert!(ok, "kill {sig}");
     }
 
+    /// Resident memory of the milter process now, in KiB.
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+
     /// Peak resident memory of the milter process, in KiB.
     fn peak_rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -492,6 +503,56 @@ fn a_killed_milter_means_tempfail_and_the_retry_after_restart_is_delivered() {
     assert!(postfix.wait_for(Duration::from_secs(30), |p| p.delivered().len() == 1));
     let m = delivered_with(&postfix, "retried");
     assert!(verdict_headers(&m)[0].starts_with("genuine;"));
+}
+
+#[test]
+fn a_milter_killed_while_receiving_a_message_loses_nothing() {
+    let mut milter = MilterProcess::start(&milter_config("[failure]\ndeadline_ms = 120000\n"));
+    let Some(postfix) = postfix_for(&milter, &["milter_content_timeout = 180s"]) else {
+        return;
+    };
+    let Some(s) = samples(1) else {
+        return;
+    };
+    let mut big = marked(&s.plain, "killed-mid-message");
+    while big.len() < 30 << 20 {
+        big.extend_from_slice(b"Minutes of the meeting, item by item, for the record.\r\n");
+    }
+    let before = milter.rss_kib();
+    let addr = postfix.smtp;
+    let message = big.clone();
+    let sender = std::thread::spawn(move || {
+        let mut smtp = Smtp::connect(addr).unwrap();
+        smtp.send("sender@example.net", &[RCPT], &message).unwrap()
+    });
+    // Kill it once it holds a few MB of the 30: well before the whole message is in.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while milter.rss_kib() < before + 5_000 {
+        assert!(
+            Instant::now() < deadline,
+            "the milter never received the message"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    milter.kill();
+    let r = sender.join().unwrap();
+    assert!(
+        (400..500).contains(&r.code),
+        "temporary failure, not loss: {r:?}"
+    );
+    assert!(postfix.delivered().is_empty() && postfix.queued("hold").is_empty());
+    assert_eq!(
+        postfix.in_flight(),
+        0,
+        "not accepted, so the sender keeps it"
+    );
+    // The sender retries once the milter is back.
+    milter.restart();
+    let mut smtp = Smtp::connect(postfix.smtp).unwrap();
+    let r = smtp.send("sender@example.net", &[RCPT], &big).unwrap();
+    smtp.quit();
+    assert_eq!(r.code, 250, "{r:?}");
+    assert!(postfix.wait_for(Duration::from_secs(60), |p| p.delivered().len() == 1));
 }
 
 #[test]

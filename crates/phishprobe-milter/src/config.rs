@@ -136,7 +136,9 @@ pub struct Exclude {
     /// Recipient addresses (`abuse@example.com`) or whole domains (`@example.com`): a message
     /// is excluded when *every* recipient matches (one unprotected recipient keeps it checked).
     pub recipients: Vec<String>,
-    /// Envelope-sender domains; a subdomain matches too.
+    /// Envelope-sender domains; a subdomain matches too. Any sender can write any envelope
+    /// address, so this is only for senders you also know by their network (prefer
+    /// `client_networks`).
     pub sender_domains: Vec<String>,
     /// Client networks in CIDR form (`10.0.0.0/8`, `2001:db8::/32`) or single addresses.
     pub client_networks: Vec<String>,
@@ -256,19 +258,25 @@ impl Config {
                 "limits.max_connections must be between 1 and 100000".into(),
             ));
         }
-        if l.idle_timeout_secs == 0 || l.queue == 0 || l.workers > 256 {
+        if l.idle_timeout_secs == 0 || !(1..=100_000).contains(&l.queue) || l.workers > 256 {
             return Err(invalid(
-                "limits.idle_timeout_secs and limits.queue must be above 0, limits.workers at most 256"
+                "limits.idle_timeout_secs must be above 0, limits.queue between 1 and 100000, limits.workers at most 256"
                     .into(),
             ));
         }
-        if self.actions.subject_tag.trim().is_empty() || has_line_break(&self.actions.subject_tag) {
+        let tag = &self.actions.subject_tag;
+        if tag.trim().is_empty() || has_control(tag) {
             return Err(invalid(
                 "actions.subject_tag must be one non-blank line".into(),
             ));
         }
-        if has_line_break(&self.actions.reject_text) {
-            return Err(invalid("actions.reject_text must be one line".into()));
+        // The milter protocol ends strings at NUL, and the MTA reads `%` in a reply as a format
+        // character: both would change the text the sender sees.
+        let reject = &self.actions.reject_text;
+        if has_control(reject) || reject.contains('%') {
+            return Err(invalid(
+                "actions.reject_text must be one line without control characters or %".into(),
+            ));
         }
         for net in &self.exclude.client_networks {
             parse_network(net).map_err(|e| invalid(format!("exclude.client_networks: {e}")))?;
@@ -298,8 +306,8 @@ impl Config {
     }
 }
 
-fn has_line_break(s: &str) -> bool {
-    s.contains(['\r', '\n'])
+fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
 }
 
 /// A CIDR network or a single address (as a /32 or /128).
@@ -347,6 +355,9 @@ mod tests {
             "[exclude]\nclient_networks = [\"10.0.0.0/33\"]",
             "[exclude]\nrecipients = [\"postmaster\"]",
             "[actions]\nsubject_tag = \"a\\nb\"",
+            "[actions]\nreject_text = \"no\\u0000more\"",
+            "[actions]\nreject_text = \"100% phishing\"",
+            "[limits]\nqueue = 100000000",
         ] {
             assert!(
                 matches!(Config::parse(bad, "m"), Err(ConfigError::Invalid { .. })),

@@ -39,6 +39,9 @@ pub enum FailReason {
     Busy,
     /// The email check failed on this message (an internal error, caught).
     Error,
+    /// More distinct inbound `X-Phishprobe-*` names than can be tracked: they could not all be
+    /// removed, so the message cannot carry a trustworthy verdict header.
+    OwnHeaders,
 }
 
 impl SkipReason {
@@ -59,6 +62,7 @@ impl FailReason {
             FailReason::Deadline => "deadline",
             FailReason::Busy => "busy",
             FailReason::Error => "error",
+            FailReason::OwnHeaders => "own-headers",
         }
     }
 }
@@ -83,8 +87,8 @@ pub struct Decision {
     pub remove: Vec<(String, u32)>,
     /// Headers to add (name, value without leading space).
     pub add: Vec<(String, String)>,
-    /// A new value for the first Subject header (or a new Subject when there was none).
-    pub subject: Option<String>,
+    /// A tag to put in front of the subject (or the whole subject when there was none).
+    pub tag_subject: Option<String>,
     /// Hold the message with this reason.
     pub quarantine: Option<String>,
     /// The final answer.
@@ -94,7 +98,8 @@ pub struct Decision {
     /// The action's name in logs and metrics (`header`, `tag`, `quarantine`, `reject`,
     /// `discard`, `tempfail`, `accept`).
     pub action: &'static str,
-    /// Why there is no verdict (`size`, `excluded`, `deadline`, `busy`, `error`), if so.
+    /// Why there is no verdict (`size`, `excluded`, `not-email`, `deadline`, `busy`, `error`,
+    /// `own-headers`), if so.
     pub unchecked: Option<&'static str>,
 }
 
@@ -116,7 +121,7 @@ pub fn decide(
     let mut d = Decision {
         remove,
         add: Vec::new(),
-        subject: None,
+        tag_subject: None,
         quarantine: None,
         answer: Final::Accept,
         verdict: "unchecked",
@@ -176,11 +181,10 @@ fn apply_verdict(config: &Config, report: &Report, subject: Option<&str>, d: &mu
         Action::Header => {}
         Action::Tag => {
             let tag = &config.actions.subject_tag;
-            d.subject = Some(match subject.map(str::trim_start) {
-                Some(s) if s.starts_with(tag.as_str()) => return,
-                Some(s) => format!("{tag} {s}"),
-                None => tag.clone(),
-            });
+            let tagged = subject.is_some_and(|s| s.trim_start().starts_with(tag.as_str()));
+            if !tagged {
+                d.tag_subject = Some(tag.clone());
+            }
         }
         Action::Quarantine => {
             d.quarantine = Some(format!(
@@ -287,17 +291,17 @@ mod tests {
         assert!(d.quarantine.is_none());
         let s = report(Verdict::Suspicious, &[]);
         let d = decide(&c, &Outcome::Checked(&s), vec![], Some(" Your order"));
-        assert_eq!(d.subject.as_deref(), Some("[SUSPICIOUS] Your order"));
+        assert_eq!(d.tag_subject.as_deref(), Some("[SUSPICIOUS]"));
         let d = decide(
             &c,
             &Outcome::Checked(&s),
             vec![],
-            Some("[SUSPICIOUS] again"),
+            Some(" [SUSPICIOUS] again"),
         );
-        assert_eq!(d.subject, None, "never tagged twice");
+        assert_eq!(d.tag_subject, None, "never tagged twice");
         let d = decide(&config(""), &Outcome::Checked(&s), vec![], Some("x"));
         assert_eq!(
-            (d.subject, d.answer, d.action),
+            (d.tag_subject, d.answer, d.action),
             (None, Final::Accept, "header")
         );
     }

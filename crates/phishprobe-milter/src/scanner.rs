@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
+
+use crate::message::Reservation;
 use phishprobe_email::{EmailChecker, EmailError, EmailReport};
 use tokio::sync::oneshot;
 
@@ -24,6 +26,9 @@ pub enum NoVerdict {
 struct Job {
     input: String,
     raw: Vec<u8>,
+    /// The bytes' share of the memory budget, given back when the worker is done with them
+    /// (also when the caller gave up at its deadline).
+    held: Reservation,
     reply: oneshot::Sender<(Vec<u8>, Result<EmailReport, EmailError>)>,
 }
 
@@ -41,10 +46,17 @@ impl Scanner {
         &self,
         input: String,
         raw: Vec<u8>,
+        held: Reservation,
     ) -> Result<(EmailReport, Vec<u8>), NoVerdict> {
         let fail = |f| Err(NoVerdict::Fail(f));
         let (reply, answer) = oneshot::channel();
-        match self.jobs.try_send(Job { input, raw, reply }) {
+        let job = Job {
+            input,
+            raw,
+            held,
+            reply,
+        };
+        match self.jobs.try_send(job) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => return fail(FailReason::Busy),
             Err(TrySendError::Disconnected(_)) => return fail(FailReason::Error),
@@ -78,6 +90,7 @@ impl WorkQueue {
                 continue;
             }
             let result = checker.check(&job.input, &job.raw);
+            drop(job.held);
             let _ = job.reply.send((job.raw, result));
         }
     }

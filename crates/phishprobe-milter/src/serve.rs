@@ -50,7 +50,8 @@ pub struct ServeOptions {
     pub log_addresses: bool,
     /// Serve Prometheus metrics on this address.
     pub metrics: Option<SocketAddr>,
-    /// Called after the answer for each suspicious or phishing message (see [`AfterCheck`]).
+    /// Handed each suspicious or phishing message that is delivered or held (see
+    /// [`AfterCheck`]).
     pub after_check: Option<Arc<dyn AfterCheck>>,
 }
 
@@ -83,11 +84,13 @@ impl MilterServer {
                 Bound::Tcp(std::net::TcpListener::bind(addr).map_err(bind_err)?)
             }
             ListenAddr::Unix(path) => {
-                // A socket file left by an earlier run would make bind fail; anything else at
-                // that path is not ours to remove.
+                // A socket file left by an earlier run would make bind fail. Only a dead one is
+                // removed: a live one belongs to a running milter, anything else is not ours.
                 if let Ok(meta) = std::fs::symlink_metadata(path) {
                     use std::os::unix::fs::FileTypeExt;
-                    if meta.file_type().is_socket() {
+                    let refused = std::os::unix::net::UnixStream::connect(path)
+                        .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused);
+                    if meta.file_type().is_socket() && refused {
                         let _ = std::fs::remove_file(path);
                     }
                 }
@@ -255,7 +258,10 @@ async fn accept_loop(
             }
         }
     }
-    // Let conversations in progress finish (a message being checked gets its answer).
+    // Stop taking connections (the MTA gets a refusal at once instead of waiting in the
+    // backlog), then let conversations in progress finish: a message being checked gets its
+    // answer.
+    drop(listener);
     let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
     let _ = tokio::time::timeout(grace, slots.acquire_many(all)).await;
     Ok(())

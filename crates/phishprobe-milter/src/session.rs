@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use ipnet::IpNet;
 use miltr_common::actions::{Action, Continue, Discard, Replycode};
 use miltr_common::commands::{Body, Connect, Header, Macro, Mail, Recipient};
+use miltr_common::encoding::Writable;
 use miltr_common::modifications::ModificationResponse;
 use miltr_common::modifications::headers::{AddHeader, ChangeHeader};
 use miltr_common::modifications::quarantine::Quarantine;
@@ -29,6 +30,9 @@ use crate::stats::Stats;
 const MAX_RECIPIENTS: usize = 1_000;
 /// Longest queue id, envelope address or client address kept.
 const MAX_FIELD: usize = 320;
+/// Largest message handed to the probe queue (phishing mail with a link is small; this bounds
+/// what the queue holds).
+const MAX_HANDOFF_BYTES: usize = 4 << 20;
 
 /// What every conversation shares.
 pub struct Shared {
@@ -66,13 +70,15 @@ pub struct Session {
     queue_id: String,
     mail_from: String,
     recipients: Vec<String>,
+    /// More recipients than are remembered: the message cannot count as all-excluded.
+    recipients_overflow: bool,
     message: MessageBuffer,
 }
 
 impl Session {
     /// A conversation that has not started yet.
     pub fn new(shared: Arc<Shared>) -> Session {
-        let message = new_message(&shared);
+        let message = new_message(&shared, false);
         Session {
             shared,
             leading_space: false,
@@ -80,16 +86,18 @@ impl Session {
             queue_id: String::new(),
             mail_from: String::new(),
             recipients: Vec::new(),
+            recipients_overflow: false,
             message,
         }
     }
 
     /// Forget the message (a new transaction, an abort, or after answering it).
     fn reset_message(&mut self) {
-        self.message = new_message(&self.shared);
+        self.message = new_message(&self.shared, self.leading_space);
         self.queue_id.clear();
         self.mail_from.clear();
         self.recipients.clear();
+        self.recipients_overflow = false;
     }
 
     fn excluded(&self) -> bool {
@@ -109,6 +117,7 @@ impl Session {
             return true;
         }
         !self.recipients.is_empty()
+            && !self.recipients_overflow
             && !ex.recipients.is_empty()
             && self.recipients.iter().all(|r| {
                 let r = r.to_ascii_lowercase();
@@ -124,62 +133,62 @@ impl Session {
     }
 
     /// Check the message (unless skipped) and decide.
-    async fn judge(&self) -> (Decision, Option<String>) {
-        let remove = self.message.own_headers_to_remove();
+    async fn judge(&mut self) -> (Decision, Option<String>) {
+        let config = &self.shared.config;
+        let Some(remove) = self.message.own_headers_to_remove() else {
+            let failed = Outcome::Failed(FailReason::OwnHeaders);
+            return (policy::decide(config, &failed, Vec::new(), None), None);
+        };
         let subject = self
             .message
             .subject()
-            .map(|s| String::from_utf8_lossy(s).trim_start().to_string());
-        let config = &self.shared.config;
-        let mut brand = None;
-        let decision = if self.excluded() {
-            policy::decide(
-                config,
-                &Outcome::Skipped(SkipReason::Excluded),
-                remove,
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned());
+        let skip = |why| Outcome::Skipped(why);
+        if self.excluded() {
+            return (
+                policy::decide(config, &skip(SkipReason::Excluded), remove, None),
                 None,
-            )
-        } else {
-            match self.message.unchecked {
-                Some(Unchecked::Size) => {
-                    policy::decide(config, &Outcome::Skipped(SkipReason::Size), remove, None)
-                }
-                Some(Unchecked::Busy) => {
-                    policy::decide(config, &Outcome::Failed(FailReason::Busy), remove, None)
-                }
-                None => {
-                    let input = if self.queue_id.is_empty() {
-                        "message".to_string()
-                    } else {
-                        self.queue_id.clone()
-                    };
-                    let raw = self.message.raw(self.leading_space);
-                    match self.shared.scanner.check(input, raw).await {
-                        Ok((r, raw)) => {
-                            brand = r.report.brand.clone();
-                            let outcome = Outcome::Checked(&r.report);
-                            let d = policy::decide(config, &outcome, remove, subject.as_deref());
-                            if let Some(after) = &self.shared.after_check
-                                && matches!(
-                                    r.report.verdict,
-                                    Verdict::Suspicious | Verdict::Phishing
-                                )
-                            {
-                                after.checked(&self.queue_id, raw, &r);
-                            }
-                            d
-                        }
-                        Err(NoVerdict::Fail(why)) => {
-                            policy::decide(config, &Outcome::Failed(why), remove, None)
-                        }
-                        Err(NoVerdict::Skip(why)) => {
-                            policy::decide(config, &Outcome::Skipped(why), remove, None)
-                        }
-                    }
-                }
+            );
+        }
+        match self.message.unchecked {
+            Some(Unchecked::Size) => {
+                return (
+                    policy::decide(config, &skip(SkipReason::Size), remove, None),
+                    None,
+                );
             }
+            Some(Unchecked::Busy) => {
+                let busy = Outcome::Failed(FailReason::Busy);
+                return (policy::decide(config, &busy, remove, None), None);
+            }
+            None => {}
+        }
+        let input = if self.queue_id.is_empty() {
+            "message".to_string()
+        } else {
+            self.queue_id.clone()
         };
-        (decision, brand)
+        let (raw, held) = self.message.take();
+        match self.shared.scanner.check(input, raw, held).await {
+            Ok((r, raw)) => {
+                let outcome = Outcome::Checked(&r.report);
+                let d = policy::decide(config, &outcome, remove, subject.as_deref());
+                // Only what will be delivered or held is worth probing afterwards.
+                if let Some(after) = &self.shared.after_check
+                    && d.answer == Final::Accept
+                    && raw.len() <= MAX_HANDOFF_BYTES
+                    && matches!(r.report.verdict, Verdict::Suspicious | Verdict::Phishing)
+                {
+                    after.checked(&self.queue_id, raw, &r);
+                }
+                (d, r.report.brand)
+            }
+            Err(NoVerdict::Fail(why)) => (
+                policy::decide(config, &Outcome::Failed(why), remove, None),
+                None,
+            ),
+            Err(NoVerdict::Skip(why)) => (policy::decide(config, &skip(why), remove, None), None),
+        }
     }
 
     /// The decision in milter terms.
@@ -198,15 +207,19 @@ impl Session {
         for (name, v) in &d.add {
             b.push(AddHeader::new(name.as_bytes(), &value(v)));
         }
-        if let Some(subject) = &d.subject {
-            match self
-                .message
-                .headers
-                .iter()
-                .find(|h| h.name.eq_ignore_ascii_case("subject"))
-            {
-                Some(h) => b.push(ChangeHeader::new(1, h.name.as_bytes(), &value(subject))),
-                None => b.push(AddHeader::new(b"Subject", &value(subject))),
+        if let Some(tag) = &d.tag_subject {
+            // The tag goes in front of the subject's own bytes (which need not be UTF-8).
+            match self.message.subject() {
+                Some((name, old)) => {
+                    let mut v = value(tag);
+                    let rest = old.trim_ascii_start();
+                    if !rest.is_empty() {
+                        v.push(b' ');
+                        v.extend_from_slice(rest);
+                    }
+                    b.push(ChangeHeader::new(1, name.as_bytes(), &v));
+                }
+                None => b.push(AddHeader::new(b"Subject", &value(tag))),
             }
         }
         if let Some(reason) = &d.quarantine {
@@ -243,7 +256,7 @@ impl Session {
                 self.mail_from,
                 self.recipients.join(",")
             ));
-            if let Some(s) = self.message.subject() {
+            if let Some((_, s)) = self.message.subject() {
                 line.push_str(&format!(" subject={:?}", String::from_utf8_lossy(s).trim()));
             }
         }
@@ -251,10 +264,11 @@ impl Session {
     }
 }
 
-fn new_message(shared: &Shared) -> MessageBuffer {
+fn new_message(shared: &Shared, leading_space: bool) -> MessageBuffer {
     MessageBuffer::new(
         shared.budget.clone(),
         shared.config.limits.max_message_bytes,
+        leading_space,
     )
 }
 
@@ -299,6 +313,7 @@ impl Milter for Session {
         let wanted = Protocol::SMFIP_HDR_LEADSPC;
         ours.protocol = theirs.protocol & wanted;
         self.leading_space = ours.protocol.contains(Protocol::SMFIP_HDR_LEADSPC);
+        self.message = new_message(&self.shared, self.leading_space);
         Ok(ours)
     }
 
@@ -327,8 +342,9 @@ impl Milter for Session {
 
     async fn mail(&mut self, mail: Mail) -> Result<Action, Self::Error> {
         // A new transaction on the same connection starts from nothing.
-        self.message = new_message(&self.shared);
+        self.message = new_message(&self.shared, self.leading_space);
         self.recipients.clear();
+        self.recipients_overflow = false;
         self.mail_from = clean_address(&mail.sender());
         Ok(Continue.into())
     }
@@ -336,13 +352,20 @@ impl Milter for Session {
     async fn rcpt(&mut self, recipient: Recipient) -> Result<Action, Self::Error> {
         if self.recipients.len() < MAX_RECIPIENTS {
             self.recipients.push(clean_address(&recipient.recipient()));
+        } else {
+            self.recipients_overflow = true;
         }
         Ok(Continue.into())
     }
 
     async fn header(&mut self, header: Header) -> Result<Action, Self::Error> {
-        self.message
-            .push_header(header.name().as_bytes(), header.value().as_bytes());
+        // The packet's own bytes: `name()`/`value()` would replace bytes that are not UTF-8.
+        let mut packet = bytes::BytesMut::with_capacity(header.len());
+        header.write(&mut packet);
+        let mut parts = packet.splitn(3, |&b| b == 0);
+        let name = parts.next().unwrap_or_default();
+        let value = parts.next().unwrap_or_default();
+        self.message.push_header(name, value);
         Ok(Continue.into())
     }
 

@@ -157,14 +157,22 @@ impl Stats {
 }
 
 /// Serve `GET /metrics` (any path, in fact) in Prometheus' text format until the task is
-/// dropped. Each request gets 5 s and 8 KiB; anything else is closed.
+/// dropped. Four requests at a time, each with 5 s and 8 KiB; anything else is closed.
 pub async fn serve_metrics(listener: TcpListener, stats: std::sync::Arc<Stats>) {
+    // A few scrapers at once; more wait, so the endpoint cannot use up file descriptors the
+    // milter needs.
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(4));
     loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
         let Ok((mut stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(20)).await;
             continue;
         };
         let stats = stats.clone();
         tokio::spawn(async move {
+            let _slot = slot;
             let mut buf = [0u8; 8192];
             let mut got = 0;
             let read = async {

@@ -3,14 +3,16 @@
 //! quarantine or reject as the configuration says. SIGTERM or Ctrl-C stops it after the
 //! messages being checked are answered.
 //!
-//! With `--probe-queue`, messages judged suspicious or phishing are handed, after the MTA has
-//! its answer, to one background worker that runs the wrong-password probe on their link (as
-//! `phishprobe case --email F --probe` would) and saves the case to the history. The probe never
-//! runs inline: it takes seconds, the MTA cannot wait.
+//! With `--probe-queue`, messages judged suspicious or phishing that are delivered or held are
+//! put on a queue as their verdict is known; one background worker then runs the wrong-password
+//! probe on their link (as `phishprobe case --email F --probe` would) and saves the case to the
+//! history. The probe never runs inline: it takes seconds, the MTA cannot wait. On stop, the
+//! probe under way finishes and the rest of the queue is dropped.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::Duration;
 
@@ -24,8 +26,9 @@ use phishprobe_probe::{ChromeConfig, ProbeOptions, Prober};
 
 use super::Context;
 
-/// Messages waiting for the probe worker; more are not probed (and the log says so).
-const PROBE_QUEUE: usize = 64;
+/// Messages waiting for the probe worker; more are not probed (and the log says so). Each is at
+/// most 4 MiB (the milter hands off nothing larger).
+const PROBE_QUEUE: usize = 32;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -103,16 +106,20 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
             ""
         }
     );
+    let stopping = AtomicBool::new(false);
     let stats = std::thread::scope(|scope| {
         if let Some(db) = history {
             let engine = &ctx.engine;
             let args = &args;
-            scope.spawn(move || probe_worker(engine, args, db, jobs));
+            let stopping = &stopping;
+            scope.spawn(move || probe_worker(engine, args, db, jobs, stopping));
         } else {
             drop(jobs);
         }
-        // The server's end drops the last sender, which ends the worker.
-        server.run(&ctx.engine, stop_signal())
+        let served = server.run(&ctx.engine, stop_signal());
+        // The server's end dropped the last sender; what is still queued is not probed.
+        stopping.store(true, Ordering::Relaxed);
+        served
     })
     .with_context(|| format!("milter on {}", args.listen))?;
     eprintln!("phishprobe milter: stopped; {}", stats.summary());
@@ -152,6 +159,7 @@ fn probe_worker(
     args: &Args,
     mut db: phishprobe_store::Db,
     jobs: Receiver<ProbeJob>,
+    stopping: &AtomicBool,
 ) {
     let Ok(checker) = CaseChecker::embedded() else {
         eprintln!("phishprobe milter: probe queue off: the case rules did not load");
@@ -172,6 +180,9 @@ fn probe_worker(
         ..ProbeOptions::default()
     };
     while let Ok(job) = jobs.recv() {
+        if stopping.load(Ordering::Relaxed) {
+            break;
+        }
         let name = if job.queue_id.is_empty() {
             "milter message".to_string()
         } else {

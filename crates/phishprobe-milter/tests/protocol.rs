@@ -225,6 +225,19 @@ fn plain_note() -> Vec<u8> {
         .to_vec()
 }
 
+/// `n` pseudo-random bytes (xorshift), the same for the same seed.
+fn noise(seed: u32, n: usize) -> Vec<u8> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
 fn find(answers: &[Packet], code: u8) -> Vec<&Packet> {
     answers.iter().filter(|p| p.code == code).collect()
 }
@@ -431,16 +444,7 @@ fn garbage_oversized_and_silent_connections_are_closed_and_others_still_served()
     assert!(c.read().is_err(), "closed");
     // Random bytes.
     let mut c = server.connect();
-    let mut x: u32 = 12345;
-    let junk: Vec<u8> = (0..5000)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect();
-    let _ = c.s.write_all(&junk);
+    let _ = c.s.write_all(&noise(12345, 5000));
     assert!(c.read().is_err(), "closed");
     // A connection that says nothing is closed after the idle timeout.
     let mut c = server.connect();
@@ -560,14 +564,8 @@ fn hostile_messages_get_a_verdict_or_a_marked_delivery() {
     let mut giant_header = b"From: a@example.net\r\nSubject: ".to_vec();
     giant_header.extend(std::iter::repeat_n(b'x', 200_000));
     giant_header.extend_from_slice(b"\r\n\r\nbody\r\n");
-    let mut x: u32 = 99;
     let mut garbage = b"From: a@example.net\r\nSubject: bytes\r\n\r\n".to_vec();
-    garbage.extend((0..300_000).map(|_| {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        x as u8
-    }));
+    garbage.extend(noise(99, 300_000));
     for (name, raw) in [
         ("10,000 parts", many_parts),
         ("truncated MIME", truncated),

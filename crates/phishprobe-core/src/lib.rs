@@ -13,6 +13,7 @@ pub mod error;
 pub mod host;
 pub mod lists;
 pub mod model;
+pub mod page;
 pub mod phone;
 pub mod redact;
 pub mod text;

@@ -2,6 +2,7 @@
 //! brand the page itself claims. The probe alone never vouches for a page: a rejected decoy is
 //! what a genuine site does, but also what a relay to the genuine site does.
 
+use phishprobe_core::page::{self, PageClaims};
 use phishprobe_core::{
     DomainRole, Engine, Finding, Message, Report, ReportBuilder, Severity, Verdict,
 };
@@ -9,39 +10,16 @@ use phishprobe_core::{
 use crate::classify::Scan;
 use crate::model::{Outcome, ProbeResult};
 
-/// Which brand a login page claims to be, from its title, logo alt texts and visible text,
-/// matched against the brand profiles' names and `words_en`/`words_zh`. Needs a real signal:
-/// the title or a logo naming the brand, or the brand named twice in the text.
+/// Which brand a login page claims to be, from its title, logo alt texts and visible text:
+/// the core's [`phishprobe_core::page::claimed_brand`], which the browser extension uses too.
 pub fn page_brand_claim(engine: &Engine, scan: &Scan) -> Option<String> {
-    let title = scan.title.to_lowercase();
-    let logos: Vec<String> = scan.logos.iter().map(|l| l.to_lowercase()).collect();
-    let text: String = scan
-        .text
-        .chars()
-        .take(5000)
-        .collect::<String>()
-        .to_lowercase();
-    let mut best: Option<(u32, String)> = None;
-    for b in engine.brands().iter() {
-        let mut words: Vec<String> = b.words_en.iter().map(|w| w.to_lowercase()).collect();
-        words.push(b.name.to_lowercase());
-        words.extend(b.words_zh.iter().map(|w| w.to_lowercase()));
-        words.retain(|w| w.chars().count() >= 3);
-        let mut score = 0u32;
-        for w in &words {
-            if contains_word(&title, w) {
-                score += 3;
-            }
-            if logos.iter().any(|l| contains_word(l, w)) {
-                score += 3;
-            }
-            score += count_word(&text, w).min(3);
-        }
-        if score >= 2 && best.as_ref().is_none_or(|(s, _)| score > *s) {
-            best = Some((score, b.id.clone()));
-        }
-    }
-    best.map(|(_, id)| id)
+    let claims = PageClaims {
+        title: scan.title.clone(),
+        logos: scan.logos.clone(),
+        text: scan.text.clone(),
+        headings: Vec::new(),
+    };
+    page::claimed_brand(engine, &claims)
 }
 
 /// Fill `probe.page_brand_claim` from what the login page showed (title, logos, text).
@@ -58,42 +36,6 @@ pub fn claim_brand(engine: &Engine, probe: &mut ProbeResult) {
         };
         probe.page_brand_claim = page_brand_claim(engine, &scan);
     }
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
-}
-
-/// Occurrences of `w` in `hay` not glued to other letters (ASCII words); CJK words match anywhere.
-fn count_word(hay: &str, w: &str) -> u32 {
-    if w.is_empty() {
-        return 0;
-    }
-    let cjk = !w.is_ascii();
-    let mut n = 0;
-    let mut start = 0;
-    while let Some(pos) = hay.get(start..).and_then(|h| h.find(w)) {
-        let at = start + pos;
-        let end = at + w.len();
-        let before_ok = cjk
-            || hay[..at]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !is_word_char(c));
-        let after_ok = cjk || hay[end..].chars().next().is_none_or(|c| !is_word_char(c));
-        if before_ok && after_ok {
-            n += 1;
-            if n >= 10 {
-                break;
-            }
-        }
-        start = end;
-    }
-    n
-}
-
-fn contains_word(hay: &str, w: &str) -> bool {
-    count_word(hay, w) > 0
 }
 
 fn host_of(url: &str) -> Option<String> {
@@ -131,32 +73,14 @@ pub fn verdict(engine: &Engine, url: &str, probe: &ProbeResult) -> Report {
 
     // The brand the page claims, against the host that showed it.
     if let (Some(claim), true) = (&probe.page_brand_claim, probe.login_form_found) {
-        let owner = engine.brand_of_domain(&form_host);
-        let owned = owner
-            .as_ref()
-            .is_some_and(|o| o.brand == *claim && o.role == DomainRole::Web);
-        let name = engine
-            .brands()
-            .get(claim)
-            .map(|p| (p.name.clone(), p.name_zh.clone()))
-            .unwrap_or_else(|| (claim.clone(), claim.clone()));
-        if !owned {
-            b.brand(claim);
-            b.push(finding(
+        b.brand(claim);
+        if !page::owned_by(engine, &form_host, claim) {
+            b.push(page::off_brand_finding(
+                engine,
                 "probe.brand_login_off_brand",
-                Severity::Critical,
-                format!(
-                    "This page presents itself as {}'s sign-in page, but its address is not one of {}'s. Whatever it does with a password, do not sign in here.",
-                    name.0, name.0
-                ),
-                format!(
-                    "这是一个{}登录页面，但它不在{}的网址上。无论它如何处理密码，都不要在这里登录。",
-                    name.1, name.1
-                ),
-                format!("page claims {claim}; host {form_host}"),
+                claim,
+                &form_host,
             ));
-        } else {
-            b.brand(claim);
         }
     }
 
@@ -333,6 +257,5 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(page_brand_claim(&e, &s), None);
-        assert_eq!(count_word("amazonia amazon", "amazon"), 1);
     }
 }

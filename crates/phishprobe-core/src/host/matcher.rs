@@ -70,7 +70,11 @@ pub struct TokenMatcher {
     exact_owner: Vec<(usize, String)>,
     /// Per `exact_owner` entry: a context token (an ordinary word too), never a strong match.
     exact_weak: Vec<bool>,
-    typos: HashMap<String, (usize, String)>,
+    /// The one-edit variant table: the hash of a variant -> the `exact_owner` entry it is a
+    /// variant of (the first token that has it). Hashes, not strings: a few hundred thousand
+    /// variant strings took most of the engine's start-up, which the browser extension pays on
+    /// every service-worker start. A hit is confirmed with [`is_one_edit_variant`].
+    typos: HashMap<u64, u32>,
     typo_lengths: Vec<usize>,
     /// Prefilter for `typos`: bit `n` of `typo_first[prefilter_key(v)]` is set when some
     /// one-edit variant `v` of length `n` has that first, second and last byte (lengths of 31
@@ -117,35 +121,43 @@ impl TokenMatcher {
         }
         let exact_set: HashSet<&str> = exact_owner.iter().map(|(_, t)| t.as_str()).collect();
         let exceptions: Vec<String> = exceptions.to_vec();
-        let mut typos: HashMap<String, (usize, String)> = HashMap::default();
+        let exception_set: HashSet<&str> = exceptions.iter().map(String::as_str).collect();
+        let mut typos: HashMap<u64, u32> = HashMap::default();
+        let mut typo_lengths: Vec<usize> = Vec::new();
+        let mut typo_first = vec![0u32; PREFILTER_SIZE];
         let mut long_tokens = Vec::new();
-        for ((bi, t), weak) in exact_owner.iter().zip(&exact_weak) {
+        let mut buf = Vec::new();
+        for (index, ((bi, t), weak)) in exact_owner.iter().zip(&exact_weak).enumerate() {
             if *weak || no_typo.contains(t) {
                 continue;
             }
             if t.len() >= TYPO_MIN {
-                for v in one_edit_variants(t) {
-                    if exact_set.contains(v.as_str()) || exceptions.contains(&v) {
-                        continue;
+                let Ok(index) = u32::try_from(index) else {
+                    continue;
+                };
+                for_each_one_edit_variant(t.as_bytes(), &mut buf, |v| {
+                    let Ok(v) = std::str::from_utf8(v) else {
+                        return;
+                    };
+                    if exact_set.contains(v) || exception_set.contains(v) {
+                        return;
                     }
-                    typos.entry(v).or_insert_with(|| (*bi, t.clone()));
-                }
+                    typos.entry(variant_hash(v)).or_insert(index);
+                    if !typo_lengths.contains(&v.len()) {
+                        typo_lengths.push(v.len());
+                    }
+                    if let Some(key) = prefilter_key(v.as_bytes())
+                        && let Some(m) = typo_first.get_mut(key)
+                    {
+                        *m |= len_bit(v.len());
+                    }
+                });
             }
             if t.len() >= TWO_EDIT_MIN {
                 long_tokens.push((*bi, t.clone()));
             }
         }
-        let mut typo_lengths: Vec<usize> = typos.keys().map(|k| k.len()).collect();
         typo_lengths.sort_unstable();
-        typo_lengths.dedup();
-        let mut typo_first = vec![0u32; PREFILTER_SIZE];
-        for k in typos.keys() {
-            if let Some(key) = prefilter_key(k.as_bytes())
-                && let Some(m) = typo_first.get_mut(key)
-            {
-                *m |= len_bit(k.len());
-            }
-        }
         let exact = AhoCorasick::builder()
             .match_kind(AcKind::Standard)
             .build(exact_owner.iter().map(|(_, t)| t.as_str()))
@@ -167,13 +179,15 @@ impl TokenMatcher {
 
     /// The one-edit variant table entry for `s`, if any (prefiltered by its first, second and
     /// last byte and its length).
-    fn typo_of(&self, s: &str) -> Option<&(usize, String)> {
+    fn typo_of(&self, s: &str) -> Option<(usize, &str)> {
         let key = prefilter_key(s.as_bytes())?;
         let mask = self.typo_first.get(key).copied().unwrap_or(0);
         if mask & len_bit(s.len()) == 0 {
             return None;
         }
-        self.typos.get(s)
+        let index = *self.typos.get(&variant_hash(s))?;
+        let (bi, t) = self.exact_owner.get(usize::try_from(index).ok()?)?;
+        is_one_edit_variant(s.as_bytes(), t.as_bytes()).then_some((*bi, t.as_str()))
     }
 
     fn is_exception(&self, token: &str) -> bool {
@@ -304,7 +318,7 @@ impl TokenMatcher {
     fn find_typos(&self, token: &str, out: &mut Vec<TokenMatch>) {
         // Whole token, then a prefix or suffix of each variant length next to a keyword.
         if let Some((bi, bt)) = self.typo_of(token) {
-            out.push(typo(*bi, bt, token, Position::Whole, String::new(), true));
+            out.push(typo(bi, bt, token, Position::Whole, String::new(), true));
             return;
         }
         for &len in &self.typo_lengths {
@@ -339,7 +353,7 @@ impl TokenMatcher {
                         || rest.bytes().any(|b| b.is_ascii_digit())
                         || pos == Position::Prefix;
                     if strong || weak_ok {
-                        out.push(typo(*bi, bt, found, pos, rest.to_string(), strong));
+                        out.push(typo(bi, bt, found, pos, rest.to_string(), strong));
                     }
                 }
             }
@@ -358,7 +372,7 @@ impl TokenMatcher {
                     };
                     if let Some((bi, bt)) = self.typo_of(found) {
                         let rest = rest_of(token, start, start + len);
-                        out.push(typo(*bi, bt, found, Position::Inside, rest, false));
+                        out.push(typo(bi, bt, found, Position::Inside, rest, false));
                         return;
                     }
                 }
@@ -455,48 +469,98 @@ const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 /// different first letter makes a different word far more often than a typo (`zaobao`/`taobao`,
 /// `cloud`/`icloud`).
 pub fn one_edit_variants(t: &str) -> Vec<String> {
-    let b = t.as_bytes();
     let mut out = Vec::new();
-    for i in 0..b.len() {
-        if i == 0 {
-            if b.len() > 1 && b[0] != b[1] {
-                let mut v = b.to_vec();
-                v.swap(0, 1);
-                out.push(v);
-            }
-            continue;
+    let mut buf = Vec::new();
+    for_each_one_edit_variant(t.as_bytes(), &mut buf, |v| {
+        if let Ok(v) = std::str::from_utf8(v) {
+            out.push(v.to_string());
         }
-        let mut v = b.to_vec();
-        v.remove(i);
-        out.push(v);
-        for &c in ALPHABET {
-            if c != b[i] {
-                let mut v = b.to_vec();
-                v[i] = c;
-                out.push(v);
-            }
-        }
-        if i + 1 < b.len() && b[i] != b[i + 1] {
-            let mut v = b.to_vec();
-            v.swap(i, i + 1);
-            out.push(v);
-        }
-    }
-    for i in 1..=b.len() {
-        for &c in ALPHABET {
-            let mut v = b.to_vec();
-            v.insert(i, c);
-            out.push(v);
-        }
-    }
-    let mut out: Vec<String> = out
-        .into_iter()
-        .filter_map(|v| String::from_utf8(v).ok())
-        .filter(|v| v != t)
-        .collect();
+    });
     out.sort();
     out.dedup();
     out
+}
+
+/// Call `f` with every [`one_edit_variant`](one_edit_variants) of `t` (repeats included,
+/// `t` itself never), built in `buf` so nothing is allocated per variant.
+fn for_each_one_edit_variant(t: &[u8], buf: &mut Vec<u8>, mut f: impl FnMut(&[u8])) {
+    let mut emit = |buf: &Vec<u8>| {
+        if buf.as_slice() != t {
+            f(buf);
+        }
+    };
+    let n = t.len();
+    for i in 0..n {
+        if i + 1 < n && t[i] != t[i + 1] {
+            buf.clear();
+            buf.extend_from_slice(t);
+            buf.swap(i, i + 1);
+            emit(buf);
+        }
+        if i == 0 {
+            continue;
+        }
+        buf.clear();
+        buf.extend_from_slice(&t[..i]);
+        buf.extend_from_slice(&t[i + 1..]);
+        emit(buf);
+        for &c in ALPHABET {
+            if c != t[i] {
+                buf.clear();
+                buf.extend_from_slice(t);
+                buf[i] = c;
+                emit(buf);
+            }
+        }
+    }
+    for i in 1..=n {
+        for &c in ALPHABET {
+            buf.clear();
+            buf.extend_from_slice(&t[..i]);
+            buf.push(c);
+            buf.extend_from_slice(&t[i..]);
+            emit(buf);
+        }
+    }
+}
+
+/// Whether `s` is one of [`one_edit_variants`] of `t`, without building them: the check that
+/// confirms a hit in the hashed variant table.
+fn is_one_edit_variant(s: &[u8], t: &[u8]) -> bool {
+    if s == t || s.is_empty() || t.is_empty() {
+        return false;
+    }
+    // Same first byte, unless the edit is the swap of the first two.
+    let prefix = s.iter().zip(t).take_while(|(a, b)| a == b).count();
+    match s.len() as isize - t.len() as isize {
+        // Omission at i >= 1: the rest after the common prefix is t's rest minus one byte.
+        -1 => (1..t.len()).any(|i| i <= prefix && s[..i] == t[..i] && s[i..] == t[i + 1..]),
+        // Insertion at i >= 1 of an alphabet byte.
+        1 => (1..=t.len()).any(|i| {
+            i <= prefix && s[..i] == t[..i] && ALPHABET.contains(&s[i]) && s[i + 1..] == t[i..]
+        }),
+        0 => {
+            let i = prefix;
+            // Adjacent swap at i (any i, also 0) of two different bytes.
+            let swap = i + 1 < t.len()
+                && t[i] != t[i + 1]
+                && s[i] == t[i + 1]
+                && s[i + 1] == t[i]
+                && s[i + 2..] == t[i + 2..];
+            // Substitution at i >= 1 by an alphabet byte.
+            let sub = i >= 1 && ALPHABET.contains(&s[i]) && s[i + 1..] == t[i + 1..];
+            swap || sub
+        }
+        _ => false,
+    }
+}
+
+/// The key of a variant in the hashed table.
+fn variant_hash(v: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(v.as_bytes());
+    h.finish()
 }
 
 /// Optimal string alignment distance (Damerau-Levenshtein without repeated edits of a substring).
@@ -672,6 +736,48 @@ pub fn describe_edit(brand: &str, found: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hashed table is confirmed by `is_one_edit_variant`: it must agree with the
+    /// generator exactly, for every token of every profile and for strings two edits away.
+    #[test]
+    fn variant_check_agrees_with_the_generator() {
+        let engine = crate::Engine::embedded().expect("embedded data");
+        let m = &engine.matcher;
+        let mut checked = 0usize;
+        for (_, t) in &m.exact_owner {
+            if t.len() < TYPO_MIN {
+                continue;
+            }
+            let variants = one_edit_variants(t);
+            for v in &variants {
+                assert!(
+                    is_one_edit_variant(v.as_bytes(), t.as_bytes()),
+                    "{v} of {t}"
+                );
+            }
+            for v2 in one_edit_variants(&variants[variants.len() / 2])
+                .iter()
+                .chain([t])
+            {
+                let expected = variants.binary_search(v2).is_ok();
+                assert_eq!(
+                    is_one_edit_variant(v2.as_bytes(), t.as_bytes()),
+                    expected,
+                    "{v2} of {t}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
+        assert!(
+            !is_one_edit_variant(b"mazon", b"amazon"),
+            "no edit of the first letter"
+        );
+        assert!(
+            is_one_edit_variant(b"maazon", b"amazon"),
+            "the first two swapped"
+        );
+    }
 
     #[test]
     fn variants_cover_every_edit_kind() {

@@ -5,32 +5,61 @@
 // MV3 stops an idle worker after ~30 s: everything that must survive (enrolments, the allow
 // list, per-tab verdicts) lives in chrome.storage; writes are serialised.
 
-import { loadCore } from "./core.js";
-import { lang, t, msg } from "./i18n.js";
+importScripts("i18n.js", "core.js");
+const { lang, t, msg } = self.phishprobeI18n;
 
 const workerStart = performance.now();
 const stats = { firstVerdictMs: null, checks: 0, durationsMs: [] };
 const MAX_DURATIONS = 5000;
 
+const CORE_LOAD_LIMIT_MS = 5000;
 let corePromise = null;
+/** The loaded core; a load that fails or takes longer than CORE_LOAD_LIMIT_MS is dropped, so
+ * the next event tries again instead of waiting forever. */
 function core() {
-  corePromise ??= loadCore(chrome.runtime.getURL("core.wasm"));
+  if (!corePromise) {
+    const load = loadCore(chrome.runtime.getURL("core.wasm"));
+    const limit = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error("the core did not load in time")), CORE_LOAD_LIMIT_MS),
+    );
+    corePromise = Promise.race([load, limit]);
+    corePromise.catch(() => {
+      corePromise = null;
+    });
+  }
   return corePromise;
 }
 
 // ---- storage ----------------------------------------------------------------------------
 
 let writes = Promise.resolve();
-/** Read-modify-write of chrome.storage.local, one at a time. */
+/** Read-modify-write of chrome.storage.local, one at a time. The caller sees a failure; the
+ * queue goes on. */
 function updateLocal(change) {
-  writes = writes
-    .then(async () => {
-      const current = await chrome.storage.local.get(null);
-      const patch = await change(current);
-      if (patch) await chrome.storage.local.set(patch);
-    })
-    .catch((e) => console.error("phishprobe storage", e));
-  return writes;
+  const run = writes.then(async () => {
+    const current = await chrome.storage.local.get(null);
+    const patch = await change(current);
+    if (patch) await chrome.storage.local.set(patch);
+  });
+  writes = run.catch((e) => console.error("phishprobe storage", e));
+  return run;
+}
+
+/** One queue per tab for its state: frames report at the same time. */
+const tabQueues = new Map();
+function updateTab(tabId, change) {
+  const previous = tabQueues.get(tabId) ?? Promise.resolve();
+  const run = previous.then(async () => {
+    const next = await change(await tabState(tabId));
+    if (next) await setTabState(tabId, next);
+    return next;
+  });
+  const settled = run.catch((e) => console.error("phishprobe tab state", e));
+  tabQueues.set(tabId, settled);
+  settled.then(() => {
+    if (tabQueues.get(tabId) === settled) tabQueues.delete(tabId);
+  });
+  return run;
 }
 
 async function local() {
@@ -81,26 +110,36 @@ async function hash37(salt, value) {
   return Math.floor(n / 8);
 }
 
+const MAX_ENROLLED = 50;
+
 async function enroll(brand, value, enrolledOn) {
   if (typeof value !== "string" || value.length < 4 || value.length > 256) {
     throw new Error("a password of 4 to 256 characters");
   }
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const entry = {
-    brand: String(brand),
-    enrolled_on: String(enrolledOn || ""),
+    brand: String(brand).slice(0, 64),
+    enrolled_on: String(enrolledOn || "").slice(0, 253),
     salt: b64(salt),
     hash37: await hash37(salt, value),
     length: value.length,
     added: new Date().toISOString().slice(0, 10),
   };
-  await updateLocal((s) => {
-    const list = (Array.isArray(s.enrolled) ? s.enrolled : []).filter(
-      (e) => !(e.brand === entry.brand && e.hash37 === entry.hash37),
-    );
-    list.push(entry);
-    return { enrolled: list.slice(-50) };
+  let added = false;
+  await updateLocal(async (s) => {
+    const list = Array.isArray(s.enrolled) ? s.enrolled : [];
+    // The same password for the same brand again (each entry has its own salt): keep one.
+    for (const e of list) {
+      if (e.brand === entry.brand && e.length === value.length &&
+          (await hash37(unb64(e.salt), value)) === e.hash37) {
+        return null;
+      }
+    }
+    if (list.length >= MAX_ENROLLED) throw new Error(`at most ${MAX_ENROLLED} protected passwords`);
+    added = true;
+    return { enrolled: [...list, entry] };
   });
+  return added;
 }
 
 /** The enrolled entry `value` matches, if any. */
@@ -124,39 +163,79 @@ function originOf(url) {
     return null;
   }
 }
+/** The host of a page for people: the host name, or the kind of address it has. */
 function hostOf(url) {
   try {
-    return new URL(url).hostname || url;
+    const u = new URL(url);
+    if (u.hostname) return u.hostname.slice(0, 253);
+    return `${u.protocol} page`;
   } catch {
-    return String(url);
+    return "a page without an address";
   }
+}
+
+const MAX_URL = 8192;
+/** Deep copy with every string well-formed and cut: the core takes valid UTF-8 only. */
+function clean(value, max = 20000) {
+  if (typeof value === "string") {
+    const s = value.slice(0, max);
+    return typeof s.toWellFormed === "function" ? s.toWellFormed() : s;
+  }
+  if (Array.isArray(value)) return value.slice(0, 64).map((v) => clean(v, max));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v, max)]));
+  }
+  return value;
 }
 
 /** The core's facts for a message from a content script: the addresses come from the
  * browser (the sender), not from the page. */
+/** The address of the sender's document: an about:blank frame belongs to the origin that
+ * made it, which the browser tells (the frame's own URL says nothing). */
+function senderUrl(sender) {
+  const url = sender.url ?? "";
+  if (url.startsWith("about:") && sender.origin && sender.origin !== "null") return `${sender.origin}/`;
+  return url;
+}
+
+const isTop = (sender) => sender.frameId === 0;
+
 async function factsFor(sender, m, typed, reused) {
   const top = sender.tab?.url ?? sender.url ?? "";
-  const inFrame = sender.frameId !== 0;
+  const inFrame = !isTop(sender);
   const state = inFrame ? await tabState(sender.tab?.id) : null;
+  const claims = clean(m.claims && typeof m.claims === "object" ? m.claims : {});
   return {
-    top_url: top,
-    frame_url: inFrame ? (sender.url ?? null) : null,
-    form_action: typeof m.formAction === "string" ? m.formAction : null,
+    top_url: clean(top, MAX_URL),
+    frame_url: inFrame ? clean(senderUrl(sender), MAX_URL) : null,
+    form_action: typeof m.formAction === "string" ? clean(m.formAction, MAX_URL) : null,
     password: {
       present: m.password?.present === true,
       typed,
       masked_text: m.password?.masked === true,
     },
-    claims: m.claims ?? {},
-    top_claims: inFrame ? (state?.claims ?? null) : null,
+    claims: { title: claims.title ?? "", headings: claims.headings ?? [], logos: claims.logos ?? [], text: claims.text ?? "" },
+    top_claims: inFrame && state?.url === top ? (state?.claims ?? null) : null,
     reused: reused ? { brand: reused.brand, enrolled_on: reused.enrolled_on } : null,
   };
 }
 
 async function judge(facts) {
-  const c = await core();
+  let c;
+  try {
+    c = await core();
+  } catch (e) {
+    corePromise = null; // a failed load is tried again next time
+    throw e;
+  }
   const t0 = performance.now();
-  const verdict = c.checkPage(facts);
+  let verdict;
+  try {
+    verdict = c.checkPage(facts);
+  } catch (e) {
+    corePromise = null; // a trapped instance is not used again
+    throw e;
+  }
   const ms = performance.now() - t0;
   stats.checks += 1;
   if (stats.firstVerdictMs === null) stats.firstVerdictMs = performance.now() - workerStart;
@@ -182,24 +261,23 @@ async function showBadge(tabId, verdict) {
 const RANK = { unknown: 0, genuine: 0, suspicious: 1, phishing: 2 };
 
 /** Keep the tab's verdict for the badge and the popup: the top page's, or a frame's when
- * that is worse. */
-async function recordTab(sender, answer) {
+ * that is worse. A new address in the tab starts afresh. */
+async function recordTab(sender, verdict, claims) {
   const tabId = sender.tab?.id;
-  if (tabId === undefined) return;
-  const state = (await tabState(tabId)) ?? {};
+  if (tabId === undefined || sender.documentLifecycle === "prerender") return;
   const topUrl = sender.tab?.url ?? "";
-  const fresh = state.url !== topUrl;
-  const current = fresh ? null : state.answer;
-  const next = { ...state, url: topUrl };
-  if (sender.frameId === 0 && answer.claims) next.claims = answer.claims;
-  const verdict = answer.verdict.report.verdict;
-  if (!current || sender.frameId === 0 || RANK[verdict] > RANK[current.report.verdict]) {
-    if (!current || RANK[verdict] >= RANK[current.report.verdict] || sender.frameId === 0) {
-      next.answer = answer.verdict;
+  const next = await updateTab(tabId, (state) => {
+    const fresh = !state || state.url !== topUrl;
+    const next = fresh ? { url: topUrl } : { ...state };
+    if (isTop(sender) && claims) next.claims = claims;
+    const current = next.answer;
+    const rank = RANK[verdict.report.verdict] ?? 0;
+    if (!current || isTop(sender) && !current.fromFrame || rank > (RANK[current.report.verdict] ?? 0)) {
+      next.answer = { ...verdict, fromFrame: !isTop(sender) };
     }
-  }
-  await setTabState(tabId, next);
-  await showBadge(tabId, next.answer?.report.verdict ?? "unknown");
+    return next;
+  });
+  await showBadge(tabId, next?.answer?.report.verdict ?? "unknown");
 }
 
 function bannerFor(verdict, host) {
@@ -218,11 +296,17 @@ function bannerFor(verdict, host) {
 }
 
 let warningSeq = 0;
+const MAX_WARNINGS_KEPT = 20;
 /** A full-tab warning (an extension page the site cannot cover). */
 async function openWarning(sender, kind, verdict, extra = {}) {
   const id = `${Date.now()}-${++warningSeq}`;
+  const all = await chrome.storage.session.get(null);
+  const old = Object.keys(all).filter((k) => k.startsWith("warning:")).sort();
+  if (old.length >= MAX_WARNINGS_KEPT) {
+    await chrome.storage.session.remove(old.slice(0, old.length - MAX_WARNINGS_KEPT + 1));
+  }
   await chrome.storage.session.set({
-    [`warning:${id}`]: { kind, host: hostOf(sender.url ?? ""), verdict, ...extra },
+    [`warning:${id}`]: { kind, host: hostOf(senderUrl(sender)), verdict, ...extra },
   });
   await chrome.tabs.create({
     url: chrome.runtime.getURL(`warning.html#${id}`),
@@ -249,16 +333,28 @@ const fromContentScript = (sender) =>
 async function onContent(m, sender) {
   switch (m.type) {
     case "page": {
-      const verdict = await judge(await factsFor(sender, m, false, null));
-      await recordTab(sender, { verdict, claims: m.claims });
-      const { enrolled } = await local();
-      return { watchLengths: [...new Set(enrolled.map((e) => e.length))] };
+      const facts = await factsFor(sender, m, false, null);
+      const verdict = await judge(facts);
+      await recordTab(sender, verdict, facts.claims);
+      const { enrolled, capture } = await local();
+      return { watchLengths: [...new Set(enrolled.map((e) => e.length))], capture };
     }
     case "typing": {
-      const verdict = await judge(await factsFor(sender, m, true, null));
-      await recordTab(sender, { verdict, claims: sender.frameId === 0 ? m.claims : null });
+      const facts = await factsFor(sender, m, true, null);
+      const verdict = await judge(facts);
+      // Decide first; the badge and the tab's record must not hold the warning back.
+      recordTab(sender, verdict, facts.claims).catch((e) => console.error("phishprobe", e));
       if (!verdict.warn || (await allowedHere(sender))) return { warn: false };
-      return { warn: true, banner: bannerFor(verdict, hostOf(sender.url ?? "")) };
+      const banner = bannerFor(verdict, hostOf(senderUrl(sender)));
+      if (!isTop(sender)) {
+        try {
+          await chrome.tabs.sendMessage(sender.tab.id, { type: "banner", banner }, { frameId: 0 });
+          return { warn: false };
+        } catch {
+          // No content script in the top page (a browser page): show it in the frame.
+        }
+      }
+      return { warn: true, banner };
     }
     case "value": {
       // The typed value is hashed here and dropped; it is never stored or logged.
@@ -268,7 +364,11 @@ async function onContent(m, sender) {
       if (!verdict.report.findings.some((f) => f.code === "page.password_reused")) {
         return { reused: false };
       }
-      await recordTab(sender, { verdict, claims: null });
+      // One warning tab per page and password, however often it is typed again.
+      const key = `reuse:${sender.tab?.id}:${entry.salt}:${sender.tab?.url ?? ""}`;
+      if ((await chrome.storage.session.get(key))[key]) return { reused: true };
+      await chrome.storage.session.set({ [key]: true });
+      recordTab(sender, verdict, null).catch((e) => console.error("phishprobe", e));
       await openWarning(sender, "reuse", verdict, { brand: entry.brand });
       return { reused: true };
     }
@@ -279,8 +379,7 @@ async function onContent(m, sender) {
       const verdict = await judge(await factsFor(sender, m, true, null));
       const brand = verdict.claimed_brand ?? verdict.report.brand;
       if (verdict.report.verdict !== "genuine" || !brand) return { enrolled: false };
-      await enroll(brand, m.value, hostOf(sender.url ?? ""));
-      return { enrolled: true };
+      return { enrolled: await enroll(brand, m.value, hostOf(senderUrl(sender))) };
     }
     case "bannerAttacked": {
       const state = await tabState(sender.tab?.id);
@@ -301,8 +400,9 @@ async function onExtensionPage(m) {
       await enroll(m.brand, m.password, m.enrolledOn);
       return { ok: true };
     case "unenroll":
+      // By salt: an entry's own random id, stable while other entries come and go.
       await updateLocal((s) => ({
-        enrolled: (s.enrolled ?? []).filter((_, i) => i !== m.index),
+        enrolled: (s.enrolled ?? []).filter((e) => e.salt !== m.salt),
       }));
       return { ok: true };
     case "settings":
@@ -320,9 +420,11 @@ async function onExtensionPage(m) {
       return { ok: true };
     }
     case "tab": {
-      const state = await tabState(m.tabId);
+      const kept = await tabState(m.tabId);
+      // A verdict kept for an earlier address of the tab is not this page's.
+      const state = kept && kept.url === m.url ? kept : null;
       const { allowed } = await local();
-      const origin = originOf(state?.url ?? m.url ?? "");
+      const origin = originOf(m.url ?? "");
       return { state, allowed: !!origin && allowed.includes(origin) };
     }
     case "warning":
@@ -341,7 +443,8 @@ async function onExtensionPage(m) {
 }
 
 chrome.runtime.onMessage.addListener((m, sender, reply) => {
-  if (!m || typeof m.type !== "string") return false;
+    if (!m || typeof m.type !== "string") return false;
+  if (sender.documentLifecycle === "prerender" && m.type !== "page") return false;
   const handler = fromContentScript(sender)
     ? onContent
     : fromExtensionPage(sender)

@@ -27,12 +27,16 @@
       }
     });
 
-  const cut = (s, n) => String(s ?? "").replace(/\s+/g, " ").trim().slice(0, n);
+  // Well-formed text only: a lone surrogate (half an emoji, cut or planted) is not valid
+  // UTF-8 and would make the core refuse the whole event.
+  const wellFormed = (s) => (typeof s.toWellFormed === "function" ? s.toWellFormed() : s);
+  const cut = (s, n) => wellFormed(String(s ?? "").replace(/\s+/g, " ").trim().slice(0, n));
 
   // ---- what the page is -----------------------------------------------------------------
 
+  const MASKABLE = new Set(["text", "tel", "email", "search", "url"]);
   function isMaskedText(el) {
-    if (!(el instanceof HTMLInputElement) || el.type !== "text") return false;
+    if (!(el instanceof HTMLInputElement) || !MASKABLE.has(el.type)) return false;
     const style = getComputedStyle(el);
     const mask = style.getPropertyValue("-webkit-text-security") || style.webkitTextSecurity;
     return !!mask && mask !== "none";
@@ -42,7 +46,9 @@
   }
   function passwordState() {
     if (document.querySelector('input[type="password" i]')) return { present: true, masked: false };
-    const texts = document.querySelectorAll('input[type="text" i], input:not([type])');
+    const texts = document.querySelectorAll(
+      'input[type="text" i], input[type="tel" i], input[type="email" i], input[type="search" i], input:not([type])',
+    );
     for (let i = 0; i < texts.length && i < 64; i++) {
       if (isMaskedText(texts[i])) return { present: true, masked: true };
     }
@@ -125,6 +131,7 @@
   // ---- telling the worker ---------------------------------------------------------------
 
   let watchLengths = [];
+  let capture = false;
   let lastPageEvent = 0;
   async function pageEvent() {
     const now = Date.now();
@@ -132,13 +139,17 @@
     lastPageEvent = now;
     const answer = await send(facts("page", null));
     if (Array.isArray(answer?.watchLengths)) watchLengths = answer.watchLengths;
+    capture = answer?.capture === true;
   }
 
-  let typingSent = false;
+  // The first keystroke is judged at once; later ones again at most every PAGE_EVENT_GAP_MS
+  // until a warning was shown (a kit may draw its brand only after the first keystroke).
+  let lastTyping = 0;
   let warned = false;
-  async function firstKeystroke(field) {
-    if (typingSent) return;
-    typingSent = true;
+  async function keystroke(field) {
+    const now = Date.now();
+    if (warned || now - lastTyping < PAGE_EVENT_GAP_MS) return;
+    lastTyping = now;
     const answer = await send(facts("typing", field));
     if (answer?.warn && answer.banner && !warned) {
       warned = true;
@@ -148,35 +159,47 @@
 
   // The value goes to the worker only when its length is one of the enrolled lengths, and at
   // most every VALUE_CHECK_GAP_MS (the last value of a burst is checked when the gap is over).
+  // The value is read when the person types it (not later, when a page script may have
+  // changed it) and checked at most every VALUE_CHECK_GAP_MS (the last one of a burst when
+  // the gap is over).
   let valueTimer = null;
   let lastValueCheck = 0;
-  let pendingField = null;
+  let pending = null;
   function scheduleValueCheck(field) {
-    pendingField = field;
-    if (valueTimer !== null) return;
+    const value = field.value;
+    pending = watchLengths.includes(value.length) ? { field, value } : null;
+    if (valueTimer !== null || pending === null) return;
     const wait = Math.max(0, lastValueCheck + VALUE_CHECK_GAP_MS - Date.now());
     valueTimer = setTimeout(async () => {
       valueTimer = null;
       lastValueCheck = Date.now();
-      const f = pendingField;
-      pendingField = null;
-      if (!f || !watchLengths.includes(f.value.length)) return;
-      await send({ ...facts("value", f), value: f.value });
+      const p = pending;
+      pending = null;
+      if (p) await send({ ...facts("value", p.field), value: p.value });
     }, wait);
   }
 
+  // The field the person is typing into, also inside the page's own shadow roots (closed
+  // ones included: the extension may look inside them).
   function fieldOf(event) {
     const path = typeof event.composedPath === "function" ? event.composedPath() : [];
-    const el = path[0] ?? event.target;
+    let el = path[0] ?? event.target;
+    for (let depth = 0; depth < 8 && el instanceof Element && !(el instanceof HTMLInputElement); depth++) {
+      const root = el.shadowRoot ?? chrome.dom?.openOrClosedShadowRoot?.(el) ?? null;
+      el = root?.activeElement ?? null;
+    }
     return isPasswordLike(el) ? el : null;
   }
 
   addEventListener(
     "input",
     (event) => {
+      // Only what the person types: a page's own synthetic events neither trigger nor
+      // silence the check, and cannot make it test guessed values.
+      if (!event.isTrusted) return;
       const field = fieldOf(event);
       if (!field) return;
-      firstKeystroke(field);
+      keystroke(field);
       if (watchLengths.length) scheduleValueCheck(field);
     },
     true,
@@ -193,6 +216,7 @@
     (event) => {
       const form = event.target;
       if (!(form instanceof HTMLFormElement)) return;
+      if (!capture || !event.isTrusted) return;
       const field = Array.from(form.elements).find(isPasswordLike);
       if (field?.value) send({ ...facts("signedIn", field), value: field.value });
     },
@@ -203,10 +227,26 @@
   } else {
     pageEvent();
   }
+  // Back/forward cache restores and prerendered pages shown: a new page for the badge.
+  addEventListener("pageshow", (event) => {
+    if (event.persisted) pageEvent();
+  });
+  document.addEventListener("prerenderingchange", () => pageEvent());
+
+  // A warning for a login frame is shown in the top page, where the frame's parent cannot
+  // clip or cover it.
+  if (window === window.top) {
+    chrome.runtime.onMessage.addListener((m, sender) => {
+      if (sender.id !== chrome.runtime.id || sender.tab || m?.type !== "banner" || warned) return;
+      warned = true;
+      showBanner(m.banner);
+    });
+  }
 
   // ---- the warning ----------------------------------------------------------------------
 
   const STYLE = `
+    :host { all: initial !important; }
     .box { position: fixed; inset: 16px 16px auto auto; max-width: 440px; margin: 0;
       padding: 16px 18px; border: 3px solid #c5221f; border-radius: 10px; background: #fff;
       color: #202124; font: 15px/1.45 system-ui, sans-serif; box-shadow: 0 8px 28px #0006; }

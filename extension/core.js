@@ -2,12 +2,21 @@
 // Raw ABI: pp_alloc(len) -> ptr; pp_check_*(ptr, len) -> status (consumes the buffer);
 // pp_result_ptr() / pp_result_len() locate the JSON answer.
 
+(() => {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export async function loadCore(url) {
+self.loadCore = async function loadCore(url) {
   const bytes = await (await fetch(url)).arrayBuffer();
-  const { instance } = await WebAssembly.instantiate(bytes, {});
+  // Compiled synchronously where that is allowed (a worker; a page up to the browser's size
+  // limit): a few tens of milliseconds, and the first verdict waits for it anyway.
+  let instance;
+  try {
+    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e; // a main thread refuses big synchronous compiles
+    ({ instance } = await WebAssembly.instantiate(bytes, {}));
+  }
   const x = instance.exports;
   function raw(fn, text) {
     const input = encoder.encode(text);
@@ -31,4 +40,5 @@ export async function loadCore(url) {
     brands: () => call(x.pp_brands, "{}"),
     memoryBytes: () => x.memory.buffer.byteLength,
   };
-}
+};
+})();

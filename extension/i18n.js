@@ -1,7 +1,11 @@
 // The extension's own words in English and Chinese, chosen by the browser's language. The
 // verdicts' words (findings, advice) come from the core in both languages.
+//
+// Classic scripts throughout the extension (the worker loads them with importScripts, the
+// pages with <script>): one way of loading for every part, no module graph to start.
 
-export const lang = (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en";
+(() => {
+const lang = (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en";
 
 const WORDS = {
   en: {
@@ -51,12 +55,15 @@ const WORDS = {
 };
 
 /** A word of the extension in the browser's language, `{name}` placeholders filled. */
-export function t(key, vars = {}) {
+function t(key, vars = {}) {
   const text = WORDS[lang][key] ?? WORDS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));
 }
 
 /** A `{en, zh}` message from the core in the browser's language. */
-export function msg(m) {
+function msg(m) {
   return m ? (m[lang] ?? m.en ?? "") : "";
 }
+
+self.phishprobeI18n = { lang, t, msg };
+})();

@@ -1,7 +1,8 @@
 // Options: enrol the passwords to protect (kept only as a salted 37-bit hash and the length),
 // the opt-in capture on genuine sign-in pages, and the "my own site" allow list.
-import { t } from "./i18n.js";
+const { t } = phishprobeI18n;
 
+(async () => {
 const $ = (id) => document.getElementById(id);
 const ask = (m) => chrome.runtime.sendMessage(m);
 
@@ -10,7 +11,7 @@ async function show() {
   const enrolled = Array.isArray(s.enrolled) ? s.enrolled : [];
   $("enrolled-title").textContent = t("optionsEnrolled");
   $("enrolled").replaceChildren(
-    ...(enrolled.length ? enrolled : [null]).map((e, i) => {
+    ...(enrolled.length ? enrolled : [null]).map((e) => {
       const li = document.createElement("li");
       if (!e) {
         li.textContent = t("optionsNone");
@@ -20,7 +21,7 @@ async function show() {
       const remove = document.createElement("button");
       remove.textContent = t("optionsRemove");
       remove.onclick = async () => {
-        await ask({ type: "unenroll", index: i });
+        await ask({ type: "unenroll", salt: e.salt });
         show();
       };
       li.append(remove);
@@ -72,3 +73,4 @@ $("enroll").onsubmit = async (event) => {
 };
 $("capture").onchange = () => ask({ type: "settings", capture: $("capture").checked });
 show();
+})();

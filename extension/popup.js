@@ -1,5 +1,5 @@
 // The toolbar popup: the active tab's verdict and its reasons, and the "my own site" switch.
-import { t, msg } from "./i18n.js";
+const { t, msg } = phishprobeI18n;
 
 const $ = (id) => document.getElementById(id);
 

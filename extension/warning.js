@@ -1,6 +1,7 @@
 // The full-tab warning: a reused password, or a page that removed or covered the banner.
-import { t, msg } from "./i18n.js";
+const { t, msg } = phishprobeI18n;
 
+(async () => {
 const $ = (id) => document.getElementById(id);
 const list = (id, items) =>
   $(id).replaceChildren(
@@ -29,3 +30,4 @@ if (w) {
   );
   list("advice", (v.advice ?? []).map((a) => msg(a.message)));
 }
+})();

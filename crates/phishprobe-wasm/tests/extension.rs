@@ -11,6 +11,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use support::*;
 
+/// Load the core into an extension page as the worker does (core.js, then core.wasm).
+const LOAD_CORE_THEN_KEEP: &str = "new Promise((ok, fail) => { const s = document.createElement('script'); s.src = 'core.js'; s.onload = ok; s.onerror = fail; document.head.append(s); }).then(() => loadCore('core.wasm')).then(c => { window.core = c; return true; })";
+
 const ENROLLED: &str = "Sunflower-Harbor-42";
 
 const LOOKALIKE: &str = "amazon-signin-verify.com";
@@ -390,10 +393,11 @@ async fn restarted_worker_keeps_enrolment(r: &mut Run) -> Result<()> {
         r.checks().await? > 0,
         "the worker has judged events before the restart",
     )?;
-    r.b.stop_worker()
-        .await
-        .map_err(|e| format!("stopping the worker: {e}"))?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle =
+        r.b.wait_for_idle_stop()
+            .await
+            .map_err(|e| format!("stopping the worker: {e}"))?;
+    println!("  the idle worker was stopped after {} s", idle.as_secs());
     let fresh = r
         .stats()
         .await
@@ -500,7 +504,7 @@ async fn wasm_matches_native_over_corpus_domains(r: &mut Run) -> Result<()> {
     }
     let engine = phishprobe_core::Engine::embedded().map_err(|e| e.to_string())?;
     let ext = r.b.ext_page().await?;
-    eval_json(&ext, "import('./core.js').then(m => m.loadCore('./core.wasm')).then(c => { window.core = c; true })").await?;
+    eval_json(&ext, LOAD_CORE_THEN_KEEP).await?;
     let mut differ = 0usize;
     let mut first = None;
     for batch in hosts.chunks(4000) {
@@ -583,7 +587,7 @@ fn main() {
         let (mut passed, mut failed) = (0, 0);
         for (name, scenario) in list {
             let started = std::time::Instant::now();
-            let outcome = tokio::time::timeout(Duration::from_secs(90), scenario(&mut run))
+            let outcome = tokio::time::timeout(Duration::from_secs(150), scenario(&mut run))
                 .await
                 .unwrap_or_else(|_| Err("timed out".into()));
             match outcome {

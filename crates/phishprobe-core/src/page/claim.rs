@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
+use crate::text::normalize;
 
 /// Characters of visible text that are read; the claim is made at the top of a page.
 pub const MAX_TEXT_CHARS: usize = 5000;
@@ -75,24 +76,23 @@ fn take_chars(s: &str, max: usize) -> String {
 /// each), or the brand named twice in the headings and text (1 point per mention, up to 3 per
 /// word). The highest score wins; the first profile wins a tie.
 pub fn claimed_brand(engine: &Engine, claims: &PageClaims) -> Option<String> {
-    let title = claims.title.to_lowercase();
-    let logos: Vec<String> = claims.logos.iter().map(|l| l.to_lowercase()).collect();
+    // The text normaliser folds look-alike letters, zero-width characters and spaced-out
+    // words, so "Аmazon" with a Cyrillic А still names Amazon.
+    let fold = |s: &str| normalize(s).text;
+    let title = fold(&claims.title);
+    let logos: Vec<String> = claims.logos.iter().map(|l| fold(l)).collect();
     let mut text = String::new();
     for h in &claims.headings {
         text.push_str(h);
         text.push('\n');
     }
     text.push_str(&claims.text);
-    let text: String = text
-        .chars()
-        .take(MAX_TEXT_CHARS)
-        .collect::<String>()
-        .to_lowercase();
+    let text = fold(&text.chars().take(MAX_TEXT_CHARS).collect::<String>());
     let mut best: Option<(u32, String)> = None;
     for b in engine.brands().iter() {
-        let mut words: Vec<String> = b.words_en.iter().map(|w| w.to_lowercase()).collect();
-        words.push(b.name.to_lowercase());
-        words.extend(b.words_zh.iter().map(|w| w.to_lowercase()));
+        let mut words: Vec<String> = b.words_en.iter().map(|w| fold(w)).collect();
+        words.push(fold(&b.name));
+        words.extend(b.words_zh.iter().map(|w| fold(w)));
         words.retain(|w| w.chars().count() >= 3);
         // The name is usually also a word: one mention must count once.
         words.sort_unstable();
@@ -196,6 +196,26 @@ mod tests {
         assert_eq!(claimed_brand(&e, &page), None);
         assert_eq!(count_word("amazonia amazon", "amazon"), 1);
         assert_eq!(count_word("亚马逊亚马逊", "亚马逊"), 2);
+    }
+
+    #[test]
+    fn look_alike_letters_and_invisible_characters_still_name_the_brand() {
+        let e = engine();
+        for title in [
+            "\u{410}mazon Sign-In",
+            "Am\u{200b}azon Sign-In",
+            "A m a z o n Sign-In",
+        ] {
+            let page = PageClaims {
+                title: title.into(),
+                ..Default::default()
+            };
+            assert_eq!(
+                claimed_brand(&e, &page).as_deref(),
+                Some("amazon"),
+                "{title:?}"
+            );
+        }
     }
 
     #[test]

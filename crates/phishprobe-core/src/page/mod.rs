@@ -121,6 +121,21 @@ fn cut(s: &str) -> String {
     s.chars().take(MAX_URL_CHARS).collect()
 }
 
+/// The part of a page address that says where the page is: scheme, host, port and path. The
+/// query and fragment are the page's state (a sign-in page's `return_to=...`), which anyone
+/// can write into a link to the genuine page; judging them would let a crafted link turn the
+/// genuine sign-in page into "phishing".
+fn page_address(raw: &str) -> String {
+    match url::Url::parse(raw.trim()) {
+        Ok(mut u) if matches!(u.scheme(), "http" | "https") => {
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        }
+        _ => raw.to_string(),
+    }
+}
+
 /// The finding for a page that presents itself as `claim`'s sign-in on `host`, which is not the
 /// brand's. Shared with the wrong-password probe (which uses its own `code`).
 pub fn off_brand_finding(engine: &Engine, code: &str, claim: &str, host: &str) -> Finding {
@@ -197,7 +212,7 @@ pub fn check(engine: &Engine, facts: &PageFacts) -> PageVerdict {
             return;
         }
         judged.push(host.to_string());
-        let rep = engine.check_url(url);
+        let rep = engine.check_url(&page_address(url));
         if let Some(brand) = &rep.brand {
             b.brand(brand);
         }
@@ -234,11 +249,17 @@ pub fn check(engine: &Engine, facts: &PageFacts) -> PageVerdict {
     }
 
     // What the page claims to be, against every host that shows or receives the password.
-    let claims = match &facts.top_claims {
-        Some(outer) => facts.claims.merged(outer),
-        None => facts.claims.bounded(),
-    };
-    let claimed = claimed_brand(engine, &claims);
+    let claimed = claimed_brand(engine, &facts.claims.bounded()).or_else(|| {
+        // The page around a frame speaks for it, unless that page is the claimed brand's own:
+        // a genuine page that embeds a payment or sign-in frame of another company (3-D
+        // Secure, single sign-on) does not make that frame an impostor.
+        let outer = facts.top_claims.as_ref()?;
+        let claim = claimed_brand(engine, &facts.claims.merged(outer))?;
+        match &top_place {
+            Place::Host(h) if owned_by(engine, h, &claim) => None,
+            _ => Some(claim),
+        }
+    });
     if facts.password.present
         && let Some(claim) = &claimed
     {

@@ -226,3 +226,35 @@ fn customer_content_under_a_brand_domain_is_not_the_brand() {
     assert!(v.warn, "{v:#?}");
     assert!(v.report.has("page.brand_login_off_brand"));
 }
+
+#[test]
+fn the_query_of_a_genuine_page_cannot_make_it_phishing() {
+    let e = engine();
+    let v = check(
+        &e,
+        &typed(
+            "https://www.amazon.com/ap/signin?openid.return_to=https://amazon-verify.top/x&next=http://paypa1.top",
+            "Amazon Sign-In",
+        ),
+    );
+    assert!(!v.warn, "{v:#?}");
+    assert_eq!(v.report.verdict, Verdict::Genuine);
+}
+
+#[test]
+fn a_third_party_frame_on_the_brand_own_page_is_judged_on_its_own_claims() {
+    let e = engine();
+    // A bank's 3-D Secure frame inside the genuine checkout: no brand claim of its own.
+    let mut f = typed("https://www.amazon.com/checkout/pay", "Amazon Checkout");
+    f.top_claims = Some(f.claims.clone());
+    f.claims = PageClaims {
+        title: "Verify your payment".into(),
+        ..Default::default()
+    };
+    f.frame_url = Some("https://secure.examplebank-3ds.com/challenge".into());
+    let v = check(&e, &f);
+    assert!(!v.warn, "{v:#?}");
+    // The same frame claiming Amazon itself is still an impostor.
+    f.claims.title = "Amazon Sign-In".into();
+    assert!(check(&e, &f).warn);
+}

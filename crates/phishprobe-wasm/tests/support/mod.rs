@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 
 use chromiumoxide::cdp::browser_protocol::dom::GetDocumentParams;
 use chromiumoxide::cdp::browser_protocol::input::{DispatchKeyEventParams, DispatchKeyEventType};
-use chromiumoxide::cdp::browser_protocol::service_worker;
-use chromiumoxide::cdp::browser_protocol::target::GetTargetsParams;
+use chromiumoxide::cdp::browser_protocol::target::{GetTargetsParams, SetAutoAttachParams};
 use chromiumoxide::layout::Point;
 use chromiumoxide::{Browser, BrowserConfig, Page};
 use futures::StreamExt;
@@ -336,8 +335,24 @@ impl ExtBrowser {
     }
 
     /// A page of the extension (it can call the worker and read the extension's storage).
+    ///
+    /// chromiumoxide has every page session auto-attach to related targets and hold them at
+    /// start until it resumes them; the extension's service worker is related to the
+    /// extension's pages, and a worker (re)started that way was at times never resumed (a test
+    /// artefact: it hung every later event). The extension pages here turn auto-attach off.
     pub async fn ext_page(&self) -> Result<Page> {
-        let page = self.open(&Self::ext_url("options.html")).await?;
+        let page = self
+            .browser
+            .new_page("about:blank")
+            .await
+            .map_err(|e| e.to_string())?;
+        page.execute(SetAutoAttachParams::new(false, false))
+            .await
+            .map_err(|e| e.to_string())?;
+        let url = Self::ext_url("options.html");
+        page.goto(url.as_str())
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
         wait_for(Duration::from_secs(10), || async {
             eval_json(&page, "typeof chrome.runtime.sendMessage === 'function'")
                 .await
@@ -379,19 +394,49 @@ impl ExtBrowser {
             .collect())
     }
 
-    /// Stop the extension's service worker, as Chromium does to an idle one
-    /// (`ServiceWorker.stopAllWorkers` from one of the extension's own pages, whose storage
-    /// partition the worker lives in).
-    pub async fn stop_worker(&self) -> Result<()> {
-        let ext = self.ext_page().await?;
-        ext.execute(service_worker::EnableParams::default())
+    /// Let Chromium stop the extension's idle service worker, as MV3 does after about 30 s
+    /// without events: close every page and wait until the worker's target is gone. (A forced
+    /// stop through DevTools, `ServiceWorker.stopAllWorkers`, sometimes left the extension's
+    /// worker unreachable afterwards, which is not what users meet.)
+    pub async fn wait_for_idle_stop(&self) -> Result<Duration> {
+        let started = Instant::now();
+        // One blank tab stays: a browser with no tab left at all did not start the worker
+        // again for the next message (headless Chromium 156).
+        let keep = self
+            .browser
+            .new_page("about:blank")
             .await
             .map_err(|e| e.to_string())?;
-        ext.execute(service_worker::StopAllWorkersParams::default())
-            .await
-            .map_err(|e| e.to_string())?;
-        let _ = ext.close().await;
-        Ok(())
+        let keep_id = keep.target_id().clone();
+        let pages = self.browser.pages().await.map_err(|e| e.to_string())?;
+        for p in pages {
+            if p.target_id() != &keep_id {
+                let _ = p.close().await;
+            }
+        }
+        // Tabs the extension opened itself (warnings) are not pages chromiumoxide holds.
+        for t in self.targets("chrome-extension://").await? {
+            if t.r#type == "page" {
+                let _ = self
+                    .browser
+                    .execute(
+                        chromiumoxide::cdp::browser_protocol::target::CloseTargetParams::new(
+                            t.target_id,
+                        ),
+                    )
+                    .await;
+            }
+        }
+        let worker = Self::ext_url("background.js");
+        wait_for(Duration::from_secs(90), || async {
+            self.targets(&worker)
+                .await
+                .ok()
+                .filter(|t| t.iter().all(|t| t.r#type != "service_worker"))
+        })
+        .await
+        .ok_or("the idle worker was not stopped within 90 s")?;
+        Ok(started.elapsed())
     }
 
     pub async fn close(mut self) {
@@ -407,9 +452,19 @@ pub async fn eval_json(page: &Page, expr: &str) -> Result<serde_json::Value> {
     Ok(r.value().cloned().unwrap_or(serde_json::Value::Null))
 }
 
-/// Ask the worker from an extension page.
+/// Ask the worker from an extension page. A message sent while Chromium is still stopping a
+/// worker (right after `stop_worker`) can go unanswered: each try waits 5 s, three tries.
 pub async fn ask_worker(ext: &Page, message: serde_json::Value) -> Result<serde_json::Value> {
-    eval_json(ext, &format!("chrome.runtime.sendMessage({message})")).await
+    let expr = format!("chrome.runtime.sendMessage({message})");
+    let mut last = String::new();
+    for _ in 0..3 {
+        match tokio::time::timeout(Duration::from_secs(5), eval_json(ext, &expr)).await {
+            Ok(Ok(v)) => return Ok(v),
+            Ok(Err(e)) => last = e,
+            Err(_) => last = "no answer in 5 s".into(),
+        }
+    }
+    Err(format!("the worker did not answer {message}: {last}"))
 }
 
 /// Poll `probe` every 100 ms until it gives `Some`, or `limit` passes.

@@ -191,37 +191,42 @@
     return isPasswordLike(el) ? el : null;
   }
 
-  addEventListener(
-    "input",
-    (event) => {
-      // Only what the person types: a page's own synthetic events neither trigger nor
-      // silence the check, and cannot make it test guessed values.
-      if (!event.isTrusted) return;
-      const field = fieldOf(event);
-      if (!field) return;
-      keystroke(field);
-      if (watchLengths.length) scheduleValueCheck(field);
-    },
-    true,
-  );
-  addEventListener(
-    "focusin",
-    (event) => {
-      if (fieldOf(event)) pageEvent();
-    },
-    true,
-  );
-  addEventListener(
-    "submit",
-    (event) => {
-      const form = event.target;
-      if (!(form instanceof HTMLFormElement)) return;
-      if (!capture || !event.isTrusted) return;
-      const field = Array.from(form.elements).find(isPasswordLike);
-      if (field?.value) send({ ...facts("signedIn", field), value: field.value });
-    },
-    true,
-  );
+  function onInput(event) {
+    // Only what the person types: a page's own synthetic events neither trigger nor
+    // silence the check, and cannot make it test guessed values.
+    if (!event.isTrusted) return;
+    const field = fieldOf(event);
+    if (!field) return;
+    keystroke(field);
+    if (watchLengths.length) scheduleValueCheck(field);
+  }
+  function onFocus(event) {
+    if (fieldOf(event)) pageEvent();
+  }
+  function onSubmit(event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    if (!capture || !event.isTrusted) return;
+    const field = Array.from(form.elements).find(isPasswordLike);
+    if (field?.value) send({ ...facts("signedIn", field), value: field.value });
+  }
+  function listen() {
+    // The same function objects: adding them again is a no-op while they are in place.
+    addEventListener("input", onInput, true);
+    addEventListener("focusin", onFocus, true);
+    addEventListener("submit", onSubmit, true);
+  }
+  listen();
+  // document.open() removes every listener of the window (and empties the document); a kit
+  // can use it to write its page after the content script started. Listen again when the
+  // root element is replaced.
+  new MutationObserver((records) => {
+    if (!records.some((r) => r.removedNodes.length > 0)) return;
+    listen();
+    lastPageEvent = 0;
+    setTimeout(pageEvent, 100);
+  }).observe(document, { childList: true });
+
   if (document.readyState === "loading") {
     addEventListener("DOMContentLoaded", () => pageEvent(), { once: true });
   } else {

@@ -56,6 +56,9 @@ pub struct Engine {
     pub(crate) text_brands: OnceLock<crate::text::BrandIndex>,
     /// The profiles' published phone numbers parsed once: (brand index, number index, E.164).
     pub(crate) published_phones: OnceLock<Vec<(usize, usize, String)>>,
+    /// Per brand (in profile order): its names and words as a page's claim is matched,
+    /// normalised once (see [`crate::page::claimed_brand`]).
+    pub(crate) claim_words: OnceLock<Vec<Vec<String>>>,
 }
 
 impl Engine {
@@ -147,6 +150,7 @@ impl Engine {
             matcher,
             text_brands: OnceLock::new(),
             published_phones: OnceLock::new(),
+            claim_words: OnceLock::new(),
         }
     }
 

@@ -82,6 +82,14 @@ setInterval(() => { const e = make('input'); e.type = 'password'; document.body.
 blobframe.src = URL.createObjectURL(new Blob(['<input type=password>'], { type: 'text/html' }));
 </script>"#;
 
+/// Rewrites itself with document.open(), which removes the window's event listeners.
+fn reopening_page() -> String {
+    let login = serde_json::to_string(&amazon_login("")).unwrap_or_default();
+    format!(
+        "<!doctype html><title>Loading</title><p>One moment</p><script>setTimeout(() => {{ document.open(); document.write({login}); document.close(); }}, 50);</script>"
+    )
+}
+
 fn sites() -> HashMap<(String, String), String> {
     let mut p = HashMap::new();
     let mut add = |host: &str, path: &str, html: String| {
@@ -93,6 +101,7 @@ fn sites() -> HashMap<(String, String), String> {
     add(CLAIM_ONLY, "/remove", amazon_login(REMOVER));
     add(CLAIM_ONLY, "/cover", amazon_login(COVERER));
     add(CLAIM_ONLY, "/noise", amazon_login(NOISE));
+    add(CLAIM_ONLY, "/reopen", reopening_page());
     add(UNKNOWN, "/login", PLAIN_LOGIN.to_string());
     add(FRAME_TOP, "/", FRAME_PAGE.to_string());
     add(FRAME_HOST, "/frame", FRAME_LOGIN.to_string());
@@ -442,6 +451,27 @@ async fn hostile_page_gets_one_warning(r: &mut Run) -> Result<()> {
     Ok(())
 }
 
+async fn page_rewritten_with_document_open(r: &mut Run) -> Result<()> {
+    let page = r.b.open(&url(CLAIM_ONLY, "/reopen")).await?;
+    wait_for(Duration::from_secs(8), || async {
+        pierced_dom(&page)
+            .await
+            .ok()
+            .filter(|d| d.contains("\"id\",\"pw\""))
+    })
+    .await
+    .ok_or("the page did not rewrite itself")?;
+    r.typed.push("reopened".into());
+    type_into(&page, "#pw", "reopened").await?;
+    wait_for(Duration::from_secs(8), || async {
+        banners(&page).await.ok().filter(|n| *n == 1)
+    })
+    .await
+    .ok_or("no banner after document.open()")?;
+    let _ = page.close().await;
+    Ok(())
+}
+
 async fn nothing_typed_is_stored_or_sent(r: &mut Run) -> Result<()> {
     let ext = r.b.ext_page().await?;
     let local = eval_json(
@@ -581,6 +611,7 @@ fn main() {
             page_that_covers_the_banner,
             restarted_worker_keeps_enrolment,
             hostile_page_gets_one_warning,
+            page_rewritten_with_document_open,
             nothing_typed_is_stored_or_sent,
             wasm_matches_native_over_corpus_domains,
         ];

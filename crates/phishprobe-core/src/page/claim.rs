@@ -88,17 +88,26 @@ pub fn claimed_brand(engine: &Engine, claims: &PageClaims) -> Option<String> {
     }
     text.push_str(&claims.text);
     let text = fold(&text.chars().take(MAX_TEXT_CHARS).collect::<String>());
+    let words_of = engine.claim_words.get_or_init(|| {
+        engine
+            .brands()
+            .iter()
+            .map(|b| {
+                let mut words: Vec<String> = b.words_en.iter().map(|w| fold(w)).collect();
+                words.push(fold(&b.name));
+                words.extend(b.words_zh.iter().map(|w| fold(w)));
+                words.retain(|w| w.chars().count() >= 3);
+                // The name is usually also a word: one mention must count once.
+                words.sort_unstable();
+                words.dedup();
+                words
+            })
+            .collect()
+    });
     let mut best: Option<(u32, String)> = None;
-    for b in engine.brands().iter() {
-        let mut words: Vec<String> = b.words_en.iter().map(|w| fold(w)).collect();
-        words.push(fold(&b.name));
-        words.extend(b.words_zh.iter().map(|w| fold(w)));
-        words.retain(|w| w.chars().count() >= 3);
-        // The name is usually also a word: one mention must count once.
-        words.sort_unstable();
-        words.dedup();
+    for (b, words) in engine.brands().iter().zip(words_of) {
         let mut score = 0u32;
-        for w in &words {
+        for w in words {
             if contains_word(&title, w) {
                 score += 3;
             }

@@ -565,6 +565,32 @@ async fn wasm_matches_native_over_corpus_domains(r: &mut Run) -> Result<()> {
     )
 }
 
+async fn chinese_banner(
+    chrome: &std::path::Path,
+    extension: &std::path::Path,
+    sites: &Sites,
+) -> Result<()> {
+    let b = ExtBrowser::launch_in(chrome, extension, sites.port, "zh-CN").await?;
+    let outcome = async {
+        let page = b.open(&url(LOOKALIKE, "/ap/signin")).await?;
+        type_into(&page, "#pw", "k").await?;
+        wait_for(Duration::from_secs(8), || async {
+            banners(&page).await.ok().filter(|n| *n == 1)
+        })
+        .await
+        .ok_or("no banner in the Chinese browser")?;
+        let dom = pierced_dom(&page).await?;
+        check(
+            dom.contains("这不是亚马逊的登录页面"),
+            "the banner is not in Chinese",
+        )?;
+        check(dom.contains("不要输入密码"), "the advice is not in Chinese")
+    }
+    .await;
+    b.close().await;
+    outcome
+}
+
 type Scenario = for<'a> fn(
     &'a mut Run,
 )
@@ -633,6 +659,30 @@ fn main() {
             }
         }
         run.b.close().await;
+        // The banner in the browser's language: a second browser set to Chinese.
+        let started = std::time::Instant::now();
+        match tokio::time::timeout(
+            Duration::from_secs(60),
+            chinese_banner(&chrome, &extension, &run.sites),
+        )
+        .await
+        {
+            Ok(Ok(())) => {
+                passed += 1;
+                println!(
+                    "ok      chinese_banner ({} ms)",
+                    started.elapsed().as_millis()
+                );
+            }
+            Ok(Err(e)) => {
+                failed += 1;
+                println!("FAILED  chinese_banner: {e}");
+            }
+            Err(_) => {
+                failed += 1;
+                println!("FAILED  chinese_banner: timed out");
+            }
+        }
         (passed, failed)
     });
     println!("{passed} passed, {failed} failed");

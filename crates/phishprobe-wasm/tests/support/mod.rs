@@ -280,6 +280,16 @@ pub struct ExtBrowser {
 
 impl ExtBrowser {
     pub async fn launch(chrome: &Path, extension: &Path, port: u16) -> Result<ExtBrowser> {
+        Self::launch_in(chrome, extension, port, "en-US").await
+    }
+
+    /// The same, with the browser's language set to `lang` (`zh-CN` for the Chinese words).
+    pub async fn launch_in(
+        chrome: &Path,
+        extension: &Path,
+        port: u16,
+        lang: &str,
+    ) -> Result<ExtBrowser> {
         let profile = tempfile::Builder::new()
             .prefix("phishprobe-ext-")
             .tempdir()
@@ -306,8 +316,8 @@ impl ExtBrowser {
             "disable-component-update".into(),
             "disable-sync".into(),
             "password-store=basic".into(),
-            "lang=en-US".into(),
-            "accept-lang=en-US,en".into(),
+            format!("lang={lang}"),
+            format!("accept-lang={lang}"),
         ];
         let config = BrowserConfig::builder()
             .chrome_executable(chrome)

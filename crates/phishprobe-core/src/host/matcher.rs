@@ -119,10 +119,17 @@ impl TokenMatcher {
                 }
             }
         }
-        let exact_set: HashSet<&str> = exact_owner.iter().map(|(_, t)| t.as_str()).collect();
         let exceptions: Vec<String> = exceptions.to_vec();
-        let exception_set: HashSet<&str> = exceptions.iter().map(String::as_str).collect();
-        let mut typos: HashMap<u64, u32> = HashMap::default();
+        // Sized for every variant at once: growing a map of a few hundred thousand entries
+        // step by step was a good part of the engine's start-up.
+        let variants: usize = exact_owner
+            .iter()
+            .map(|(_, t)| t.len())
+            .filter(|&n| n >= TYPO_MIN)
+            .map(|n| ALPHABET.len() * (2 * n + 1) + n)
+            .sum();
+        let mut typos: HashMap<u64, u32> =
+            HashMap::with_capacity_and_hasher(variants, Default::default());
         let mut typo_lengths: Vec<usize> = Vec::new();
         let mut typo_first = vec![0u32; PREFILTER_SIZE];
         let mut long_tokens = Vec::new();
@@ -135,18 +142,17 @@ impl TokenMatcher {
                 let Ok(index) = u32::try_from(index) else {
                     continue;
                 };
+                let ascii = t.is_ascii();
                 for_each_one_edit_variant(t.as_bytes(), &mut buf, |v| {
-                    let Ok(v) = std::str::from_utf8(v) else {
-                        return;
-                    };
-                    if exact_set.contains(v) || exception_set.contains(v) {
+                    // Edits of an ASCII token with ASCII letters stay text; others may not.
+                    if !ascii && std::str::from_utf8(v).is_err() {
                         return;
                     }
-                    typos.entry(variant_hash(v)).or_insert(index);
+                    typos.entry(variant_hash_bytes(v)).or_insert(index);
                     if !typo_lengths.contains(&v.len()) {
                         typo_lengths.push(v.len());
                     }
-                    if let Some(key) = prefilter_key(v.as_bytes())
+                    if let Some(key) = prefilter_key(v)
                         && let Some(m) = typo_first.get_mut(key)
                     {
                         *m |= len_bit(v.len());
@@ -156,6 +162,12 @@ impl TokenMatcher {
             if t.len() >= TWO_EDIT_MIN {
                 long_tokens.push((*bi, t.clone()));
             }
+        }
+        // Brand tokens and listed real words are never typos of anything: out of the table
+        // (once here rather than asked about for every variant). The prefilter may keep their
+        // bits, which only lets a lookup through to miss.
+        for word in exact_owner.iter().map(|(_, t)| t).chain(&exceptions) {
+            typos.remove(&variant_hash(word));
         }
         typo_lengths.sort_unstable();
         let exact = AhoCorasick::builder()
@@ -557,9 +569,13 @@ fn is_one_edit_variant(s: &[u8], t: &[u8]) -> bool {
 
 /// The key of a variant in the hashed table.
 fn variant_hash(v: &str) -> u64 {
+    variant_hash_bytes(v.as_bytes())
+}
+
+fn variant_hash_bytes(v: &[u8]) -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
-    h.write(v.as_bytes());
+    h.write(v);
     h.finish()
 }
 

@@ -472,6 +472,64 @@ async fn page_rewritten_with_document_open(r: &mut Run) -> Result<()> {
     Ok(())
 }
 
+async fn badge_popup_and_allow_list(r: &mut Run) -> Result<()> {
+    // The badge and what the popup lists, for a look-alike page.
+    let page = r.b.open(&url(LOOKALIKE, "/ap/signin")).await?;
+    r.type_and_settle(&page, "#pw", "bq-7x2", 1).await?;
+    let ext = r.b.ext_page().await?;
+    let tab = eval_json(
+        &ext,
+        &format!("chrome.tabs.query({{url: 'https://{LOOKALIKE}/*'}}).then(t => ({{id: t[0].id, url: t[0].url}}))"),
+    )
+    .await?;
+    let badge = eval_json(
+        &ext,
+        &format!("chrome.action.getBadgeText({{tabId: {}}})", tab["id"]),
+    )
+    .await?;
+    check(badge == "!", format!("badge on a phishing page: {badge}"))?;
+    let popup = ask_worker(
+        &ext,
+        json!({"type": "tab", "tabId": tab["id"], "url": tab["url"]}),
+    )
+    .await?;
+    let report = &popup["state"]["answer"]["report"];
+    check(
+        report["verdict"] == "phishing",
+        format!("popup verdict: {popup}"),
+    )?;
+    check(
+        report["findings"].as_array().is_some_and(|f| !f.is_empty()),
+        "popup reasons",
+    )?;
+    let _ = page.close().await;
+    // "This is my own site": no warning there, until taken back.
+    let site = url(CLAIM_ONLY, "/signin");
+    check(
+        ask_worker(&ext, json!({"type": "allow", "url": site})).await?["ok"] == true,
+        "allow",
+    )?;
+    let page = r.b.open(&site).await?;
+    r.type_and_settle(&page, "#pw", "al-9k4q", 1).await?;
+    check(banners(&page).await? == 0, "a banner on an allowed site")?;
+    let _ = page.close().await;
+    check(
+        ask_worker(&ext, json!({"type": "disallow", "url": site})).await?["ok"] == true,
+        "disallow",
+    )?;
+    let page = r.b.open(&site).await?;
+    r.typed.push("ag-3v8w".into());
+    type_into(&page, "#pw", "ag-3v8w").await?;
+    wait_for(Duration::from_secs(8), || async {
+        banners(&page).await.ok().filter(|n| *n == 1)
+    })
+    .await
+    .ok_or("no banner after the site was taken off the allow list")?;
+    let _ = page.close().await;
+    let _ = ext.close().await;
+    Ok(())
+}
+
 async fn nothing_typed_is_stored_or_sent(r: &mut Run) -> Result<()> {
     let ext = r.b.ext_page().await?;
     let local = eval_json(
@@ -638,6 +696,7 @@ fn main() {
             restarted_worker_keeps_enrolment,
             hostile_page_gets_one_warning,
             page_rewritten_with_document_open,
+            badge_popup_and_allow_list,
             nothing_typed_is_stored_or_sent,
             wasm_matches_native_over_corpus_domains,
         ];

@@ -58,8 +58,22 @@ pub struct HostLists {
 
 impl HostLists {
     pub fn from_toml(file: &str, text: &str) -> Result<Self, DataError> {
-        let mut lists: HostLists =
+        let lists: HostLists =
             toml::from_str(text).map_err(|e| DataError::from_toml(file, text, &e))?;
+        Ok(lists.normalized())
+    }
+
+    /// The same lists from JSON with the same fields (see [`crate::BrandSet::from_json_sources`]).
+    pub fn from_json(file: &str, text: &str) -> Result<Self, DataError> {
+        let lists: HostLists = serde_json::from_str(text).map_err(|e| DataError::Invalid {
+            file: file.to_string(),
+            what: e.to_string(),
+        })?;
+        Ok(lists.normalized())
+    }
+
+    fn normalized(mut self) -> Self {
+        let lists = &mut self;
         let norm = |s: &mut String| *s = s.trim().trim_end_matches('.').to_ascii_lowercase();
         lists
             .free_hosting
@@ -77,6 +91,6 @@ impl HostLists {
             norm(t);
             *t = t.trim_start_matches('.').to_string();
         });
-        Ok(lists)
+        self
     }
 }

@@ -11,16 +11,18 @@
 //! 3. `pp_result_ptr()` and `pp_result_len()` locate the answer (UTF-8 JSON), valid until the
 //!    next call.
 //!
-//! The brand knowledge is the one embedded in `phishprobe-core`, loaded on the first call. The
+//! The brand knowledge is the one embedded in `phishprobe-core` (converted to JSON at build
+//! time, which parses faster), loaded on the first call. The
 //! same functions are usable natively ([`check_page_json`], [`check_url_json`]), which is how
 //! the tests compare WebAssembly and native answers.
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-use phishprobe_core::Engine;
 use phishprobe_core::case::{Advice, CaseBuilder, CaseRules, PartKind};
+use phishprobe_core::lists::HostLists;
 use phishprobe_core::page::{self, PageFacts};
+use phishprobe_core::{BrandSet, Engine};
 use serde::Serialize;
 
 /// Largest input accepted by one call; a page event is a few kilobytes.
@@ -42,10 +44,22 @@ struct PageAnswer {
     advice: Vec<Advice>,
 }
 
+/// The core's data files as JSON (see `build.rs`).
+mod data_json {
+    include!(concat!(env!("OUT_DIR"), "/data_json.rs"));
+}
+
+/// The engine over the embedded data, parsed from its JSON form.
+pub fn engine_from_json() -> Result<Engine, phishprobe_core::DataError> {
+    let brands = BrandSet::from_json_sources(data_json::BRANDS.iter().copied())?;
+    let lists = HostLists::from_json("hosting.toml", data_json::HOSTING)?;
+    Ok(Engine::new(brands, lists))
+}
+
 fn engine() -> Result<&'static Engine, String> {
     static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
     ENGINE
-        .get_or_init(|| Engine::embedded().map_err(|e| e.to_string()))
+        .get_or_init(|| engine_from_json().map_err(|e| e.to_string()))
         .as_ref()
         .map_err(Clone::clone)
 }
@@ -224,6 +238,19 @@ mod tests {
             list.iter()
                 .any(|b| b["id"] == "amazon" && b["home"] == "amazon.com")
         );
+    }
+
+    /// The JSON form holds exactly what the TOML files hold.
+    #[test]
+    fn the_json_data_is_the_toml_data() {
+        let json = engine_from_json().expect("JSON data loads");
+        let toml = Engine::embedded().expect("TOML data loads");
+        assert_eq!(
+            format!("{:?}", json.brands()),
+            format!("{:?}", toml.brands())
+        );
+        assert_eq!(format!("{:?}", json.lists()), format!("{:?}", toml.lists()));
+        assert!(json.brands().len() >= 100);
     }
 
     #[test]

@@ -530,6 +530,90 @@ async fn badge_popup_and_allow_list(r: &mut Run) -> Result<()> {
     Ok(())
 }
 
+/// Opt-in capture: a password submitted on the brand's own sign-in page is protected from
+/// then on (only its hash is kept); with capture off, nothing is enrolled.
+async fn capture_on_the_genuine_sign_in(r: &mut Run) -> Result<()> {
+    const CAPTURED: &str = "Capture-Pass-77x";
+    let ext = r.b.ext_page().await?;
+    let count = |ext: &chromiumoxide::Page| {
+        let ext = ext.clone();
+        async move {
+            eval_json(
+                &ext,
+                "chrome.storage.local.get('enrolled').then(s => (s.enrolled || []).length)",
+            )
+            .await
+            .map(|v| v.as_u64().unwrap_or(0))
+        }
+    };
+    let before = count(&ext).await?;
+    // Off (the default): a sign-in is not captured.
+    let page = r.b.open(&url(GENUINE, "/ap/signin")).await?;
+    type_into(&page, "#pw", "Not-Captured-5q").await?;
+    page.find_element("#go")
+        .await
+        .map_err(|e| e.to_string())?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    check(
+        count(&ext).await? == before,
+        "captured while capture was off",
+    )?;
+    let _ = page.close().await;
+    // On.
+    check(
+        ask_worker(&ext, json!({"type": "settings", "capture": true})).await?["ok"] == true,
+        "settings",
+    )?;
+    let page = r.b.open(&url(GENUINE, "/ap/signin")).await?;
+    type_into(&page, "#pw", CAPTURED).await?;
+    page.find_element("#go")
+        .await
+        .map_err(|e| e.to_string())?
+        .click()
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_for(Duration::from_secs(10), || async {
+        count(&ext).await.ok().filter(|n| *n == before + 1)
+    })
+    .await
+    .ok_or("the sign-in on the genuine page was not captured")?;
+    let stored = eval_json(
+        &ext,
+        "chrome.storage.local.get('enrolled').then(s => s.enrolled[s.enrolled.length - 1])",
+    )
+    .await?;
+    check(
+        stored["brand"] == "amazon" && stored["enrolled_on"] == GENUINE,
+        format!("captured entry: {stored}"),
+    )?;
+    let all = eval_json(
+        &ext,
+        "chrome.storage.local.get(null).then(s => JSON.stringify(s))",
+    )
+    .await?;
+    check(
+        !all.to_string().contains(CAPTURED),
+        "the captured password itself is stored",
+    )?;
+    ask_worker(&ext, json!({"type": "settings", "capture": false})).await?;
+    let _ = page.close().await;
+    // Protected from now on: typed on a look-alike, it opens the reuse warning.
+    let warnings = r.warning_tabs().await?;
+    let page = r.b.open(&url(LOOKALIKE, "/ap/signin")).await?;
+    type_into(&page, "#pw", CAPTURED).await?;
+    let dom = r.new_warning(&warnings).await?;
+    check(
+        dom.contains("You typed your Amazon password"),
+        "reuse warning for a captured password",
+    )?;
+    let _ = page.close().await;
+    let _ = ext.close().await;
+    Ok(())
+}
+
 async fn nothing_typed_is_stored_or_sent(r: &mut Run) -> Result<()> {
     let ext = r.b.ext_page().await?;
     let local = eval_json(
@@ -697,6 +781,7 @@ fn main() {
             hostile_page_gets_one_warning,
             page_rewritten_with_document_open,
             badge_popup_and_allow_list,
+            capture_on_the_genuine_sign_in,
             nothing_typed_is_stored_or_sent,
             wasm_matches_native_over_corpus_domains,
         ];

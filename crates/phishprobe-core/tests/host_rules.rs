@@ -107,9 +107,10 @@ fn typos_of_every_kind() {
         ("amzaon.com", "swapped"),
         ("amazan.com", "vowel swap"),
     ] {
+        // The misspelt name alone: brands register their own typos, so suspicious.
         let r = url(h);
         assert!(r.has("host.typosquat"), "{h}: {:?}", codes(&r));
-        assert_eq!(r.verdict, Verdict::Phishing, "{h}");
+        assert_eq!(r.verdict, Verdict::Suspicious, "{h}");
         let ev = &r
             .findings
             .iter()
@@ -118,6 +119,11 @@ fn typos_of_every_kind() {
             .evidence;
         assert!(ev.contains(what), "{h}: {ev}");
     }
+    // A second sign makes it phishing: sign-in words, free hosting, or the look-alike in
+    // front of somebody else's registered name.
+    assert_code("amazom-signin.com", "host.typosquat", Verdict::Phishing);
+    assert_code("amazom.pages.dev", "host.typosquat", Verdict::Phishing);
+    assert_code("amazom.shop-deals.net", "host.typosquat", Verdict::Phishing);
     // A different first letter makes another word, not a typo (Chromium's filter).
     assert_not_flagged("zaobao.com");
     assert_not_flagged("amazing.com");
@@ -168,8 +174,17 @@ fn combosquatting_and_brand_tld() {
         "host.combosquat",
         Verdict::Phishing,
     );
-    assert_code("amazon338.com", "host.combosquat", Verdict::Phishing);
-    assert_code("amazon.shop", "host.brand_tld", Verdict::Phishing);
+    // The brand with digits, or on an abused ending, and nothing else: suspicious (brands
+    // register such names for their own infrastructure and defence); with sign-in words or
+    // on free hosting, phishing.
+    assert_code("amazon338.com", "host.combosquat", Verdict::Suspicious);
+    assert_code("amazon.shop", "host.brand_tld", Verdict::Suspicious);
+    assert_code("amazon338-login.com", "host.combosquat", Verdict::Phishing);
+    assert_code(
+        "amazon338.netlify.app",
+        "host.combosquat",
+        Verdict::Phishing,
+    );
     // A brand name with a neutral word on an ordinary ending: a note, not a verdict.
     let r = url("amazon-presse.de");
     assert!(r.has("host.brand_name_in_domain"));

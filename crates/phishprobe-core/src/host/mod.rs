@@ -400,10 +400,15 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
                 || engine.contains_login_word(r)
                 || (is_padding(r) && label.starts_with(m.found.as_str()))
         });
+        let in_registrable = Some(label_index) == registrable_index;
         let ctx = BrandContext {
-            in_registrable: Some(label_index) == registrable_index,
+            in_registrable,
             embedded: embedding.map(|(_, e)| e),
             risky: risky_host || rest_risky,
+            second_sign: !credential_words.is_empty()
+                || free.is_some()
+                || customer_hosted
+                || !in_registrable,
             abused_tld,
             suffix: reg.suffix,
             complete: brand.is_some_and(|p| p.domains_complete),
@@ -532,6 +537,12 @@ struct BrandContext<'a> {
     in_registrable: bool,
     embedded: Option<String>,
     risky: bool,
+    /// Something besides the name itself says "impostor": account or sign-in words, a host
+    /// anyone can publish on, or the brand in front of somebody else's registered name. A
+    /// look-alike registered name alone (`goole.com`, `facebook0001.com`, `shein.top`) is
+    /// as often the brand's own defensive or infrastructure registration as an impostor's,
+    /// so alone it makes a name suspicious; with a second sign it makes it phishing.
+    second_sign: bool,
     abused_tld: bool,
     suffix: &'a str,
     /// The brand's profile lists every domain it uses (`domains_complete`).
@@ -881,10 +892,16 @@ fn push_brand_finding(
         ));
         return;
     }
+    // Evidence the name alone can give: enough to doubt it, not enough to call it phishing.
+    let name_only = if ctx.second_sign {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
     if m.kind == Kind::Typo {
         b.push(Finding::new(
             "host.typosquat",
-            Severity::High,
+            name_only,
             msg(
                 format!(
                     "\"{}\" is a misspelling of {name}: a look-alike address, not {name}.",
@@ -908,12 +925,12 @@ fn push_brand_finding(
         if m.position == Position::Whole && label == m.brand_token {
             // The bare brand name on an ordinary ending (`paypal.de`, `hotmail.fr`) is the
             // brand's own country or defensive registration far more often than an impostor's,
-            // unless the profile says it lists every domain the brand uses: then it is
-            // suspicious, and a note otherwise. On an abused ending, or with risky company, it
-            // is what impostors register.
-            let sev = if ctx.abused_tld || ctx.risky {
+            // unless the profile says it lists every domain the brand uses or the ending is an
+            // abused one: then it is suspicious, and a note otherwise. With a second sign
+            // (sign-in words, free hosting) it is what impostors register.
+            let sev = if ctx.second_sign {
                 Severity::High
-            } else if ctx.complete {
+            } else if ctx.abused_tld || ctx.risky || ctx.complete {
                 Severity::Medium
             } else {
                 Severity::Low
@@ -930,7 +947,7 @@ fn push_brand_finding(
         } else if ctx.risky {
             b.push(Finding::new(
                 "host.combosquat",
-                Severity::High,
+                name_only,
                 msg(
                     format!(
                         "{reg} glues the {name} name to other words; it is not {name}'s address."

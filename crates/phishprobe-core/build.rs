@@ -60,6 +60,16 @@ fn main() {
             .display()
             .to_string()
     ));
+    let popular = data.join("popular/chromium-top-domains.list");
+    println!("cargo:rerun-if-changed={}", popular.display());
+    out.push_str(&format!(
+        "pub const POPULAR: &str = include_str!({:?});\n",
+        popular
+            .canonicalize()
+            .unwrap_or(popular.clone())
+            .display()
+            .to_string()
+    ));
     let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     fs::write(dest, out).expect("write embedded.rs");
 }

@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::brand::{BrandProfile, BrandSet};
 use crate::error::DataError;
 use crate::host::matcher::TokenMatcher;
+use crate::host::popular::PopularDomains;
 use crate::lists::HostLists;
 use crate::model::Report;
 
@@ -51,6 +52,8 @@ pub struct Engine {
     /// with the token: what a look-alike embedding (`amzone.co.jp.x.cn`) imitates.
     embed_tails: HashMap<String, Vec<(usize, String)>>,
     pub(crate) matcher: TokenMatcher,
+    /// Chromium's popular-domains list (`data/popular/`), with its look-alike indexes.
+    popular: PopularDomains,
     /// Brand words of the profiles for text analysis, indexed on first use (once per engine,
     /// not per text).
     pub(crate) text_brands: OnceLock<crate::text::BrandIndex>,
@@ -148,6 +151,7 @@ impl Engine {
             credential_stems,
             embed_tails,
             matcher,
+            popular: PopularDomains::parse(crate::embedded::POPULAR),
             text_brands: OnceLock::new(),
             published_phones: OnceLock::new(),
             claim_words: OnceLock::new(),
@@ -160,6 +164,11 @@ impl Engine {
 
     pub fn lists(&self) -> &HostLists {
         &self.lists
+    }
+
+    /// The popular-domains list every host is compared with.
+    pub fn popular(&self) -> &PopularDomains {
+        &self.popular
     }
 
     pub fn brand(&self, index: usize) -> Option<&BrandProfile> {

@@ -61,15 +61,33 @@ fn legit_top_is_rarely_flagged() {
     };
     let e = Engine::embedded().unwrap();
     let list = hosts(&text);
-    let bad: Vec<&&str> = list
+    let verdicts: Vec<(&str, Verdict)> =
+        list.iter().map(|h| (*h, e.check_host(h).verdict)).collect();
+    let bad: Vec<&str> = verdicts
         .iter()
-        .filter(|h| flagged(e.check_host(h).verdict))
+        .filter(|(_, v)| flagged(*v))
+        .map(|(h, _)| *h)
+        .collect();
+    let phishing: Vec<&str> = verdicts
+        .iter()
+        .filter(|(_, v)| *v == Verdict::Phishing)
+        .map(|(h, _)| *h)
         .collect();
     println!("legit_top.txt flagged: {bad:?}");
+    println!("legit_top.txt called phishing: {phishing:?}");
     assert_measure(
         "hosts.legit_top_flagged",
         100.0 * bad.len() as f64 / list.len() as f64,
         &format!("legit_top.txt {}/{}", bad.len(), list.len()),
+    );
+    assert_measure(
+        "hosts.legit_top_phishing",
+        100.0 * phishing.len() as f64 / list.len() as f64,
+        &format!(
+            "legit_top.txt called phishing {}/{}",
+            phishing.len(),
+            list.len()
+        ),
     );
 }
 

@@ -2,12 +2,14 @@
 //! lists first, then search every label and token for every brand and its look-alikes.
 
 pub mod matcher;
+pub mod popular;
 pub mod psl;
 pub mod unicode;
 
 use crate::engine::{DomainOwner, DomainRole, Engine};
 use crate::model::{Finding, Message, Report, ReportBuilder, Severity};
 use matcher::{Kind, Position, TokenMatch};
+use popular::PopularMatch;
 
 /// Longest hostname we analyse (DNS allows 253; more is an attack or an error).
 pub const MAX_HOST_LEN: usize = 253;
@@ -319,6 +321,15 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
     let customer_hosted = customer.is_some();
     let risky_host =
         free.is_some() || customer_hosted || abused_tld || !credential_words.is_empty();
+    // A popular name (Chromium's list) is itself no look-alike: `rappler.com` is not Apple.
+    let registered: Option<&str> = info
+        .private_at
+        .or(info.icann_at)
+        .and_then(|i| info.ascii.get(i..));
+    // Asked only when something is found (rare), not for every host.
+    let popular_once = std::cell::OnceCell::new();
+    let popular_registered =
+        || *popular_once.get_or_init(|| registered.is_some_and(|r| engine.popular().contains(r)));
     let mut best: Option<(TokenMatch, usize, bool)> = None;
     for i in 0..scan {
         let Some(alabel) = ascii_labels.get(i) else {
@@ -328,6 +339,9 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
         let tld = unicode_labels.last().copied().unwrap_or("");
         let (candidate, homoglyph) = label_matches(engine, ulabel, alabel, tld, b);
         let Some(m) = candidate else { continue };
+        if Some(i) == registrable_index && popular_registered() {
+            continue;
+        }
         let in_subdomain = registrable_index.is_some_and(|r| i < r);
         let rest_digits = m.rest.bytes().any(|c| c.is_ascii_digit());
         if !m.strong && !homoglyph && !risky_host && !in_subdomain && !rest_digits {
@@ -437,7 +451,33 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             ));
         }
     }
-    if let Some((shown, reg_label)) = fake_ending(&ascii_labels, registrable_index) {
+    if info.brand.is_none()
+        && let Some(registered) = registered
+        && let Some(found) = engine.popular().imitated(
+            &info.ascii,
+            registered,
+            info.unicode
+                .as_deref()
+                .and_then(|u| unicode_registered(u, registered)),
+        )
+        && !popular_registered()
+        && !(matches!(found, PopularMatch::Combined(_))
+            && is_ordinary_word(engine, found.target())
+            && !(free.is_some() || customer_hosted || abused_tld))
+    {
+        let second_sign = !credential_words.is_empty() || free.is_some() || customer_hosted;
+        let names = HostNames {
+            ascii: &info.ascii,
+            unicode: info.unicode.as_deref(),
+            registered,
+        };
+        if let Some(brand) = push_popular_finding(engine, b, &names, &found, second_sign) {
+            info.brand = Some(brand);
+        }
+    }
+    if let Some((shown, reg_label)) = fake_ending(&ascii_labels, registrable_index)
+        && !popular_registered()
+    {
         // `ezdrive.com-4bs9.xin` reads as `ezdrive.com`: whatever the name, only an impostor
         // hides the real ending behind a hyphen (no brand profile needed).
         let sev = if abused_tld || free.is_some() {
@@ -478,6 +518,122 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
         }
     }
     info
+}
+
+/// The Unicode form of the registered name: as many trailing labels of `unicode` as
+/// `registered` has.
+fn unicode_registered<'a>(unicode: &'a str, registered: &str) -> Option<&'a str> {
+    let want = label_count(registered);
+    let mut dots = 0;
+    for (i, c) in unicode.char_indices().rev() {
+        if c == '.' {
+            dots += 1;
+            if dots == want {
+                return unicode.get(i + 1..);
+            }
+        }
+    }
+    (label_count(unicode) == want).then_some(unicode)
+}
+
+/// The name part of a popular domain is an ordinary word by a brand profile's own account
+/// (`booking`, `target`, `square` as context tokens): beside other words it is usually just
+/// the word (`secure-hotel-booking.com`), as for the brand matcher.
+fn is_ordinary_word(engine: &Engine, domain: &str) -> bool {
+    let name = domain.split('.').next().unwrap_or(domain);
+    engine
+        .brands()
+        .iter()
+        .any(|p| p.context_tokens.iter().any(|t| t == name))
+}
+
+/// The forms of a host a finding quotes.
+struct HostNames<'a> {
+    ascii: &'a str,
+    unicode: Option<&'a str>,
+    registered: &'a str,
+}
+
+/// A name that imitates a popular site (Chromium's top-domains list) rather than a profiled
+/// brand: the target is named, and its brand set (and returned) when a profile owns it.
+fn push_popular_finding(
+    engine: &Engine,
+    b: &mut ReportBuilder,
+    names: &HostNames<'_>,
+    found: &PopularMatch,
+    second_sign: bool,
+) -> Option<usize> {
+    let brand = engine
+        .owners_of_domain(found.target())
+        .into_iter()
+        .find(|o| o.role == DomainRole::Web)
+        .and_then(|owner| {
+            b.brand(&owner.brand);
+            engine.brands().iter().position(|p| p.id == owner.brand)
+        });
+    let registered = names.registered;
+    // Chromium warns on a swap of neighbours and only counts other one-edit and combined
+    // names (too many are different sites: `globe.com` / `globo.com`): a note alone here,
+    // a doubt with a second sign.
+    let weak = if second_sign {
+        Severity::Medium
+    } else {
+        Severity::Low
+    };
+    let host = names.ascii;
+    let (code, sev, en, zh, ev) = match found {
+        PopularMatch::Skeleton(t) => (
+            "host.popular_lookalike",
+            Severity::High,
+            format!(
+                "{registered} is written with look-alike characters to read as {t}, a popular site; it is not {t}."
+            ),
+            format!("{registered} 用形似字符写成，读起来像热门网站 {t}，但它不是 {t}。"),
+            format!("{} has the skeleton of {t}", names.unicode.unwrap_or(host)),
+        ),
+        PopularMatch::Swap(t) => (
+            "host.popular_typo",
+            if second_sign {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            format!(
+                "{registered} swaps two letters of {t}, a popular site: a look-alike address, not {t}."
+            ),
+            format!("{registered} 调换了热门网站 {t} 的两个字母：这是仿冒地址，不是 {t}。"),
+            format!("{registered} vs {t}: two neighbouring letters swapped"),
+        ),
+        PopularMatch::OneEdit(t) => (
+            "host.popular_typo",
+            weak,
+            format!(
+                "{registered} is one letter away from {t}, a popular site: a look-alike address, not {t}."
+            ),
+            format!("{registered} 与热门网站 {t} 只差一个字母：这是仿冒地址，不是 {t}。"),
+            format!("{registered} vs {t}: one edit"),
+        ),
+        PopularMatch::Embedded(t) => (
+            "host.popular_embedding",
+            Severity::High,
+            format!(
+                "The address spells out {t}, a popular site, but really belongs to {registered}."
+            ),
+            format!("该地址写出了热门网站 {t}，实际却属于 {registered}。"),
+            format!("{host}: {t} written inside, registered name is {registered}"),
+        ),
+        PopularMatch::Combined(t) => (
+            "host.popular_combosquat",
+            weak,
+            format!(
+                "{registered} joins the name of {t}, a popular site, to other words; it is not {t}."
+            ),
+            format!("{registered} 把热门网站 {t} 的名称与其他词拼接，并非 {t}。"),
+            format!("{registered} contains the name of {t}"),
+        ),
+    };
+    b.push(Finding::new(code, sev, msg(en, zh), ev));
+    brand
 }
 
 /// Generic endings an impostor writes after a name and then continues with a hyphen.

@@ -11,7 +11,8 @@
 //! Every hostname is asked, so the common answer ("nothing") costs a few probes and no
 //! allocation: one edit leaves the first two or the last two letters of a name in place, so
 //! the one-edit check looks up (ending, first two letters) and (ending, last two letters) in a
-//! bitmap before any table; the embedding check runs only on hosts with more than a bare
+//! small table of name lengths before any map; tokens are checked against a bitmap of (first two, last) letters
+//! of the top names before any hashing; the embedding check runs only on hosts with more than a bare
 //! registered name; the list itself is asked only when something was found.
 
 use std::sync::OnceLock;
@@ -36,9 +37,9 @@ const COMBO_KEYWORDS: [&str; 13] = [
 const GENERIC_ENDINGS: [&str; 9] = [
     "com", "net", "org", "co", "gov", "edu", "info", "biz", "mil",
 ];
-/// 8 KiB: stays in the first-level cache, sparse enough (under 1,000 of 65,536 bits set)
-/// that few probes reach the table.
-const BITMAP_BITS: usize = 1 << 16;
+/// Slots of the one-edit prefilter: 32 KiB of `u32`, each the set of name lengths (modulo 32)
+/// of the top names whose key falls there; under 1,000 of 8,192 slots are used.
+const SLOTS: usize = 1 << 13;
 const HASH_BASE: u64 = 0x100_0000_01b3;
 
 /// One top-bucket name split once: `google.co.uk` -> name `google`, ending `co.uk`.
@@ -95,9 +96,14 @@ pub struct PopularDomains {
     /// Key of (ending, first or last two letters) -> indexes into `top`: where a one-edit
     /// neighbour of a name must be.
     variants: HashMap<u64, Vec<u16>>,
-    bitmap: Vec<u64>,
+    /// Name lengths by key slot: a host is asked about the table only when a top name of its
+    /// length give or take one has its key.
+    slots: Vec<u32>,
     /// Shortest and longest top name: a name outside one more or less is no edit of them.
     top_lengths: (usize, usize),
+    /// (first two, last) letters of every top name, one bit each: most tokens of a host are
+    /// ruled out before they are hashed.
+    token_ends: Vec<u64>,
     /// First label of a top name -> indexes into `top`, for embedding checks.
     by_name: HashMap<String, Vec<u16>>,
     /// TR39 skeleton of every listed name -> the name; built on the first internationalised
@@ -133,7 +139,7 @@ impl PopularDomains {
             listed.insert(domain);
         }
         let mut variants: HashMap<u64, Vec<u16>> = HashMap::default();
-        let mut bitmap = vec![0u64; BITMAP_BITS / 64];
+        let mut slots = vec![0u32; SLOTS];
         let mut by_name: HashMap<String, Vec<u16>> = HashMap::default();
         for (i, t) in top.iter().enumerate() {
             let i = i as u16;
@@ -151,7 +157,9 @@ impl PopularDomains {
                     if !e.contains(&i) {
                         e.push(i);
                     }
-                    set_bit(&mut bitmap, h);
+                    if let Some(slot) = slots.get_mut(slot_of(h)) {
+                        *slot |= length_bit(name.len());
+                    }
                 }
             }
             by_name.entry(t.name().to_string()).or_default().push(i);
@@ -159,12 +167,21 @@ impl PopularDomains {
         let top_lengths = top.iter().fold((usize::MAX, 0), |(lo, hi), t| {
             (lo.min(t.domain.len()), hi.max(t.domain.len()))
         });
+        let mut token_ends = vec![0u64; TOKEN_ENDS.div_ceil(64)];
+        for t in &top {
+            if let Some(i) = token_end_index(t.name().as_bytes())
+                && let Some(w) = token_ends.get_mut(i / 64)
+            {
+                *w |= 1 << (i % 64);
+            }
+        }
         PopularDomains {
             listed,
+            token_ends,
             top_lengths,
             top,
             variants,
-            bitmap,
+            slots,
             by_name,
             skeletons: OnceLock::new(),
         }
@@ -199,17 +216,15 @@ impl PopularDomains {
         registered: &str,
         unicode_registered: Option<&str>,
     ) -> Option<PopularMatch> {
-        if let Some(u) = unicode_registered
-            && let Some(name) = self.skeleton_match(u)
+        let skeleton = unicode_registered.map(unicode::skeleton);
+        if let Some(sk) = &skeleton
+            && let Some(name) = self.skeleton_match(sk)
             && name != registered
         {
             return Some(PopularMatch::Skeleton(name));
         }
-        let compared: std::borrow::Cow<'_, str> = match unicode_registered {
-            Some(u) => unicode::skeleton(u).into(),
-            None => registered.into(),
-        };
-        if let Some(t) = self.one_edit(&compared) {
+        let compared: &str = skeleton.as_deref().unwrap_or(registered);
+        if let Some(t) = self.one_edit(compared) {
             let swap = t.len() == compared.len();
             let swap = swap && {
                 let diff: Vec<usize> = t
@@ -234,14 +249,14 @@ impl PopularDomains {
         self.embedded(host, registered)
     }
 
-    fn skeleton_match(&self, unicode_registered: &str) -> Option<String> {
+    fn skeleton_match(&self, skeleton: &str) -> Option<String> {
         let table = self.skeletons.get_or_init(|| {
             self.listed
                 .iter()
                 .map(|n| (unicode::skeleton(n), n.clone()))
                 .collect()
         });
-        table.get(&unicode::skeleton(unicode_registered)).cloned()
+        table.get(skeleton).cloned()
     }
 
     /// The top name one edit from `domain`, after Chromium's false-positive filters.
@@ -261,15 +276,18 @@ impl PopularDomains {
         // so the candidates are the top names on this ending that start or end alike.
         let ending = hash_bytes(ending.as_bytes());
         let bytes = name.as_bytes();
+        let n = bytes.len();
+        let lengths = length_bit(n - 1) | length_bit(n) | length_bit(n + 1);
         [Side::First, Side::Last].into_iter().find_map(|side| {
             let h = end_key(ending, side, bytes)?;
-            get_bit(&self.bitmap, h)
+            let slot = self.slots.get(slot_of(h)).copied().unwrap_or(0);
+            (slot & lengths != 0)
                 .then(|| self.confirm_one_edit(h, name, domain))
                 .flatten()
         })
     }
 
-    /// The top name behind a bitmap hit, if the hit is real and passes the filters.
+    /// The top name behind a prefilter hit, if the hit is real and passes the filters.
     #[cold]
     #[inline(never)]
     fn confirm_one_edit(&self, h: u64, name: &str, domain: &str) -> Option<&str> {
@@ -305,7 +323,15 @@ impl PopularDomains {
             return None;
         }
         // Most hosts name no top-bucket site at all: look the tokens up before collecting.
-        let is_candidate = |t: &str| t.len() >= MIN_EMBED_NAME && self.by_name.contains_key(t);
+        let is_candidate = |t: &str| {
+            t.len() >= MIN_EMBED_NAME
+                && token_end_index(t.as_bytes()).is_none_or(|i| {
+                    self.token_ends
+                        .get(i / 64)
+                        .is_some_and(|w| w & (1 << (i % 64)) != 0)
+                })
+                && self.by_name.contains_key(t)
+        };
         if host.split(['.', '-']).any(is_candidate)
             && let Some(found) = self.embedded_span(host, registered, label)
         {
@@ -449,6 +475,22 @@ fn hash_bytes(s: &[u8]) -> u64 {
     })
 }
 
+/// 27 symbols (a-z, anything else) for each of three letters.
+const TOKEN_ENDS: usize = 27 * 27 * 27;
+
+/// The bit of a token's first two and last letters; `None` for a token shorter than three.
+fn token_end_index(t: &[u8]) -> Option<usize> {
+    let sym = |c: u8| {
+        if c.is_ascii_lowercase() {
+            usize::from(c - b'a')
+        } else {
+            26
+        }
+    };
+    let (&a, &b, &z) = (t.first()?, t.get(1)?, t.last()?);
+    (t.len() >= 3).then(|| (sym(a) * 27 + sym(b)) * 27 + sym(z))
+}
+
 /// Which end of a name a candidate key holds.
 #[derive(Clone, Copy)]
 enum Side {
@@ -470,19 +512,14 @@ fn end_key(ending: u64, side: Side, name: &[u8]) -> Option<u64> {
     Some(k.wrapping_mul(0xff51_afd7_ed55_8ccd))
 }
 
-fn set_bit(bitmap: &mut [u64], h: u64) {
-    let bit = (h >> 40) as usize % BITMAP_BITS;
-    if let Some(w) = bitmap.get_mut(bit / 64) {
-        *w |= 1 << (bit % 64);
-    }
+#[inline]
+fn slot_of(h: u64) -> usize {
+    (h >> 40) as usize % SLOTS
 }
 
 #[inline]
-fn get_bit(bitmap: &[u64], h: u64) -> bool {
-    let bit = (h >> 40) as usize % BITMAP_BITS;
-    bitmap
-        .get(bit / 64)
-        .is_some_and(|w| w & (1 << (bit % 64)) != 0)
+fn length_bit(len: usize) -> u32 {
+    1 << (len % 32)
 }
 
 #[cfg(test)]

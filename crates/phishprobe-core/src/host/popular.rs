@@ -15,6 +15,7 @@
 //! of the top names before any hashing; the embedding check runs only on hosts with more than a bare
 //! registered name; the list itself is asked only when something was found.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -42,10 +43,13 @@ const GENERIC_ENDINGS: [&str; 9] = [
 const SLOTS: usize = 1 << 13;
 const HASH_BASE: u64 = 0x100_0000_01b3;
 
+/// A listed name: borrowed from the embedded list, owned only when it had to be lowercased.
+type Name = Cow<'static, str>;
+
 /// One top-bucket name split once: `google.co.uk` -> name `google`, ending `co.uk`.
 #[derive(Debug)]
 struct Top {
-    domain: String,
+    domain: Name,
     name_len: usize,
 }
 
@@ -91,7 +95,7 @@ impl PopularMatch {
 /// The loaded list and its indexes.
 #[derive(Debug)]
 pub struct PopularDomains {
-    listed: HashSet<String>,
+    listed: HashSet<Name>,
     top: Vec<Top>,
     /// Key of (ending, first or last two letters) -> indexes into `top`: where a one-edit
     /// neighbour of a name must be.
@@ -105,7 +109,7 @@ pub struct PopularDomains {
     /// ruled out before they are hashed.
     token_ends: Vec<u64>,
     /// First label of a top name -> indexes into `top`, for embedding checks.
-    by_name: HashMap<String, Vec<u16>>,
+    by_name: HashMap<Name, Vec<u16>>,
     /// TR39 skeleton of every listed name -> the name; built on the first internationalised
     /// host (most batches have none).
     skeletons: OnceLock<HashMap<String, String>>,
@@ -114,8 +118,10 @@ pub struct PopularDomains {
 impl PopularDomains {
     /// Parse the list: one name a line, `#` lines skipped, the top bucket ending at
     /// Chromium's marker line.
-    pub fn parse(text: &str) -> PopularDomains {
-        let mut listed = HashSet::default();
+    /// The names borrow from `text` (the embedded list) unless they need lowercasing, so
+    /// loading allocates little: the engine is built at every start of the extension's worker.
+    pub fn parse(text: &'static str) -> PopularDomains {
+        let mut listed = HashSet::with_capacity_and_hasher(text.len() / 12, Default::default());
         let mut top = Vec::new();
         let mut in_top = true;
         for line in text.lines().map(str::trim) {
@@ -126,7 +132,11 @@ impl PopularDomains {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let domain = line.to_ascii_lowercase();
+            let domain: Name = if line.bytes().any(|c| c.is_ascii_uppercase()) {
+                Cow::Owned(line.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(line)
+            };
             if in_top
                 && let Some(name_len) = domain.find('.')
                 && top.len() < usize::from(u16::MAX)
@@ -140,7 +150,7 @@ impl PopularDomains {
         }
         let mut variants: HashMap<u64, Vec<u16>> = HashMap::default();
         let mut slots = vec![0u32; SLOTS];
-        let mut by_name: HashMap<String, Vec<u16>> = HashMap::default();
+        let mut by_name: HashMap<Name, Vec<u16>> = HashMap::default();
         for (i, t) in top.iter().enumerate() {
             let i = i as u16;
             let name = t.name().as_bytes();
@@ -162,7 +172,11 @@ impl PopularDomains {
                     }
                 }
             }
-            by_name.entry(t.name().to_string()).or_default().push(i);
+            let name: Name = match &t.domain {
+                Cow::Borrowed(d) => Cow::Borrowed(d.get(..t.name_len).unwrap_or("")),
+                Cow::Owned(_) => Cow::Owned(t.name().to_string()),
+            };
+            by_name.entry(name).or_default().push(i);
         }
         let top_lengths = top.iter().fold((usize::MAX, 0), |(lo, hi), t| {
             (lo.min(t.domain.len()), hi.max(t.domain.len()))
@@ -199,7 +213,7 @@ impl PopularDomains {
 
     /// Every listed name (for tests and reports).
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.listed.iter().map(String::as_str)
+        self.listed.iter().map(|n| n.as_ref())
     }
 
     /// The host is a listed name (`www.gov.uk`) or its registered name is (`rappler.com`).
@@ -253,7 +267,7 @@ impl PopularDomains {
         let table = self.skeletons.get_or_init(|| {
             self.listed
                 .iter()
-                .map(|n| (unicode::skeleton(n), n.clone()))
+                .map(|n| (unicode::skeleton(n), n.to_string()))
                 .collect()
         });
         table.get(skeleton).cloned()
@@ -302,7 +316,7 @@ impl PopularDomains {
                     && is_one_edit(t.domain.as_bytes(), domain.as_bytes())
                     && !likely_false_positive(t, name, domain)
             })
-            .map(|t| t.domain.as_str())
+            .map(|t| t.domain.as_ref())
     }
 
     /// A top name written out inside the host with dots or hyphens (`paypal.com.x.net`,
@@ -349,7 +363,7 @@ impl PopularDomains {
                     .and_then(|c| c.first())
                     .and_then(|&i| self.top.get(usize::from(i)))
                 {
-                    return Some(PopularMatch::Combined(t.domain.clone()));
+                    return Some(PopularMatch::Combined(t.domain.to_string()));
                 }
             }
         }
@@ -387,7 +401,7 @@ impl PopularDomains {
                 // host's own registered name on any ending (`expedia.com.au` is Expedia's as
                 // much as `expedia.com`), are where the name may stand.
                 let at_home = host
-                    .strip_suffix(t.domain.as_str())
+                    .strip_suffix(t.domain.as_ref())
                     .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'));
                 if at_home || (end == tokens.len() && own == ending.len() + 1) {
                     continue;
@@ -396,9 +410,9 @@ impl PopularDomains {
                     continue;
                 }
                 return Some(if end == tokens.len() {
-                    PopularMatch::Combined(t.domain.clone())
+                    PopularMatch::Combined(t.domain.to_string())
                 } else {
-                    PopularMatch::Embedded(t.domain.clone())
+                    PopularMatch::Embedded(t.domain.to_string())
                 });
             }
         }
@@ -643,7 +657,7 @@ mod tests {
                         && is_one_edit(t.domain.as_bytes(), d.as_bytes())
                         && !likely_false_positive(t, name, d)
                 })
-                .map(|t| t.domain.clone())
+                .map(|t| t.domain.to_string())
         };
         let mut checked = 0;
         for t in p.top.iter().step_by(5) {

@@ -181,7 +181,17 @@ fn hostile_names_near_the_list() {
         "-wikipedia-org-",
         ".....wikipedia.org",
     ] {
-        let _ = engine().check_host(host);
-        let _ = engine().check_url(host);
+        for r in [engine().check_host(host), engine().check_url(host)] {
+            // None of these is anybody's genuine name, and every reason reads in both
+            // languages.
+            assert_ne!(r.verdict, Verdict::Genuine, "{:.40}: {:?}", host, codes(&r));
+            assert!(
+                r.findings
+                    .iter()
+                    .all(|f| !f.message.en.is_empty() && !f.message.zh.is_empty()),
+                "{:.40}",
+                host
+            );
+        }
     }
 }

@@ -6,7 +6,6 @@
 //! (unreadable file, bad data file).
 
 mod cmd;
-mod output;
 
 use std::process::ExitCode;
 

@@ -14,8 +14,8 @@ use phishprobe_probe::{ChromeConfig, ProbeOptions, Prober};
 use phishprobe_store::{Db, EvidenceFile, Mark};
 
 use super::Context;
+use super::output;
 use super::probe::EngineArg;
-use crate::output;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

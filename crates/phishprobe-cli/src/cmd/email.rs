@@ -16,7 +16,7 @@ use phishprobe_email::{Details, EmailChecker, EmailError, EmailReport, Options};
 use rayon::prelude::*;
 
 use super::Context;
-use crate::output;
+use super::output;
 
 /// Messages analysed per parallel window.
 const WINDOW: usize = 256;

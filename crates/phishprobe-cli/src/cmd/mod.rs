@@ -9,6 +9,7 @@ pub mod history;
 pub mod input;
 pub mod milter;
 pub mod numbers;
+pub mod output;
 pub mod phone;
 pub mod probe;
 pub mod serve;

@@ -15,7 +15,7 @@ use phishprobe_store::{Mark, Store};
 use serde_json::{Map, Value, json};
 
 use super::Context;
-use crate::output;
+use super::output;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

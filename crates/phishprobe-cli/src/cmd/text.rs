@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 use super::Context;
-use crate::output;
+use super::output;
 use phishprobe_case::labels;
 
 /// Largest single text accepted (file or stdin): 64 MiB. Bigger is an input error, not a

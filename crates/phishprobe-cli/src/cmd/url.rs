@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::Context;
 use super::input::{Line, read_line};
-use crate::output;
+use super::output;
 
 /// How many lines are analysed in parallel before their results are written (in input order).
 const CHUNK: usize = 4096;

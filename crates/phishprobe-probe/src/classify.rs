@@ -73,7 +73,7 @@ impl Scan {
 
 /// What the page became after a submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum After {
+pub enum Reaction {
     /// The decoy got through (moved on, left for another site, asked for more).
     Accepted(String),
     /// The decoy was refused.
@@ -90,7 +90,7 @@ pub enum After {
 
 /// Observations around a submission besides the two snapshots.
 #[derive(Debug, Clone, Default)]
-pub struct Facts {
+pub struct SubmitFacts {
     /// The top-level page (or the form's frame) is now on another origin than the form was.
     pub left_origin: bool,
     /// Where it went when it left (the top page's or the form frame's new address).
@@ -230,36 +230,36 @@ pub fn challenge_of(scan: &Scan) -> Option<String> {
 }
 
 /// Decide what a submission led to.
-pub fn after_submit(before: &Scan, after: &Scan, facts: &Facts) -> After {
+pub fn after_submit(before: &Scan, after: &Scan, facts: &SubmitFacts) -> Reaction {
     let mut fresh = new_lines(&before.text, &after.text);
     fresh.extend(facts.dialogs.iter().cloned());
     let text_changed = before.text != after.text || !facts.dialogs.is_empty();
 
     // 1. A challenge stands in the way.
     if after.captcha && !before.captcha {
-        return After::Challenge("a CAPTCHA appeared".into());
+        return Reaction::Challenge("a CAPTCHA appeared".into());
     }
     if after.otp > 0 && before.otp == 0 && after.card == 0 {
-        return After::Challenge("the page now asks for a one-time code".into());
+        return Reaction::Challenge("the page now asks for a one-time code".into());
     }
     if let Some((p, l)) = find_phrase(&fresh, CHALLENGE_PHRASES)
         && after.card == 0
     {
-        return After::Challenge(format!("challenge text {p:?} appeared: {l}"));
+        return Reaction::Challenge(format!("challenge text {p:?} appeared: {l}"));
     }
 
     // 2. It asks for more: card or identity data after the password.
     if after.card > 0 && before.card == 0 {
-        return After::Accepted("the page went on to ask for card details".into());
+        return Reaction::Accepted("the page went on to ask for card details".into());
     }
     if after.personal > 0 && before.personal == 0 {
-        return After::Accepted("the page went on to ask for personal details".into());
+        return Reaction::Accepted("the page went on to ask for personal details".into());
     }
     if !facts.identifier_step
         && let Some((p, _)) = find_phrase(&fresh, CARD_PHRASES)
         && !after.has_password()
     {
-        return After::Accepted(format!("the page went on to ask for card details ({p:?})"));
+        return Reaction::Accepted(format!("the page went on to ask for card details ({p:?})"));
     }
 
     let error = find_phrase(&fresh, ERROR_PHRASES);
@@ -275,7 +275,7 @@ pub fn after_submit(before: &Scan, after: &Scan, facts: &Facts) -> After {
         if prompt_again && error.is_some() {
             return reject(facts, error, "refused on the site it handed the login to");
         }
-        return After::Accepted(format!(
+        return Reaction::Accepted(format!(
             "the browser left for another site right after the submit ({})",
             facts.left_to.as_deref().unwrap_or(&after.url)
         ));
@@ -283,7 +283,7 @@ pub fn after_submit(before: &Scan, after: &Scan, facts: &Facts) -> After {
 
     // 4. Identifier step that led to a password prompt.
     if facts.identifier_step && after.has_password() {
-        return After::PasswordStep;
+        return Reaction::PasswordStep;
     }
 
     // 5. New visible error text.
@@ -318,7 +318,7 @@ pub fn after_submit(before: &Scan, after: &Scan, facts: &Facts) -> After {
         if error.is_some() {
             return reject(facts, error, "");
         }
-        return After::NoEffect(if facts.decoy_sent {
+        return Reaction::NoEffect(if facts.decoy_sent {
             "the decoy was sent but the page did not change".into()
         } else {
             "the submit had no visible effect and sent nothing".into()
@@ -335,14 +335,14 @@ pub fn after_submit(before: &Scan, after: &Scan, facts: &Facts) -> After {
     // 9. Moved on without the prompt: accepted.
     if facts.url_changed || text_changed {
         if facts.identifier_step {
-            return After::Accepted("the page moved on after the address alone".into());
+            return Reaction::Accepted("the page moved on after the address alone".into());
         }
-        return After::Accepted("the page moved on without checking the password".into());
+        return Reaction::Accepted("the page moved on without checking the password".into());
     }
-    After::NoEffect("nothing changed after the submit".into())
+    Reaction::NoEffect("nothing changed after the submit".into())
 }
 
-fn reject(facts: &Facts, error: Option<(&str, String)>, why: &str) -> After {
+fn reject(facts: &SubmitFacts, error: Option<(&str, String)>, why: &str) -> Reaction {
     let mut reason = match error {
         Some((_, line)) => format!("the page said: {line}"),
         None => String::new(),
@@ -354,9 +354,9 @@ fn reject(facts: &Facts, error: Option<(&str, String)>, why: &str) -> After {
         reason.push_str(why);
     }
     if facts.identifier_step {
-        After::RejectedIdentifier(reason)
+        Reaction::RejectedIdentifier(reason)
     } else {
-        After::Rejected(reason)
+        Reaction::Rejected(reason)
     }
 }
 
@@ -383,13 +383,13 @@ mod tests {
         let before = login("Sign in\nEmail\nPassword");
         let mut after =
             login("Sign in\nEmail\nPassword\nThere was a problem\nYour password is incorrect");
-        let f = Facts {
+        let f = SubmitFacts {
             decoy_sent: true,
             ..Default::default()
         };
         assert!(matches!(
             after_submit(&before, &after, &f),
-            After::Rejected(_)
+            Reaction::Rejected(_)
         ));
         // The same error text already visible before does not count as an answer.
         after.text = before.text.clone();
@@ -399,7 +399,7 @@ mod tests {
         after2.ident.clear();
         after2.text = "Thank you\nYour account is verified".into();
         let r = after_submit(&before2, &after2, &f);
-        assert!(matches!(r, After::Accepted(_)), "{r:?}");
+        assert!(matches!(r, Reaction::Accepted(_)), "{r:?}");
     }
 
     #[test]
@@ -410,7 +410,7 @@ mod tests {
             text: "This site can't be reached".into(),
             ..Default::default()
         };
-        let f = Facts {
+        let f = SubmitFacts {
             left_origin: true,
             left_to: Some("https://www.amazon.com/ap/forgotpassword".into()),
             url_changed: true,
@@ -419,7 +419,7 @@ mod tests {
         };
         // The reason names where the browser went (the failed page's address is useless).
         match after_submit(&before, &after, &f) {
-            After::Accepted(why) => assert!(why.contains("www.amazon.com"), "{why}"),
+            Reaction::Accepted(why) => assert!(why.contains("www.amazon.com"), "{why}"),
             other => panic!("{other:?}"),
         }
     }
@@ -428,34 +428,34 @@ mod tests {
     fn refusal_status_and_reprompt() {
         let before = login("Sign in");
         let after = login("Sign in");
-        let f = Facts {
+        let f = SubmitFacts {
             decoy_sent: true,
             decoy_status: Some(401),
             ..Default::default()
         };
         assert!(matches!(
             after_submit(&before, &after, &f),
-            After::Rejected(_)
+            Reaction::Rejected(_)
         ));
         let mut filled = login("Sign in");
         filled.password[0].filled = true;
-        let f = Facts {
+        let f = SubmitFacts {
             decoy_sent: true,
             decoy_status: Some(200),
             ..Default::default()
         };
         assert!(matches!(
             after_submit(&before, &filled, &f),
-            After::NoEffect(_)
+            Reaction::NoEffect(_)
         ));
-        let f = Facts {
+        let f = SubmitFacts {
             decoy_sent: true,
             url_changed: true,
             ..Default::default()
         };
         assert!(matches!(
             after_submit(&before, &after, &f),
-            After::Rejected(_)
+            Reaction::Rejected(_)
         ));
     }
 
@@ -467,17 +467,17 @@ mod tests {
         refused
             .text
             .push_str("\nWe cannot find an account with that email address");
-        let f = Facts {
+        let f = SubmitFacts {
             identifier_step: true,
             decoy_sent: true,
             ..Default::default()
         };
         assert!(matches!(
             after_submit(&before, &refused, &f),
-            After::RejectedIdentifier(_)
+            Reaction::RejectedIdentifier(_)
         ));
         let pw = login("Password\nabc@example.net");
-        assert_eq!(after_submit(&before, &pw, &f), After::PasswordStep);
+        assert_eq!(after_submit(&before, &pw, &f), Reaction::PasswordStep);
     }
 
     #[test]
@@ -489,14 +489,14 @@ mod tests {
             card: 2,
             ..Default::default()
         };
-        let f = Facts {
+        let f = SubmitFacts {
             url_changed: true,
             decoy_sent: true,
             ..Default::default()
         };
         assert!(matches!(
             after_submit(&before, &card, &f),
-            After::Accepted(_)
+            Reaction::Accepted(_)
         ));
         let otp = Scan {
             text: "Enter the code we sent".into(),
@@ -505,7 +505,7 @@ mod tests {
         };
         assert!(matches!(
             after_submit(&before, &otp, &f),
-            After::Challenge(_)
+            Reaction::Challenge(_)
         ));
         assert!(
             challenge_of(&Scan {

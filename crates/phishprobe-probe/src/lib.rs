@@ -13,6 +13,7 @@
 pub mod chrome;
 pub mod classify;
 pub mod decoy;
+mod flow;
 pub mod guard;
 pub mod http;
 pub mod model;

@@ -5,6 +5,8 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
+use crate::phrases::PHRASES;
+
 /// A reference to an element the isolated-world script registered during a scan.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct FieldRef {
@@ -107,85 +109,6 @@ pub struct SubmitFacts {
     pub identifier_step: bool,
 }
 
-/// Error phrases a login shows when it refuses credentials (lowercase).
-const ERROR_PHRASES: &[&str] = &[
-    "there was a problem",
-    "incorrect",
-    "wrong password",
-    "password is wrong",
-    "invalid",
-    "not valid",
-    "doesn't match",
-    "does not match",
-    "didn't match",
-    "did not match",
-    "not recognized",
-    "not recognised",
-    "try again",
-    "cannot find an account",
-    "can't find an account",
-    "could not find",
-    "couldn't find",
-    "no account",
-    "new to amazon",
-    "looks like you're new",
-    "does not exist",
-    "doesn't exist",
-    "not registered",
-    "unable to sign in",
-    "unable to log in",
-    "login failed",
-    "sign-in failed",
-    "sign in failed",
-    "authentication failed",
-    "failed to sign in",
-    "not correct",
-    "please check your",
-    "enter a valid",
-    "error",
-    "密码错误",
-    "密码不正确",
-    "账号不存在",
-    "找不到",
-];
-
-/// Words of a challenge page (lowercase): CAPTCHA, bot check, one-time code.
-const CHALLENGE_PHRASES: &[&str] = &[
-    "captcha",
-    "i'm not a robot",
-    "i am not a robot",
-    "verify you are human",
-    "verify that you are human",
-    "are you a robot",
-    "enter the characters you see",
-    "type the characters",
-    "solve this puzzle",
-    "bot check",
-    "checking your browser",
-    "one-time password",
-    "one time password",
-    "verification code",
-    "enter the code",
-    "we sent a code",
-    "we've sent a code",
-    "two-step verification",
-    "2-step verification",
-    "approve the notification",
-    "security check",
-];
-
-/// Words of a page that asks for card or identity data (lowercase).
-const CARD_PHRASES: &[&str] = &[
-    "card number",
-    "credit card",
-    "debit card",
-    "cvv",
-    "security code on the back",
-    "expiration date",
-    "billing address",
-    "update your payment",
-];
-
 /// Visible lines of `after` that were not visible in `before`: only text that appeared after
 /// the submit counts (kits ship hidden copies of error boxes from the start).
 pub fn new_lines(before: &str, after: &str) -> Vec<String> {
@@ -205,12 +128,13 @@ pub fn new_lines(before: &str, after: &str) -> Vec<String> {
         .collect()
 }
 
-fn find_phrase<'a>(lines: &[String], phrases: &[&'a str]) -> Option<(&'a str, String)> {
+/// The first line holding one of `phrases` (lowercase), with the phrase that matched.
+fn find_phrase<'a>(lines: &[String], phrases: &'a [String]) -> Option<(&'a str, String)> {
     for l in lines {
         let low = l.to_lowercase();
         for p in phrases {
-            if low.contains(p) {
-                return Some((p, l.clone()));
+            if low.contains(p.as_str()) {
+                return Some((p.as_str(), l.clone()));
             }
         }
     }
@@ -226,7 +150,8 @@ pub fn challenge_of(scan: &Scan) -> Option<String> {
         return Some("the page asks for a one-time code".into());
     }
     let lines: Vec<String> = scan.text.lines().take(400).map(str::to_string).collect();
-    find_phrase(&lines, CHALLENGE_PHRASES).map(|(p, l)| format!("challenge text {p:?}: {l}"))
+    find_phrase(&lines, &PHRASES.after_submit.challenge)
+        .map(|(p, l)| format!("challenge text {p:?}: {l}"))
 }
 
 /// Decide what a submission led to.
@@ -242,7 +167,7 @@ pub fn after_submit(before: &Scan, after: &Scan, facts: &SubmitFacts) -> Reactio
     if after.otp > 0 && before.otp == 0 && after.card == 0 {
         return Reaction::Challenge("the page now asks for a one-time code".into());
     }
-    if let Some((p, l)) = find_phrase(&fresh, CHALLENGE_PHRASES)
+    if let Some((p, l)) = find_phrase(&fresh, &PHRASES.after_submit.challenge)
         && after.card == 0
     {
         return Reaction::Challenge(format!("challenge text {p:?} appeared: {l}"));
@@ -256,13 +181,13 @@ pub fn after_submit(before: &Scan, after: &Scan, facts: &SubmitFacts) -> Reactio
         return Reaction::Accepted("the page went on to ask for personal details".into());
     }
     if !facts.identifier_step
-        && let Some((p, _)) = find_phrase(&fresh, CARD_PHRASES)
+        && let Some((p, _)) = find_phrase(&fresh, &PHRASES.after_submit.card)
         && !after.has_password()
     {
         return Reaction::Accepted(format!("the page went on to ask for card details ({p:?})"));
     }
 
-    let error = find_phrase(&fresh, ERROR_PHRASES);
+    let error = find_phrase(&fresh, &PHRASES.after_submit.error);
     let prompt_again = if facts.identifier_step {
         after.has_ident() && !after.has_password()
     } else {

@@ -17,6 +17,7 @@ mod flow;
 pub mod guard;
 pub mod http;
 pub mod model;
+mod phrases;
 pub mod safety;
 pub mod testing;
 pub mod verdict;

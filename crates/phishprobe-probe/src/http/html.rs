@@ -5,6 +5,7 @@ use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
 use crate::classify::{ButtonRef, FieldRef, LinkRef, Scan};
+use crate::phrases::PHRASES;
 
 /// A form as parsed from HTML.
 #[derive(Debug, Clone, Default)]
@@ -51,48 +52,6 @@ fn hidden_by_markup(e: &ElementRef) -> bool {
     false
 }
 
-const IDENT_WORDS: &[&str] = &[
-    "email",
-    "e-mail",
-    "user",
-    "login",
-    "logon",
-    "account",
-    "phone",
-    "mobile",
-    "identifier",
-    "claim",
-    "signin",
-    "sign-in",
-    "customer",
-    "member",
-];
-const CARD_WORDS: &[&str] = &[
-    "cc-num",
-    "ccnum",
-    "cc-exp",
-    "cc-csc",
-    "cardnumber",
-    "card-number",
-    "card_number",
-    "cardnum",
-    "credit",
-    "cvv",
-    "cvc",
-    "csc",
-    "expir",
-    "exp-date",
-    "expdate",
-];
-const OTP_WORDS: &[&str] = &[
-    "one-time-code",
-    "otp",
-    "verification",
-    "2fa",
-    "mfa",
-    "passcode",
-];
-
 fn descr(e: &ElementRef) -> String {
     [
         "name",
@@ -109,8 +68,8 @@ fn descr(e: &ElementRef) -> String {
     .to_ascii_lowercase()
 }
 
-fn any(d: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| d.contains(w))
+fn any(d: &str, words: &[String]) -> bool {
+    words.iter().any(|w| d.contains(w.as_str()))
 }
 
 /// Read a page: visible text (by markup), fields, forms, sign-in link, logos.
@@ -150,12 +109,14 @@ pub(super) fn read_html(html: &str, base: &Url) -> (Scan, Vec<Form>, bool) {
                 "password" => scan.password.push(field(idx)),
                 "hidden" | "submit" | "button" | "image" | "reset" | "checkbox" | "radio"
                 | "file" => {}
-                _ if any(&d, CARD_WORDS) || attr(&e, "autocomplete").starts_with("cc-") => {
+                _ if any(&d, &PHRASES.html.card_field)
+                    || attr(&e, "autocomplete").starts_with("cc-") =>
+                {
                     scan.card += 1
                 }
-                _ if any(&d, OTP_WORDS) => scan.otp += 1,
+                _ if any(&d, &PHRASES.html.otp_field) => scan.otp += 1,
                 "email" => scan.ident.push(field(idx)),
-                _ if any(&d, IDENT_WORDS) => scan.ident.push(field(idx)),
+                _ if any(&d, &PHRASES.html.identifier_field) => scan.ident.push(field(idx)),
                 _ => {}
             }
         }
@@ -266,7 +227,7 @@ fn read_forms(doc: &Html, scan: &mut Scan) -> Vec<Form> {
                         if shown
                             && form.ident.is_none()
                             && tag == "input"
-                            && (t == "email" || any(&d, IDENT_WORDS)) =>
+                            && (t == "email" || any(&d, &PHRASES.html.identifier_field)) =>
                     {
                         form.ident = Some(name.clone())
                     }
@@ -316,17 +277,13 @@ fn signin_link(doc: &Html, scan: &mut Scan) {
             if t.is_empty() || t.len() > 40 {
                 continue;
             }
-            let starts = [
-                "sign in",
-                "signin",
-                "log in",
-                "login",
-                "hello, sign in",
-                "account & lists",
-                "my account",
-                "登录",
-            ];
-            if starts.iter().any(|s| t.starts_with(s)) && !hidden_by_markup(&a) {
+            if PHRASES
+                .html
+                .signin_link
+                .iter()
+                .any(|s| t.starts_with(s.as_str()))
+                && !hidden_by_markup(&a)
+            {
                 scan.signin = Some(LinkRef {
                     i: 0,
                     label: t,

@@ -10,31 +10,44 @@ use crate::phrases::PHRASES;
 /// A reference to an element the isolated-world script registered during a scan.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct FieldRef {
+    /// Index of the element in the scan script's registry (the HTML engine counts its fields).
     pub i: usize,
+    /// The field already holds a value.
     #[serde(default)]
     pub filled: bool,
+    /// The field's `name` attribute.
     #[serde(default)]
     pub name: String,
+    /// Only a guess: a plain text input, neither typed nor named as an account field.
     #[serde(default)]
     pub weak: bool,
 }
 
+/// A button (or button-like element) that may submit the login prompt.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ButtonRef {
+    /// Index of the element in the scan script's registry.
     pub i: usize,
+    /// How likely it submits the prompt (label, type, position); the highest comes first.
     #[serde(default)]
     pub score: i64,
+    /// Its visible label, lowercase.
     #[serde(default)]
     pub label: String,
+    /// Its tag name (`button`, `input`, `a`, `div`...).
     #[serde(default)]
     pub tag: String,
 }
 
+/// An obvious "Sign in" link on a page without a login prompt.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct LinkRef {
+    /// Index of the element in the scan script's registry.
     pub i: usize,
+    /// Its visible text, lowercase.
     #[serde(default)]
     pub label: String,
+    /// Its `href` attribute as written.
     #[serde(default)]
     pub href: String,
 }
@@ -43,31 +56,48 @@ pub struct LinkRef {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct Scan {
+    /// Address of the frame (of the top page, once merged).
     pub url: String,
+    /// The document title.
     pub title: String,
+    /// `document.readyState` (`loading`, `interactive`, `complete`).
     pub ready: String,
     /// Visible text (innerText), capped.
     pub text: String,
+    /// Visible password fields.
     pub password: Vec<FieldRef>,
+    /// Visible identifier fields (email, user name, phone).
     pub ident: Vec<FieldRef>,
+    /// Visible card fields (number, expiry, CVV).
     pub card: u32,
+    /// Visible one-time-code fields.
     pub otp: u32,
+    /// Visible personal-data fields (social security number, date of birth, bank details).
     pub personal: u32,
+    /// A CAPTCHA or bot check is shown.
     pub captcha: bool,
+    /// Buttons that may submit the prompt, best first.
     pub submit: Vec<ButtonRef>,
+    /// The page's "Sign in" link, when it has no prompt.
     pub signin: Option<LinkRef>,
+    /// Alt texts of images (logos), for the brand the page claims.
     pub logos: Vec<String>,
+    /// Frames inside the page.
     pub frames: u32,
+    /// Forms in the page.
     pub forms: u32,
 }
 
 impl Scan {
+    /// A password field is shown.
     pub fn has_password(&self) -> bool {
         !self.password.is_empty()
     }
+    /// An identifier field is shown.
     pub fn has_ident(&self) -> bool {
         !self.ident.is_empty()
     }
+    /// A login prompt: a password field, or an identifier field with a way to submit it.
     pub fn is_login(&self) -> bool {
         self.has_password() || (self.has_ident() && !self.submit.is_empty())
     }

@@ -23,12 +23,16 @@ pub struct ChromeConfig {
 /// Errors starting the browser. Probe failures are not errors: they are `inconclusive` results.
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
+    /// No Chromium binary on the usual paths and no `PHISHPROBE_CHROME`.
     #[error("no Chromium found (install the Debian package `chromium` or set PHISHPROBE_CHROME)")]
     NoBrowser,
+    /// The temporary profile folder could not be created.
     #[error("could not create the browser profile folder: {0}")]
     Profile(std::io::Error),
+    /// chromiumoxide refused the browser configuration.
     #[error("browser configuration: {0}")]
     Config(String),
+    /// Chromium did not start or did not answer.
     #[error("could not start Chromium: {0}")]
     Launch(String),
 }

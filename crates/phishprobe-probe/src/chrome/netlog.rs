@@ -118,6 +118,110 @@ impl NetLog {
             r.done = true;
         }
     }
+
+    /// A request is about to be sent (a redirect answers the previous one of the same id).
+    fn on_request(&mut self, ev: &EventRequestWillBeSent) {
+        self.events += 1;
+        let id = ev.request_id.inner().to_string();
+        if let Some(rr) = &ev.redirect_response {
+            self.finish(&id, Some(rr.status));
+        }
+        let body = ev.request.post_data_entries.as_ref().map(|entries| {
+            let mut bytes = Vec::new();
+            for en in entries {
+                if let Some(b) = &en.bytes {
+                    let s: &str = b.as_ref();
+                    if let Ok(v) = base64::engine::general_purpose::STANDARD.decode(s) {
+                        bytes.extend(v);
+                    }
+                }
+                if bytes.len() > 1 << 20 {
+                    break;
+                }
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        });
+        let auth = ev.request.headers.inner().as_object().and_then(|h| {
+            h.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+                .and_then(|(_, v)| v.as_str().map(str::to_string))
+        });
+        let frame = ev.frame_id.as_ref().map(|f| f.as_ref().to_string());
+        let is_main_doc = ev.r#type == Some(ResourceType::Document)
+            && frame.is_some()
+            && frame == self.main_frame;
+        if is_main_doc && self.chain.last() != Some(&ev.request.url) && self.chain.len() < 100 {
+            self.chain.push(ev.request.url.clone());
+        }
+        if self.reqs.len() < 5000 {
+            self.reqs.push(NetRequest {
+                id,
+                method: ev.request.method.clone(),
+                url: ev.request.url.chars().take(8192).collect(),
+                kind: ev.r#type.clone(),
+                needs_body: ev.request.has_post_data == Some(true) && body.is_none(),
+                body,
+                auth,
+                status: None,
+                done: false,
+                started: Instant::now(),
+            });
+        }
+    }
+
+    /// An answer's headers arrived (a document answer may be a download).
+    fn on_response(&mut self, ev: &EventResponseReceived) {
+        if ev.r#type == ResourceType::Document
+            && self.downloads.len() < 10
+            && is_download(
+                ev.response.status,
+                &ev.response.mime_type,
+                ev.response.headers.inner(),
+            )
+        {
+            let top = ev.frame_id.as_ref().map(|f| f.as_ref().to_string()) == self.main_frame;
+            self.downloads
+                .push((top, ev.response.url.chars().take(2000).collect()));
+        }
+        let id = ev.request_id.inner().to_string();
+        if let Some(r) = self.reqs.iter_mut().rev().find(|r| r.id == id) {
+            r.status = Some(ev.response.status);
+        }
+    }
+
+    /// A frame committed a document (a failed one counts by the address it tried).
+    fn on_frame_navigated(&mut self, ev: &EventFrameNavigated) {
+        let url = ev
+            .frame
+            .unreachable_url
+            .clone()
+            .unwrap_or_else(|| ev.frame.url.clone());
+        let id = ev.frame.id.as_ref().to_string();
+        if ev.frame.parent_id.is_none() {
+            self.main_frame = Some(id.clone());
+            self.main_commits += 1;
+            self.main_error = ev.frame.unreachable_url.is_some();
+        }
+        if self.frames.len() < 200 || self.frames.contains_key(&id) {
+            self.frames.insert(id, url);
+        }
+    }
+
+    /// A frame changed its address without a new document (history push, anchor).
+    fn on_navigated_within(&mut self, ev: &EventNavigatedWithinDocument) {
+        let id = ev.frame_id.as_ref().to_string();
+        if self.frames.contains_key(&id) {
+            self.frames.insert(id, ev.url.clone());
+        }
+    }
+
+    /// A JavaScript dialog opened: its text counts as page text.
+    fn on_dialog(&mut self, message: &str) {
+        if self.dialogs.len() < 20 {
+            self.dialogs
+                .push((Instant::now(), message.chars().take(500).collect()));
+        }
+    }
 }
 
 /// A document answer the browser would save rather than show: `Content-Disposition:
@@ -209,103 +313,14 @@ pub(super) async fn spawn_collector(
     Ok(tokio::spawn(async move {
         loop {
             tokio::select! {
-                Some(ev) = reqs.next() => {
-                    let mut l = lock(&log);
-                    l.events += 1;
-                    let id = ev.request_id.inner().to_string();
-                    if let Some(rr) = &ev.redirect_response {
-                        l.finish(&id, Some(rr.status));
-                    }
-                    let body = ev.request.post_data_entries.as_ref().map(|entries| {
-                        let mut bytes = Vec::new();
-                        for en in entries {
-                            if let Some(b) = &en.bytes {
-                                let s: &str = b.as_ref();
-                                if let Ok(v) = base64::engine::general_purpose::STANDARD.decode(s) {
-                                    bytes.extend(v);
-                                }
-                            }
-                            if bytes.len() > 1 << 20 { break; }
-                        }
-                        String::from_utf8_lossy(&bytes).into_owned()
-                    });
-                    let auth = ev.request.headers.inner().as_object().and_then(|h| {
-                        h.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-                            .and_then(|(_, v)| v.as_str().map(str::to_string))
-                    });
-                    let frame = ev.frame_id.as_ref().map(|f| f.as_ref().to_string());
-                    let is_main_doc = ev.r#type == Some(ResourceType::Document)
-                        && frame.is_some() && frame == l.main_frame;
-                    if is_main_doc && l.chain.last() != Some(&ev.request.url) && l.chain.len() < 100 {
-                        l.chain.push(ev.request.url.clone());
-                    }
-                    if l.reqs.len() < 5000 {
-                        l.reqs.push(NetRequest {
-                            id,
-                            method: ev.request.method.clone(),
-                            url: ev.request.url.chars().take(8192).collect(),
-                            kind: ev.r#type.clone(),
-                            needs_body: ev.request.has_post_data == Some(true) && body.is_none(),
-                            body,
-                            auth,
-                            status: None,
-                            done: false,
-                            started: Instant::now(),
-                        });
-                    }
-                }
-                Some(ev) = resps.next() => {
-                    let mut l = lock(&log);
-                    if ev.r#type == ResourceType::Document
-                        && l.downloads.len() < 10
-                        && is_download(
-                            ev.response.status,
-                            &ev.response.mime_type,
-                            ev.response.headers.inner(),
-                        )
-                    {
-                        let top = ev.frame_id.as_ref().map(|f| f.as_ref().to_string())
-                            == l.main_frame;
-                        l.downloads.push((top, ev.response.url.chars().take(2000).collect()));
-                    }
-                    let id = ev.request_id.inner().to_string();
-                    if let Some(r) = l.reqs.iter_mut().rev().find(|r| r.id == id) {
-                        r.status = Some(ev.response.status);
-                    }
-                }
-                Some(ev) = fins.next() => {
-                    lock(&log).finish(ev.request_id.inner(), None);
-                }
-                Some(ev) = fails.next() => {
-                    lock(&log).finish(ev.request_id.inner(), None);
-                }
-                Some(ev) = navs.next() => {
-                    let mut l = lock(&log);
-                    let url = ev.frame.unreachable_url.clone().unwrap_or_else(|| ev.frame.url.clone());
-                    let id = ev.frame.id.as_ref().to_string();
-                    if ev.frame.parent_id.is_none() {
-                        l.main_frame = Some(id.clone());
-                        l.main_commits += 1;
-                        l.main_error = ev.frame.unreachable_url.is_some();
-                    }
-                    if l.frames.len() < 200 || l.frames.contains_key(&id) {
-                        l.frames.insert(id, url);
-                    }
-                }
-                Some(ev) = inner.next() => {
-                    let mut l = lock(&log);
-                    let id = ev.frame_id.as_ref().to_string();
-                    if l.frames.contains_key(&id) {
-                        l.frames.insert(id, ev.url.clone());
-                    }
-                }
+                Some(ev) = reqs.next() => lock(&log).on_request(&ev),
+                Some(ev) = resps.next() => lock(&log).on_response(&ev),
+                Some(ev) = fins.next() => lock(&log).finish(ev.request_id.inner(), None),
+                Some(ev) = fails.next() => lock(&log).finish(ev.request_id.inner(), None),
+                Some(ev) = navs.next() => lock(&log).on_frame_navigated(&ev),
+                Some(ev) = inner.next() => lock(&log).on_navigated_within(&ev),
                 Some(ev) = dialogs.next() => {
-                    {
-                        let mut l = lock(&log);
-                        if l.dialogs.len() < 20 {
-                            l.dialogs.push((Instant::now(), ev.message.chars().take(500).collect()));
-                        }
-                    }
+                    lock(&log).on_dialog(&ev.message);
                     // Dismiss alerts, confirms and prompts; let "leave page?" through.
                     let accept = matches!(ev.r#type, DialogType::Beforeunload);
                     let _ = page.execute(HandleJavaScriptDialogParams::new(accept)).await;

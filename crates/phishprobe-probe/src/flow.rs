@@ -11,7 +11,7 @@ use crate::decoy;
 use crate::model::{Decoy, Outcome, ProbeOptions, ProbeResult};
 
 /// Most actions (fill + submit) per probe: identifier, password, and the same again on retry.
-pub(crate) const MAX_ACTIONS: usize = 6;
+const MAX_ACTIONS: usize = 6;
 
 /// The login prompt a driver would fill next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,8 +26,7 @@ pub(crate) enum Prompt {
 /// captured requests) in the result; the flow decides the outcome.
 pub(crate) trait Driver {
     /// Whether the reason after a refused first decoy names both tries (`true`) or only the
-    /// last answer (`false`). The two engines have worded this differently from the start;
-    /// kept as it is, since the reasons are part of the output.
+    /// last answer (`false`): the engines word it differently, and reasons are output.
     const REASON_NAMES_BOTH_TRIES: bool;
     /// Whether a challenge on the page is looked for before every submission (`true`) or only
     /// on the landing page (`false`).
@@ -71,10 +70,10 @@ pub(crate) trait Driver {
 #[derive(Debug, Default)]
 pub(crate) struct Decision {
     /// The outcome is final.
-    pub decided: bool,
+    decided: bool,
     /// The first decoy password was refused (the second try decides between a genuine-style
     /// refusal and a "double login" kit).
-    pub first_rejected: bool,
+    first_rejected: bool,
 }
 
 impl Decision {
@@ -299,4 +298,201 @@ pub(crate) fn excerpt(s: &str, n: usize) -> String {
         .collect::<Vec<_>>()
         .join(" | ");
     t.chars().take(n).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::{ButtonRef, FieldRef};
+
+    /// A scripted engine: the landing page, then one page (and what was seen) per submission.
+    struct Scripted<const BOTH: bool> {
+        page: Scan,
+        answers: Vec<(Scan, SubmitFacts)>,
+    }
+
+    fn login(text: &str) -> Scan {
+        Scan {
+            url: "https://login.example/signin".into(),
+            text: text.into(),
+            password: vec![FieldRef::default()],
+            ident: vec![FieldRef::default()],
+            submit: vec![ButtonRef::default()],
+            ..Default::default()
+        }
+    }
+
+    fn moved_on(text: &str) -> Scan {
+        Scan {
+            url: "https://login.example/home".into(),
+            text: text.into(),
+            ..Default::default()
+        }
+    }
+
+    fn sent() -> SubmitFacts {
+        SubmitFacts {
+            decoy_sent: true,
+            url_changed: true,
+            ..Default::default()
+        }
+    }
+
+    impl<const BOTH: bool> Driver for Scripted<BOTH> {
+        const REASON_NAMES_BOTH_TRIES: bool = BOTH;
+        const CHALLENGE_BEFORE_EACH_SUBMIT: bool = BOTH;
+
+        async fn land(&mut self, _: &Url, _: &mut ProbeResult) -> Result<(), String> {
+            Ok(())
+        }
+        fn page(&self) -> &Scan {
+            &self.page
+        }
+        fn has_form(&self) -> bool {
+            self.page.is_login()
+        }
+        async fn follow_signin(&mut self, _: &mut ProbeResult) {}
+        fn no_form(&mut self, _: &mut ProbeResult) -> String {
+            "no sign-in form found".into()
+        }
+        fn remember_login_page(&self, res: &mut ProbeResult) {
+            res.form_host.get_or_insert_with(|| "login.example".into());
+        }
+        fn next_prompt(&self) -> Option<Prompt> {
+            if self.page.has_password() {
+                Some(Prompt::Password)
+            } else {
+                self.page.has_ident().then_some(Prompt::Identifier)
+            }
+        }
+        async fn fill(&mut self, _: &Decoy, _: Prompt, _: &mut ProbeResult) -> Result<(), String> {
+            Ok(())
+        }
+        async fn submit(
+            &mut self,
+            _: &Decoy,
+            _: Prompt,
+            _: &mut ProbeResult,
+        ) -> Result<SubmitFacts, String> {
+            if self.answers.is_empty() {
+                return Err("after the submit: the page did not answer".into());
+            }
+            let (page, facts) = self.answers.remove(0);
+            self.page = page;
+            Ok(facts)
+        }
+        async fn record_step(&mut self, res: &mut ProbeResult, name: &str, _: &str) {
+            res.steps.push(crate::model::Step {
+                name: name.into(),
+                url: self.page.url.clone(),
+                screenshot: None,
+                visible_text_excerpt: String::new(),
+                new_text_excerpt: String::new(),
+            });
+        }
+    }
+
+    async fn probe<const BOTH: bool>(mut d: Scripted<BOTH>) -> (ProbeResult, Decision) {
+        let url = Url::parse("https://login.example/signin").unwrap();
+        let mut res = ProbeResult::new(url.as_str(), "test");
+        let mut decision = Decision::default();
+        decision
+            .run(&mut d, &url, &ProbeOptions::default(), &mut res)
+            .await;
+        (res, decision)
+    }
+
+    #[tokio::test]
+    async fn a_refused_then_accepted_decoy_is_a_double_login() {
+        let d = Scripted::<true> {
+            page: login("Sign in"),
+            answers: vec![
+                (login("Sign in\nWrong password"), sent()),
+                (moved_on("Welcome back"), sent()),
+            ],
+        };
+        let (res, decision) = probe(d).await;
+        assert_eq!(res.outcome, Outcome::AcceptedAfterRetry, "{}", res.reason);
+        assert!(
+            res.reason
+                .starts_with("first decoy refused, second accepted: ")
+        );
+        assert_eq!(res.submissions, 2);
+        assert_eq!(res.decoys.len(), 2);
+        assert!(res.login_form_found);
+        assert!(decision.decided && decision.first_rejected);
+        let steps: Vec<_> = res.steps.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(steps, ["password submitted (1)", "password submitted (2)"]);
+    }
+
+    #[tokio::test]
+    async fn two_refusals_are_worded_per_engine() {
+        let answers = || {
+            vec![
+                (login("Sign in\nWrong password"), sent()),
+                (login("Sign in\nPassword is wrong"), sent()),
+            ]
+        };
+        let (res, _) = probe(Scripted::<true> {
+            page: login("Sign in"),
+            answers: answers(),
+        })
+        .await;
+        assert_eq!(res.outcome, Outcome::Rejected);
+        assert!(
+            res.reason
+                .starts_with("both decoys refused: first: the page said: Wrong password; second:"),
+            "{}",
+            res.reason
+        );
+        let (res, _) = probe(Scripted::<false> {
+            page: login("Sign in"),
+            answers: answers(),
+        })
+        .await;
+        assert_eq!(res.outcome, Outcome::Rejected);
+        assert_eq!(res.reason, "the page said: Password is wrong");
+    }
+
+    #[tokio::test]
+    async fn a_failed_second_try_keeps_the_refusal_and_a_timeout_says_so() {
+        let (res, decision) = probe(Scripted::<true> {
+            page: login("Sign in"),
+            answers: vec![(login("Sign in\nWrong password"), sent())],
+        })
+        .await;
+        assert_eq!(res.outcome, Outcome::Rejected);
+        assert_eq!(res.reason, "after the submit: the page did not answer");
+        assert!(decision.decided);
+
+        let mut res = ProbeResult::new("https://login.example/", "test");
+        res.outcome = Outcome::Rejected;
+        res.reason = "the page said: Wrong password".into();
+        let cut = Decision {
+            decided: false,
+            first_rejected: true,
+        };
+        cut.timed_out::<Scripted<true>>(&mut res, Duration::from_secs(30));
+        assert_eq!(res.outcome, Outcome::Rejected);
+        assert_eq!(
+            res.reason,
+            "the page said: Wrong password; the second try did not finish within 30 s"
+        );
+        let mut res = ProbeResult::new("https://login.example/", "test");
+        Decision::default().timed_out::<Scripted<false>>(&mut res, Duration::from_secs(30));
+        assert_eq!(res.outcome, Outcome::Inconclusive);
+        assert_eq!(res.errors, ["the probe did not finish within 30 s"]);
+    }
+
+    #[tokio::test]
+    async fn a_page_without_a_form_is_inconclusive() {
+        let (res, _) = probe(Scripted::<true> {
+            page: moved_on("Just a page"),
+            answers: Vec::new(),
+        })
+        .await;
+        assert_eq!(res.outcome, Outcome::Inconclusive);
+        assert_eq!(res.reason, "no sign-in form found");
+        assert!(!res.login_form_found);
+    }
 }

@@ -159,15 +159,15 @@ pub fn qr(data: &[u8]) {
 /// The probe's page reading: the plain-HTTP engine's HTML reader, and the classification of a
 /// submission from page snapshots in the JSON form the browser's scan script sends.
 pub fn probe_page(data: &[u8]) {
-    use phishprobe_probe::classify::{self, Facts, Scan};
+    use phishprobe_probe::classify::{self, Scan, SubmitFacts};
     let page = String::from_utf8_lossy(data);
     let base = url::Url::parse("https://login.example/signin").expect("a fixed valid URL");
     let before = phishprobe_probe::http::scan_html(&page, &base);
     let after: Scan = serde_json::from_slice(data).unwrap_or_default();
-    let facts = Facts {
+    let facts = SubmitFacts {
         url_changed: data.first().is_some_and(|b| b & 1 == 1),
         decoy_sent: data.first().is_some_and(|b| b & 2 == 2),
-        ..Facts::default()
+        ..SubmitFacts::default()
     };
     let _ = classify::after_submit(&before, &after, &facts);
     let _ = classify::challenge_of(&after);

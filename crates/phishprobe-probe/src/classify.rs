@@ -5,34 +5,49 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
+use crate::phrases::PHRASES;
+
 /// A reference to an element the isolated-world script registered during a scan.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct FieldRef {
+    /// Index of the element in the scan script's registry (the HTML engine counts its fields).
     pub i: usize,
+    /// The field already holds a value.
     #[serde(default)]
     pub filled: bool,
+    /// The field's `name` attribute.
     #[serde(default)]
     pub name: String,
+    /// Only a guess: a plain text input, neither typed nor named as an account field.
     #[serde(default)]
     pub weak: bool,
 }
 
+/// A button (or button-like element) that may submit the login prompt.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ButtonRef {
+    /// Index of the element in the scan script's registry.
     pub i: usize,
+    /// How likely it submits the prompt (label, type, position); the highest comes first.
     #[serde(default)]
     pub score: i64,
+    /// Its visible label, lowercase.
     #[serde(default)]
     pub label: String,
+    /// Its tag name (`button`, `input`, `a`, `div`...).
     #[serde(default)]
     pub tag: String,
 }
 
+/// An obvious "Sign in" link on a page without a login prompt.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct LinkRef {
+    /// Index of the element in the scan script's registry.
     pub i: usize,
+    /// Its visible text, lowercase.
     #[serde(default)]
     pub label: String,
+    /// Its `href` attribute as written.
     #[serde(default)]
     pub href: String,
 }
@@ -41,31 +56,48 @@ pub struct LinkRef {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct Scan {
+    /// Address of the frame (of the top page, once merged).
     pub url: String,
+    /// The document title.
     pub title: String,
+    /// `document.readyState` (`loading`, `interactive`, `complete`).
     pub ready: String,
     /// Visible text (innerText), capped.
     pub text: String,
+    /// Visible password fields.
     pub password: Vec<FieldRef>,
+    /// Visible identifier fields (email, user name, phone).
     pub ident: Vec<FieldRef>,
+    /// Visible card fields (number, expiry, CVV).
     pub card: u32,
+    /// Visible one-time-code fields.
     pub otp: u32,
+    /// Visible personal-data fields (social security number, date of birth, bank details).
     pub personal: u32,
+    /// A CAPTCHA or bot check is shown.
     pub captcha: bool,
+    /// Buttons that may submit the prompt, best first.
     pub submit: Vec<ButtonRef>,
+    /// The page's "Sign in" link, when it has no prompt.
     pub signin: Option<LinkRef>,
+    /// Alt texts of images (logos), for the brand the page claims.
     pub logos: Vec<String>,
+    /// Frames inside the page.
     pub frames: u32,
+    /// Forms in the page.
     pub forms: u32,
 }
 
 impl Scan {
+    /// A password field is shown.
     pub fn has_password(&self) -> bool {
         !self.password.is_empty()
     }
+    /// An identifier field is shown.
     pub fn has_ident(&self) -> bool {
         !self.ident.is_empty()
     }
+    /// A login prompt: a password field, or an identifier field with a way to submit it.
     pub fn is_login(&self) -> bool {
         self.has_password() || (self.has_ident() && !self.submit.is_empty())
     }
@@ -73,7 +105,7 @@ impl Scan {
 
 /// What the page became after a submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum After {
+pub enum Reaction {
     /// The decoy got through (moved on, left for another site, asked for more).
     Accepted(String),
     /// The decoy was refused.
@@ -90,7 +122,7 @@ pub enum After {
 
 /// Observations around a submission besides the two snapshots.
 #[derive(Debug, Clone, Default)]
-pub struct Facts {
+pub struct SubmitFacts {
     /// The top-level page (or the form's frame) is now on another origin than the form was.
     pub left_origin: bool,
     /// Where it went when it left (the top page's or the form frame's new address).
@@ -106,85 +138,6 @@ pub struct Facts {
     /// The step was an identifier-only step.
     pub identifier_step: bool,
 }
-
-/// Error phrases a login shows when it refuses credentials (lowercase).
-const ERROR_PHRASES: &[&str] = &[
-    "there was a problem",
-    "incorrect",
-    "wrong password",
-    "password is wrong",
-    "invalid",
-    "not valid",
-    "doesn't match",
-    "does not match",
-    "didn't match",
-    "did not match",
-    "not recognized",
-    "not recognised",
-    "try again",
-    "cannot find an account",
-    "can't find an account",
-    "could not find",
-    "couldn't find",
-    "no account",
-    "new to amazon",
-    "looks like you're new",
-    "does not exist",
-    "doesn't exist",
-    "not registered",
-    "unable to sign in",
-    "unable to log in",
-    "login failed",
-    "sign-in failed",
-    "sign in failed",
-    "authentication failed",
-    "failed to sign in",
-    "not correct",
-    "please check your",
-    "enter a valid",
-    "error",
-    "密码错误",
-    "密码不正确",
-    "账号不存在",
-    "找不到",
-];
-
-/// Words of a challenge page (lowercase): CAPTCHA, bot check, one-time code.
-const CHALLENGE_PHRASES: &[&str] = &[
-    "captcha",
-    "i'm not a robot",
-    "i am not a robot",
-    "verify you are human",
-    "verify that you are human",
-    "are you a robot",
-    "enter the characters you see",
-    "type the characters",
-    "solve this puzzle",
-    "bot check",
-    "checking your browser",
-    "one-time password",
-    "one time password",
-    "verification code",
-    "enter the code",
-    "we sent a code",
-    "we've sent a code",
-    "two-step verification",
-    "2-step verification",
-    "approve the notification",
-    "security check",
-];
-
-/// Words of a page that asks for card or identity data (lowercase).
-const CARD_PHRASES: &[&str] = &[
-    "card number",
-    "credit card",
-    "debit card",
-    "cvv",
-    "security code on the back",
-    "expiration date",
-    "billing address",
-    "update your payment",
-];
 
 /// Visible lines of `after` that were not visible in `before`: only text that appeared after
 /// the submit counts (kits ship hidden copies of error boxes from the start).
@@ -205,12 +158,13 @@ pub fn new_lines(before: &str, after: &str) -> Vec<String> {
         .collect()
 }
 
-fn find_phrase<'a>(lines: &[String], phrases: &[&'a str]) -> Option<(&'a str, String)> {
+/// The first line holding one of `phrases` (lowercase), with the phrase that matched.
+fn find_phrase<'a>(lines: &[String], phrases: &'a [String]) -> Option<(&'a str, String)> {
     for l in lines {
         let low = l.to_lowercase();
         for p in phrases {
-            if low.contains(p) {
-                return Some((p, l.clone()));
+            if low.contains(p.as_str()) {
+                return Some((p.as_str(), l.clone()));
             }
         }
     }
@@ -226,43 +180,44 @@ pub fn challenge_of(scan: &Scan) -> Option<String> {
         return Some("the page asks for a one-time code".into());
     }
     let lines: Vec<String> = scan.text.lines().take(400).map(str::to_string).collect();
-    find_phrase(&lines, CHALLENGE_PHRASES).map(|(p, l)| format!("challenge text {p:?}: {l}"))
+    find_phrase(&lines, &PHRASES.after_submit.challenge)
+        .map(|(p, l)| format!("challenge text {p:?}: {l}"))
 }
 
 /// Decide what a submission led to.
-pub fn after_submit(before: &Scan, after: &Scan, facts: &Facts) -> After {
+pub fn after_submit(before: &Scan, after: &Scan, facts: &SubmitFacts) -> Reaction {
     let mut fresh = new_lines(&before.text, &after.text);
     fresh.extend(facts.dialogs.iter().cloned());
     let text_changed = before.text != after.text || !facts.dialogs.is_empty();
 
     // 1. A challenge stands in the way.
     if after.captcha && !before.captcha {
-        return After::Challenge("a CAPTCHA appeared".into());
+        return Reaction::Challenge("a CAPTCHA appeared".into());
     }
     if after.otp > 0 && before.otp == 0 && after.card == 0 {
-        return After::Challenge("the page now asks for a one-time code".into());
+        return Reaction::Challenge("the page now asks for a one-time code".into());
     }
-    if let Some((p, l)) = find_phrase(&fresh, CHALLENGE_PHRASES)
+    if let Some((p, l)) = find_phrase(&fresh, &PHRASES.after_submit.challenge)
         && after.card == 0
     {
-        return After::Challenge(format!("challenge text {p:?} appeared: {l}"));
+        return Reaction::Challenge(format!("challenge text {p:?} appeared: {l}"));
     }
 
     // 2. It asks for more: card or identity data after the password.
     if after.card > 0 && before.card == 0 {
-        return After::Accepted("the page went on to ask for card details".into());
+        return Reaction::Accepted("the page went on to ask for card details".into());
     }
     if after.personal > 0 && before.personal == 0 {
-        return After::Accepted("the page went on to ask for personal details".into());
+        return Reaction::Accepted("the page went on to ask for personal details".into());
     }
     if !facts.identifier_step
-        && let Some((p, _)) = find_phrase(&fresh, CARD_PHRASES)
+        && let Some((p, _)) = find_phrase(&fresh, &PHRASES.after_submit.card)
         && !after.has_password()
     {
-        return After::Accepted(format!("the page went on to ask for card details ({p:?})"));
+        return Reaction::Accepted(format!("the page went on to ask for card details ({p:?})"));
     }
 
-    let error = find_phrase(&fresh, ERROR_PHRASES);
+    let error = find_phrase(&fresh, &PHRASES.after_submit.error);
     let prompt_again = if facts.identifier_step {
         after.has_ident() && !after.has_password()
     } else {
@@ -275,7 +230,7 @@ pub fn after_submit(before: &Scan, after: &Scan, facts: &Facts) -> After {
         if prompt_again && error.is_some() {
             return reject(facts, error, "refused on the site it handed the login to");
         }
-        return After::Accepted(format!(
+        return Reaction::Accepted(format!(
             "the browser left for another site right after the submit ({})",
             facts.left_to.as_deref().unwrap_or(&after.url)
         ));
@@ -283,7 +238,7 @@ pub fn after_submit(before: &Scan, after: &Scan, facts: &Facts) -> After {
 
     // 4. Identifier step that led to a password prompt.
     if facts.identifier_step && after.has_password() {
-        return After::PasswordStep;
+        return Reaction::PasswordStep;
     }
 
     // 5. New visible error text.
@@ -318,7 +273,7 @@ pub fn after_submit(before: &Scan, after: &Scan, facts: &Facts) -> After {
         if error.is_some() {
             return reject(facts, error, "");
         }
-        return After::NoEffect(if facts.decoy_sent {
+        return Reaction::NoEffect(if facts.decoy_sent {
             "the decoy was sent but the page did not change".into()
         } else {
             "the submit had no visible effect and sent nothing".into()
@@ -335,14 +290,14 @@ pub fn after_submit(before: &Scan, after: &Scan, facts: &Facts) -> After {
     // 9. Moved on without the prompt: accepted.
     if facts.url_changed || text_changed {
         if facts.identifier_step {
-            return After::Accepted("the page moved on after the address alone".into());
+            return Reaction::Accepted("the page moved on after the address alone".into());
         }
-        return After::Accepted("the page moved on without checking the password".into());
+        return Reaction::Accepted("the page moved on without checking the password".into());
     }
-    After::NoEffect("nothing changed after the submit".into())
+    Reaction::NoEffect("nothing changed after the submit".into())
 }
 
-fn reject(facts: &Facts, error: Option<(&str, String)>, why: &str) -> After {
+fn reject(facts: &SubmitFacts, error: Option<(&str, String)>, why: &str) -> Reaction {
     let mut reason = match error {
         Some((_, line)) => format!("the page said: {line}"),
         None => String::new(),
@@ -354,9 +309,9 @@ fn reject(facts: &Facts, error: Option<(&str, String)>, why: &str) -> After {
         reason.push_str(why);
     }
     if facts.identifier_step {
-        After::RejectedIdentifier(reason)
+        Reaction::RejectedIdentifier(reason)
     } else {
-        After::Rejected(reason)
+        Reaction::Rejected(reason)
     }
 }
 
@@ -383,13 +338,13 @@ mod tests {
         let before = login("Sign in\nEmail\nPassword");
         let mut after =
             login("Sign in\nEmail\nPassword\nThere was a problem\nYour password is incorrect");
-        let f = Facts {
+        let f = SubmitFacts {
             decoy_sent: true,
             ..Default::default()
         };
         assert!(matches!(
             after_submit(&before, &after, &f),
-            After::Rejected(_)
+            Reaction::Rejected(_)
         ));
         // The same error text already visible before does not count as an answer.
         after.text = before.text.clone();
@@ -399,7 +354,7 @@ mod tests {
         after2.ident.clear();
         after2.text = "Thank you\nYour account is verified".into();
         let r = after_submit(&before2, &after2, &f);
-        assert!(matches!(r, After::Accepted(_)), "{r:?}");
+        assert!(matches!(r, Reaction::Accepted(_)), "{r:?}");
     }
 
     #[test]
@@ -410,7 +365,7 @@ mod tests {
             text: "This site can't be reached".into(),
             ..Default::default()
         };
-        let f = Facts {
+        let f = SubmitFacts {
             left_origin: true,
             left_to: Some("https://www.amazon.com/ap/forgotpassword".into()),
             url_changed: true,
@@ -419,7 +374,7 @@ mod tests {
         };
         // The reason names where the browser went (the failed page's address is useless).
         match after_submit(&before, &after, &f) {
-            After::Accepted(why) => assert!(why.contains("www.amazon.com"), "{why}"),
+            Reaction::Accepted(why) => assert!(why.contains("www.amazon.com"), "{why}"),
             other => panic!("{other:?}"),
         }
     }
@@ -428,34 +383,34 @@ mod tests {
     fn refusal_status_and_reprompt() {
         let before = login("Sign in");
         let after = login("Sign in");
-        let f = Facts {
+        let f = SubmitFacts {
             decoy_sent: true,
             decoy_status: Some(401),
             ..Default::default()
         };
         assert!(matches!(
             after_submit(&before, &after, &f),
-            After::Rejected(_)
+            Reaction::Rejected(_)
         ));
         let mut filled = login("Sign in");
         filled.password[0].filled = true;
-        let f = Facts {
+        let f = SubmitFacts {
             decoy_sent: true,
             decoy_status: Some(200),
             ..Default::default()
         };
         assert!(matches!(
             after_submit(&before, &filled, &f),
-            After::NoEffect(_)
+            Reaction::NoEffect(_)
         ));
-        let f = Facts {
+        let f = SubmitFacts {
             decoy_sent: true,
             url_changed: true,
             ..Default::default()
         };
         assert!(matches!(
             after_submit(&before, &after, &f),
-            After::Rejected(_)
+            Reaction::Rejected(_)
         ));
     }
 
@@ -467,17 +422,17 @@ mod tests {
         refused
             .text
             .push_str("\nWe cannot find an account with that email address");
-        let f = Facts {
+        let f = SubmitFacts {
             identifier_step: true,
             decoy_sent: true,
             ..Default::default()
         };
         assert!(matches!(
             after_submit(&before, &refused, &f),
-            After::RejectedIdentifier(_)
+            Reaction::RejectedIdentifier(_)
         ));
         let pw = login("Password\nabc@example.net");
-        assert_eq!(after_submit(&before, &pw, &f), After::PasswordStep);
+        assert_eq!(after_submit(&before, &pw, &f), Reaction::PasswordStep);
     }
 
     #[test]
@@ -489,14 +444,14 @@ mod tests {
             card: 2,
             ..Default::default()
         };
-        let f = Facts {
+        let f = SubmitFacts {
             url_changed: true,
             decoy_sent: true,
             ..Default::default()
         };
         assert!(matches!(
             after_submit(&before, &card, &f),
-            After::Accepted(_)
+            Reaction::Accepted(_)
         ));
         let otp = Scan {
             text: "Enter the code we sent".into(),
@@ -505,7 +460,7 @@ mod tests {
         };
         assert!(matches!(
             after_submit(&before, &otp, &f),
-            After::Challenge(_)
+            Reaction::Challenge(_)
         ));
         assert!(
             challenge_of(&Scan {

@@ -24,6 +24,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The outcome's name in JSON and reports (`accepted`, `rejected`...).
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Accepted => "accepted",
@@ -40,17 +41,24 @@ impl Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Carried {
+    /// Only the decoy address.
     Identifier,
+    /// Only the decoy password.
     Password,
+    /// Both the address and the password.
     Both,
 }
 
 /// A request that carried a decoy value (in its URL, body or Authorization header).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CapturedRequest {
+    /// HTTP method.
     pub method: String,
+    /// Request URL (capped at 2,000 characters).
     pub url: String,
+    /// `host[:port]` the request went to.
     pub host: String,
+    /// Which decoy value it carried.
     pub carried: Carried,
     /// Where in the request: `url`, `body`, `authorization`.
     pub location: String,
@@ -61,7 +69,9 @@ pub struct CapturedRequest {
 /// One step of the probe (landing, identifier submit, password submit...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Step {
+    /// What the step was (`landing`, `identifier submitted`, `password submitted (1)`...).
     pub name: String,
+    /// Address of the top page after the step.
     pub url: String,
     /// PNG written under the evidence folder, when one was asked for.
     pub screenshot: Option<PathBuf>,
@@ -74,23 +84,32 @@ pub struct Step {
 /// The decoy credentials used in one submission (random, never the user's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Decoy {
+    /// The decoy account (an address under the decoy domain).
     pub identifier: String,
+    /// The decoy password.
     pub password: String,
 }
 
 /// Everything a probe found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProbeResult {
+    /// The probed URL (normalised once it parsed).
     pub url: String,
+    /// Engine that ran the probe: `chrome` or `http`.
     pub engine: String,
+    /// What the page did with the decoy credentials.
     pub outcome: Outcome,
     /// Plain-English reason for the outcome.
     pub reason: String,
+    /// Address of the top page when the probe ended.
     pub final_url: String,
     /// Top-level document URLs in order, redirects included.
     pub redirect_chain: Vec<String>,
+    /// Requests that carried a decoy value (at most 50).
     pub decoy_requests: Vec<CapturedRequest>,
+    /// The decoys used, in order.
     pub decoys: Vec<Decoy>,
+    /// The probe's steps, in order (at most 20).
     pub steps: Vec<Step>,
     /// Brand id the page itself claims (title, logo alt text, visible text).
     pub page_brand_claim: Option<String>,
@@ -110,7 +129,9 @@ pub struct ProbeResult {
     /// Requests the egress guard refused (private, loopback, link-local or metadata targets
     /// reached by a redirect, a script or a sub-resource).
     pub blocked: Vec<crate::guard::Blocked>,
+    /// Problems met on the way (the probe itself never fails).
     pub errors: Vec<String>,
+    /// Time the probe took, in milliseconds.
     pub elapsed_ms: u64,
 }
 
@@ -170,8 +191,11 @@ fn strip_port(h: &str) -> &str {
 /// The login page's own words about itself.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BrandMaterial {
+    /// The page title.
     pub title: String,
+    /// Alt texts of its images (logos).
     pub logos: Vec<String>,
+    /// Its visible text (the first 5,000 characters).
     pub text: String,
 }
 

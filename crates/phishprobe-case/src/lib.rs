@@ -67,7 +67,7 @@ pub enum CaseError {
 
 /// Reports of the parts, before the probe.
 #[derive(Debug, Clone)]
-pub struct Parts {
+pub struct PartReports {
     /// Each part, with the name it is shown under when it is not the default one.
     reports: Vec<(PartKind, Report, Option<Message>)>,
     /// Links seen inside the email and texts, in order (http and https only), with the name
@@ -76,7 +76,7 @@ pub struct Parts {
     explicit_urls: Vec<String>,
 }
 
-impl Parts {
+impl PartReports {
     pub fn reports(&self) -> impl Iterator<Item = (PartKind, &Report)> {
         self.reports.iter().map(|(k, r, _)| (*k, r))
     }
@@ -141,7 +141,7 @@ impl CaseChecker {
         engine: &Engine,
         inputs: &CaseInputs,
         mark: &dyn Fn(&str) -> Option<UserMark>,
-    ) -> Result<Parts, CaseError> {
+    ) -> Result<PartReports, CaseError> {
         // Building an email checker compiles its phrase automata: only when there is an email.
         match &inputs.email {
             Some(_) => {
@@ -170,7 +170,7 @@ impl CaseChecker {
         email: &EmailChecker<'_>,
         inputs: &CaseInputs,
         mark: &dyn Fn(&str) -> Option<UserMark>,
-    ) -> Result<Parts, CaseError> {
+    ) -> Result<PartReports, CaseError> {
         self.check_parts_inner(engine, Some(email), inputs, mark)
     }
 
@@ -180,9 +180,9 @@ impl CaseChecker {
         email: Option<&EmailChecker<'_>>,
         inputs: &CaseInputs,
         mark: &dyn Fn(&str) -> Option<UserMark>,
-    ) -> Result<Parts, CaseError> {
+    ) -> Result<PartReports, CaseError> {
         check_limits(inputs)?;
-        let mut parts = Parts {
+        let mut parts = PartReports {
             reports: Vec::new(),
             found_links: Vec::new(),
             explicit_urls: Vec::new(),
@@ -276,7 +276,7 @@ impl CaseChecker {
     }
 
     /// Combine the parts and the probe's outcome into the case report.
-    pub fn finish(&self, engine: &Engine, parts: &Parts, probe: ProbeStatus) -> CaseReport {
+    pub fn finish(&self, engine: &Engine, parts: &PartReports, probe: ProbeStatus) -> CaseReport {
         let mut b = CaseBuilder::new(engine, &self.rules);
         for (k, r, name) in &parts.reports {
             match name {

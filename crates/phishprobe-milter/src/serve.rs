@@ -19,7 +19,7 @@ use crate::idle::IdleTimeout;
 use crate::listen::ListenAddr;
 use crate::message::MemoryBudget;
 use crate::scanner;
-use crate::session::{AfterCheck, Session, Shared};
+use crate::session::{AfterCheck, Session, SessionShared};
 use crate::stats::{self, Stats};
 
 /// Largest milter packet accepted. Postfix sends the body in chunks of at most 64 KiB, but one
@@ -154,7 +154,7 @@ impl MilterServer {
         };
         let (scanner, queue) = scanner::channel(limits.queue, self.config.deadline());
         let stats = Arc::new(Stats::default());
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(SessionShared {
             networks: self.config.excluded_networks(),
             budget: MemoryBudget::new(limits.max_buffered_bytes),
             scanner,
@@ -201,7 +201,7 @@ impl MilterServer {
 async fn accept_loop(
     listener: Bound,
     metrics: Option<std::net::TcpListener>,
-    shared: Arc<Shared>,
+    shared: Arc<SessionShared>,
     max_connections: usize,
     idle: Duration,
     grace: Duration,
@@ -268,7 +268,7 @@ async fn accept_loop(
 }
 
 /// One milter conversation; `false` when it ended in a protocol error or timed out.
-async fn converse<S>(stream: S, shared: Arc<Shared>, idle: Duration) -> bool
+async fn converse<S>(stream: S, shared: Arc<SessionShared>, idle: Duration) -> bool
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {

@@ -159,7 +159,7 @@ pub(crate) struct AppState {
     pub cfg: ServerConfig,
     pub limiter: rate::Limiter,
     pub jobs: Arc<jobs::Jobs>,
-    pub cases: cases::Cases,
+    pub cases: cases::CaseService,
     pub token_required: bool,
     /// Accepted `Host` names and CORS origins (needs the bound address).
     pub site: site::SitePolicy,
@@ -276,11 +276,11 @@ async fn build_state(config: ServerConfig, addr: SocketAddr) -> Result<Arc<AppSt
     let cases = if config.history {
         let checker = phishprobe_case::CaseChecker::with_text_rules(rules.clone())
             .map_err(|e| ServeError::Data(e.to_string()))?;
-        cases::Cases::open(config.database.clone(), checker)
+        cases::CaseService::open(config.database.clone(), checker)
             .await
             .map_err(ServeError::Store)?
     } else {
-        cases::Cases::none()
+        cases::CaseService::none()
     };
     Ok(Arc::new(AppState {
         token_required: config.token.is_some(),

@@ -19,13 +19,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 use thiserror::Error;
 
 pub mod cases;
-mod db;
-mod pg;
+mod history;
+mod postgres_store;
 mod sqlite_cases;
 pub mod testing;
 
-pub use db::{Db, is_postgres_url};
-pub use pg::PgStore;
+pub use history::{HistoryStore, is_postgres_url};
+pub use postgres_store::PostgresStore;
 
 pub use cases::{CaseInput, CaseSummary, EvidenceFile, NewCase, StoredCase, StoredInput};
 
@@ -183,15 +183,19 @@ pub fn resolve_path(explicit: Option<&Path>) -> Result<PathBuf> {
     Ok(base.join("phishprobe").join("phishprobe.db"))
 }
 
-/// An open store. One per process or thread; SQLite handles the locking between them.
-pub struct Store {
+/// An open SQLite store: the user's local file (numbers list and case history). One per process
+/// or thread; SQLite handles the locking between them. [`HistoryStore`] picks this or
+/// [`PostgresStore`] from a location.
+pub struct SqliteStore {
     pub(crate) conn: Connection,
     pub(crate) path: String,
 }
 
-impl std::fmt::Debug for Store {
+impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -202,9 +206,9 @@ pub(crate) fn now() -> i64 {
         .unwrap_or(0)
 }
 
-impl Store {
+impl SqliteStore {
     /// Open (creating the file and its folder if needed) and bring the schema up to date.
-    pub fn open(path: &Path) -> Result<Store> {
+    pub fn open(path: &Path) -> Result<SqliteStore> {
         let shown = path.display().to_string();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
@@ -216,18 +220,18 @@ impl Store {
             path: shown.clone(),
             source,
         })?;
-        let mut store = Store { conn, path: shown };
+        let mut store = SqliteStore { conn, path: shown };
         store.setup()?;
         Ok(store)
     }
 
     /// An in-memory store (tests, the wasm-free server's throwaway mode).
-    pub fn open_in_memory() -> Result<Store> {
+    pub fn open_in_memory() -> Result<SqliteStore> {
         let conn = Connection::open_in_memory().map_err(|source| StoreError::Sqlite {
             path: ":memory:".into(),
             source,
         })?;
-        let mut store = Store {
+        let mut store = SqliteStore {
             conn,
             path: ":memory:".into(),
         };
@@ -440,7 +444,7 @@ mod tests {
 
     #[test]
     fn add_list_remove() {
-        let s = Store::open_in_memory().unwrap();
+        let s = SqliteStore::open_in_memory().unwrap();
         assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
         s.add_number("+18882804331", Mark::Trusted, "Amazon, called out")
             .unwrap();
@@ -463,7 +467,7 @@ mod tests {
 
     #[test]
     fn bad_input_is_an_error_not_a_panic() {
-        let s = Store::open_in_memory().unwrap();
+        let s = SqliteStore::open_in_memory().unwrap();
         assert!(s.add_number("", Mark::Scam, "").is_err());
         assert!(s.add_number(&"9".repeat(100), Mark::Scam, "").is_err());
         assert!(s.add_number("+1", Mark::Scam, &"x".repeat(5000)).is_err());

@@ -1,4 +1,4 @@
-//! The same store on PostgreSQL, so several `phishprobe serve` instances behind a load balancer
+//! [`PostgresStore`]: the same store on PostgreSQL, so several `phishprobe serve` instances behind a load balancer
 //! share one history. Same migrations ([`crate::MIGRATIONS`], rendered with PostgreSQL's type
 //! names), same tables, same checks; the version lives in table `phishprobe_schema`, and
 //! migrations run under a transaction-scoped advisory lock so instances starting together
@@ -21,16 +21,19 @@ use crate::{Backend, MIGRATIONS, Mark, NumberEntry, Result, StoreError, render};
 /// Arbitrary constant naming phishprobe's migration lock among advisory locks.
 const MIGRATION_LOCK: i64 = 0x7068_6973_6870_7262; // "phishprb"
 
-/// An open PostgreSQL store.
-pub struct PgStore {
+/// An open PostgreSQL store: the same tables and answers as [`crate::SqliteStore`], shared by
+/// several server instances.
+pub struct PostgresStore {
     client: Client,
     /// The URL with any password removed, for messages.
     shown: String,
 }
 
-impl std::fmt::Debug for PgStore {
+impl std::fmt::Debug for PostgresStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgStore").field("url", &self.shown).finish()
+        f.debug_struct("PostgresStore")
+            .field("url", &self.shown)
+            .finish()
     }
 }
 
@@ -55,9 +58,9 @@ fn summary(r: &postgres::Row) -> std::result::Result<CaseSummary, postgres::Erro
 
 const SUMMARY_COLUMNS: &str = "id, created_at, verdict, brand, score, title, inputs_kept";
 
-impl PgStore {
+impl PostgresStore {
     /// Connect (10 s timeout) and bring the schema up to date.
-    pub fn open(url: &str) -> Result<PgStore> {
+    pub fn open(url: &str) -> Result<PostgresStore> {
         let shown = redact_url(url);
         let mut config: postgres::Config = url.parse().map_err(|source| StoreError::Postgres {
             url: shown.clone(),
@@ -75,7 +78,7 @@ impl PgStore {
                 url: shown.clone(),
                 source,
             })?;
-        let mut store = PgStore { client, shown };
+        let mut store = PostgresStore { client, shown };
         store.migrate()?;
         Ok(store)
     }

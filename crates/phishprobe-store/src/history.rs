@@ -4,13 +4,20 @@
 use std::path::Path;
 
 use crate::cases::{CaseSummary, NewCase, StoredCase};
-use crate::{Mark, NumberEntry, PgStore, Result, Store};
+use crate::{Mark, NumberEntry, PostgresStore, Result, SqliteStore};
 
-/// The history and numbers store on SQLite or PostgreSQL.
+/// The case history and numbers list, on whichever back end the location named.
+///
+/// An enum rather than a trait object: there are exactly two back ends, both known here, and
+/// callers (the CLI's `history`, the server's case endpoints) want one concrete type they can
+/// put behind a `Mutex` and move to a blocking thread. Every method forwards to the back end,
+/// so both answer the same way (`tests/backends.rs` runs one scenario on each).
 #[derive(Debug)]
-pub enum Db {
-    Sqlite(Store),
-    Postgres(Box<PgStore>),
+pub enum HistoryStore {
+    /// A local SQLite file: the default, one per user.
+    Sqlite(SqliteStore),
+    /// A shared PostgreSQL database (boxed: its client is much larger than a SQLite handle).
+    Postgres(Box<PostgresStore>),
 }
 
 /// True when `location` names a PostgreSQL database rather than a file.
@@ -22,27 +29,31 @@ pub fn is_postgres_url(location: &str) -> bool {
 macro_rules! both {
     ($self:ident, $s:ident => $e:expr) => {
         match $self {
-            Db::Sqlite($s) => $e,
-            Db::Postgres($s) => $e,
+            HistoryStore::Sqlite($s) => $e,
+            HistoryStore::Postgres($s) => $e,
         }
     };
 }
 
-impl Db {
+impl HistoryStore {
     /// Open `location`: a PostgreSQL URL or a SQLite path (created if missing).
-    pub fn open(location: &str) -> Result<Db> {
+    pub fn open(location: &str) -> Result<HistoryStore> {
         if is_postgres_url(location) {
-            Ok(Db::Postgres(Box::new(PgStore::open(location.trim())?)))
+            Ok(HistoryStore::Postgres(Box::new(PostgresStore::open(
+                location.trim(),
+            )?)))
         } else {
-            Ok(Db::Sqlite(Store::open(Path::new(location))?))
+            Ok(HistoryStore::Sqlite(SqliteStore::open(Path::new(
+                location,
+            ))?))
         }
     }
 
     /// Where the data lives, safe to show (no password).
     pub fn location(&self) -> String {
         match self {
-            Db::Sqlite(s) => s.path().to_string(),
-            Db::Postgres(p) => p.url().to_string(),
+            HistoryStore::Sqlite(s) => s.path().to_string(),
+            HistoryStore::Postgres(p) => p.url().to_string(),
         }
     }
 

@@ -17,6 +17,7 @@
 //! per-client rate limit; body size limits and per-request timeouts; the probe refuses
 //! private targets after DNS resolution and after every redirect (the probe crate's egress
 //! guard); request bodies, tokens and query strings are never logged.
+#![warn(missing_docs)]
 
 mod api;
 mod cases;
@@ -132,18 +133,24 @@ impl std::fmt::Debug for ServerConfig {
 /// Why the server did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// A non-loopback address without a token: refused, the API would be open to anyone.
     #[error(
         "listening on {0} (not loopback) needs an API token (--token, at least 16 characters): anyone who can reach the port could use the server"
     )]
     TokenRequired(SocketAddr),
+    /// A token short enough to guess.
     #[error("the API token must be at least 16 characters")]
     WeakToken,
+    /// An `--allowed-host` or `--allow-origin` value that cannot be used.
     #[error("{0}")]
     Site(#[from] SiteConfigError),
+    /// The embedded data (brand profiles, text patterns, case rules) did not load.
     #[error("loading the brand profiles: {0}")]
     Data(String),
+    /// The case history database could not be opened.
     #[error("case history: {0}")]
     Store(String),
+    /// Binding or serving the socket failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }

@@ -11,6 +11,7 @@
 //!
 //! The analysis core never touches this crate: the CLI looks a number up here and hands the
 //! mark to `phishprobe_core::phone::check_with_mark`, so the core stays free of I/O.
+#![warn(missing_docs)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -32,39 +33,55 @@ pub use cases::{CaseInput, CaseSummary, EvidenceFile, NewCase, StoredCase, Store
 /// Errors of the local store. Messages name the file so the user can act on them.
 #[derive(Debug, Error)]
 pub enum StoreError {
+    /// SQLite refused an operation on the file.
     #[error("{path}: {source}")]
     Sqlite {
+        /// The database file, as the user gave it.
         path: String,
+        /// What SQLite said.
         #[source]
         source: rusqlite::Error,
     },
+    /// The folder the database goes in could not be created.
     #[error("cannot create the folder for the database {path}: {source}")]
     Folder {
+        /// The database file whose folder was missing.
         path: String,
+        /// Why the folder could not be made.
         #[source]
         source: std::io::Error,
     },
+    /// The file was migrated by a newer phishprobe: refusing beats corrupting it.
     #[error(
         "{path}: database schema version {found} is newer than this phishprobe understands ({known}); update phishprobe"
     )]
     TooNew {
+        /// The database file or URL.
         path: String,
+        /// Its schema version.
         found: i64,
+        /// The newest version this build knows ([`MIGRATIONS`]`.len()`).
         known: i64,
     },
+    /// PostgreSQL refused a connection or an operation.
     #[error("PostgreSQL {url}: {source}")]
     Postgres {
         /// The connection URL without its password.
         url: String,
+        /// What the server or client said.
         #[source]
         source: postgres::Error,
     },
+    /// No `--db`, no `PHISHPROBE_DB` and no platform data folder to put the file in.
     #[error("no data folder found: set PHISHPROBE_DB or pass --db PATH")]
     NoDataDir,
+    /// Input the store refuses before writing (an oversized case, a malformed id or number):
+    /// the message says what and why.
     #[error("{0}")]
     Invalid(String),
 }
 
+/// The store's results: every error is a [`StoreError`] that names the file or URL.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Schema migrations, applied in order; the version (`PRAGMA user_version` on SQLite, the
@@ -119,7 +136,9 @@ pub const MIGRATIONS: &[&str] = &[
 /// Which database a migration is rendered for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// SQLite (`INTEGER`, `BLOB`).
     Sqlite,
+    /// PostgreSQL (`BIGINT`, `BYTEA`).
     Postgres,
 }
 
@@ -135,11 +154,14 @@ pub fn render(sql: &str, backend: Backend) -> String {
 /// How the user marked a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mark {
+    /// The user knows this number is genuine (a bank's real line, a friend).
     Trusted,
+    /// The user knows this number is a scammer's.
     Scam,
 }
 
 impl Mark {
+    /// The word stored in the database and shown in JSON (`trusted`, `scam`).
     pub fn as_str(self) -> &'static str {
         match self {
             Mark::Trusted => "trusted",
@@ -159,10 +181,15 @@ impl Mark {
 /// One row of the numbers list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NumberEntry {
+    /// E.164 when the number parsed, else the digits as typed (the table's key).
     pub number: String,
+    /// How the user marked it.
     pub mark: Mark,
+    /// The user's own words about it (may be empty).
     pub note: String,
+    /// When it was first added, unix seconds.
     pub added_at: i64,
+    /// When the mark or note last changed, unix seconds.
     pub updated_at: i64,
 }
 
@@ -239,6 +266,7 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// The database file as given, for messages.
     pub fn path(&self) -> &str {
         &self.path
     }
@@ -357,6 +385,7 @@ impl SqliteStore {
         Ok(n > 0)
     }
 
+    /// The entry of a number, if the user marked it.
     pub fn get_number(&self, number: &str) -> Result<Option<NumberEntry>> {
         self.conn
             .query_row(

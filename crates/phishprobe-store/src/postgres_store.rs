@@ -83,6 +83,7 @@ impl PostgresStore {
         Ok(store)
     }
 
+    /// The connection URL without its password, for messages.
     pub fn url(&self) -> &str {
         &self.shown
     }
@@ -136,6 +137,7 @@ impl PostgresStore {
         tx.commit().map_err(wrap)
     }
 
+    /// The number of [`crate::MIGRATIONS`] applied (they all are once the store is open).
     pub fn schema_version(&mut self) -> Result<i64> {
         let row = self
             .client
@@ -146,6 +148,7 @@ impl PostgresStore {
 
     // ------------------------------------------------------------ numbers
 
+    /// Mark a number trusted or scam (again: the mark and note are replaced).
     pub fn add_number(&mut self, number: &str, mark: Mark, note: &str) -> Result<()> {
         let number = crate::check_number_input(number, note)?;
         let t = crate::now();
@@ -161,6 +164,7 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// Forget a number; `false` when it was not listed.
     pub fn remove_number(&mut self, number: &str) -> Result<bool> {
         let n = self
             .client
@@ -169,6 +173,7 @@ impl PostgresStore {
         Ok(n > 0)
     }
 
+    /// The entry of a number, if the user marked it.
     pub fn get_number(&mut self, number: &str) -> Result<Option<NumberEntry>> {
         let row = self
             .client
@@ -180,6 +185,7 @@ impl PostgresStore {
         Ok(row.and_then(|r| number_row(&r)))
     }
 
+    /// Every marked number, ordered by number.
     pub fn list_numbers(&mut self) -> Result<Vec<NumberEntry>> {
         let rows = self
             .client
@@ -193,6 +199,8 @@ impl PostgresStore {
 
     // ------------------------------------------------------------ cases
 
+    /// Save a case in one transaction and return its new id. The case row is written last,
+    /// with the counts of its inputs and evidence, so a reader never sees half a case.
     pub fn save_case(&mut self, case: &NewCase) -> Result<String> {
         cases::validate(case)?;
         let inputs = cases::input_rows(case);
@@ -220,6 +228,7 @@ impl PostgresStore {
         ))
     }
 
+    /// Newest first, `limit` rows after skipping `offset`.
     pub fn list_cases(&mut self, limit: u32, offset: u32) -> Result<Vec<CaseSummary>> {
         let rows = self
             .client
@@ -236,6 +245,8 @@ impl PostgresStore {
             .map_err(|e| self.err(e))
     }
 
+    /// The full id of the one case `id_or_prefix` names, `None` when none does; an error
+    /// when the prefix is ambiguous.
     pub fn resolve_case_id(&mut self, id_or_prefix: &str) -> Result<Option<String>> {
         let id = cases::check_id(id_or_prefix)?;
         let rows = self
@@ -249,6 +260,7 @@ impl PostgresStore {
         cases::pick_resolved(found, id)
     }
 
+    /// A whole case by its id or an unambiguous prefix of it (what a person types).
     pub fn get_case(&mut self, id_or_prefix: &str) -> Result<Option<StoredCase>> {
         let Some(id) = self.resolve_case_id(id_or_prefix)? else {
             return Ok(None);
@@ -321,6 +333,7 @@ impl PostgresStore {
         }))
     }
 
+    /// Delete a case with its inputs and evidence; `false` when no case matched.
     pub fn delete_case(&mut self, id_or_prefix: &str) -> Result<bool> {
         let Some(id) = self.resolve_case_id(id_or_prefix)? else {
             return Ok(false);
@@ -332,6 +345,7 @@ impl PostgresStore {
         Ok(n > 0)
     }
 
+    /// How many cases are saved.
     pub fn count_cases(&mut self) -> Result<i64> {
         let row = self
             .client

@@ -55,7 +55,8 @@ pub struct ServeOptions {
     pub after_check: Option<Arc<dyn AfterCheck>>,
 }
 
-enum Bound {
+/// The listening socket, bound at start so a taken address fails before the server runs.
+enum BoundSocket {
     Tcp(std::net::TcpListener),
     Unix(std::os::unix::net::UnixListener),
 }
@@ -64,7 +65,7 @@ enum Bound {
 pub struct MilterServer {
     config: Config,
     options: ServeOptions,
-    listener: Bound,
+    listener: BoundSocket,
     metrics: Option<std::net::TcpListener>,
 }
 
@@ -81,7 +82,7 @@ impl MilterServer {
         };
         let listener = match listen {
             ListenAddr::Inet(addr) => {
-                Bound::Tcp(std::net::TcpListener::bind(addr).map_err(bind_err)?)
+                BoundSocket::Tcp(std::net::TcpListener::bind(addr).map_err(bind_err)?)
             }
             ListenAddr::Unix(path) => {
                 // A socket file left by an earlier run would make bind fail. Only a dead one is
@@ -94,7 +95,7 @@ impl MilterServer {
                         let _ = std::fs::remove_file(path);
                     }
                 }
-                Bound::Unix(std::os::unix::net::UnixListener::bind(path).map_err(bind_err)?)
+                BoundSocket::Unix(std::os::unix::net::UnixListener::bind(path).map_err(bind_err)?)
             }
         };
         let metrics = match options.metrics {
@@ -119,8 +120,8 @@ impl MilterServer {
     /// The TCP address actually bound (useful with port 0), if listening on TCP.
     pub fn local_addr(&self) -> Option<SocketAddr> {
         match &self.listener {
-            Bound::Tcp(l) => l.local_addr().ok(),
-            Bound::Unix(_) => None,
+            BoundSocket::Tcp(l) => l.local_addr().ok(),
+            BoundSocket::Unix(_) => None,
         }
     }
 
@@ -199,7 +200,7 @@ impl MilterServer {
 }
 
 async fn accept_loop(
-    listener: Bound,
+    listener: BoundSocket,
     metrics: Option<std::net::TcpListener>,
     shared: Arc<SessionShared>,
     max_connections: usize,
@@ -214,11 +215,11 @@ async fn accept_loop(
         tokio::spawn(stats::serve_metrics(m, shared.stats.clone()));
     }
     let listener = match listener {
-        Bound::Tcp(l) => {
+        BoundSocket::Tcp(l) => {
             l.set_nonblocking(true).map_err(runtime_err)?;
             Listener::Tcp(tokio::net::TcpListener::from_std(l).map_err(runtime_err)?)
         }
-        Bound::Unix(l) => {
+        BoundSocket::Unix(l) => {
             l.set_nonblocking(true).map_err(runtime_err)?;
             Listener::Unix(tokio::net::UnixListener::from_std(l).map_err(runtime_err)?)
         }

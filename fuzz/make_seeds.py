@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the starting seeds of every fuzz target into fuzz/seeds/<target>/.
 
-Seeds come only from the project's own test messages (crates/*/tests/resources) and inputs
+Seeds come only from the project's own test messages (crates/phishprobe-email/resources/) and inputs
 written here; nothing from ../shared/corpus is used (it must not enter the repository).
 libFuzzer then grows them, and `cargo fuzz cmin` minimises the result into fuzz/corpus/.
 The QR seeds need Python's `qrcode` and `pillow` packages.
@@ -14,7 +14,7 @@ import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "fuzz" / "seeds"
-EML = sorted((ROOT / "crates/phishprobe-email/tests/resources").glob("*.eml"))
+EML = sorted((ROOT / "crates/phishprobe-email/resources/messages").glob("*.eml"))
 
 
 def put(target, name, data):

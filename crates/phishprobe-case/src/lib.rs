@@ -8,6 +8,7 @@
 //!
 //! Shared by `phishprobe case` and `phishprobe serve`, so both answer the same way. The probe is
 //! split out ([`probe`]) because the CLI and the server own their browsers differently.
+#![warn(missing_docs)]
 
 use phishprobe_core::case::{
     CaseBuilder, CaseReport, CaseRules, PartKind, ProbeStatus, link_in, part_label,
@@ -42,7 +43,9 @@ pub const MAX_LINK_PARTS: usize = 8;
 pub struct CaseInputs {
     /// File name (or `-`) and the raw message.
     pub email: Option<(String, Vec<u8>)>,
+    /// Links the person was given, as written (each gets its own URL check).
     pub urls: Vec<String>,
+    /// Phone numbers the person was given or called from, as written.
     pub phones: Vec<String>,
     /// Name (file name, `-` or `text`) and the words.
     pub texts: Vec<(String, String)>,
@@ -57,17 +60,25 @@ pub struct CaseInputs {
 /// Why a case could not be checked at all.
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
+    /// Nothing to check: a case needs at least one part.
     #[error("the case is empty: give at least one of an email, a link, a phone number or a text")]
     Empty,
+    /// An input over its limit; the message names the input and the limit.
     #[error("{0}")]
     TooBig(String),
+    /// The email could not be read as a message at all (no verdict is better than a wrong one).
     #[error("{name}: {message}")]
-    Email { name: String, message: String },
+    Email {
+        /// The file name (or `-`) the message came from.
+        name: String,
+        /// Why it was refused.
+        message: String,
+    },
 }
 
 /// Reports of the parts, before the probe.
 #[derive(Debug, Clone)]
-pub struct Parts {
+pub struct PartReports {
     /// Each part, with the name it is shown under when it is not the default one.
     reports: Vec<(PartKind, Report, Option<Message>)>,
     /// Links seen inside the email and texts, in order (http and https only), with the name
@@ -76,7 +87,8 @@ pub struct Parts {
     explicit_urls: Vec<String>,
 }
 
-impl Parts {
+impl PartReports {
+    /// Each part's kind and report, in the order the parts were given.
     pub fn reports(&self) -> impl Iterator<Item = (PartKind, &Report)> {
         self.reports.iter().map(|(k, r, _)| (*k, r))
     }
@@ -130,6 +142,8 @@ impl CaseChecker {
         })
     }
 
+    /// The case rules in use (`data/case.toml`): which findings mean a request for a password,
+    /// code or payment, and the advice texts.
     pub fn rules(&self) -> &CaseRules {
         &self.rules
     }
@@ -141,7 +155,7 @@ impl CaseChecker {
         engine: &Engine,
         inputs: &CaseInputs,
         mark: &dyn Fn(&str) -> Option<UserMark>,
-    ) -> Result<Parts, CaseError> {
+    ) -> Result<PartReports, CaseError> {
         // Building an email checker compiles its phrase automata: only when there is an email.
         match &inputs.email {
             Some(_) => {
@@ -170,7 +184,7 @@ impl CaseChecker {
         email: &EmailChecker<'_>,
         inputs: &CaseInputs,
         mark: &dyn Fn(&str) -> Option<UserMark>,
-    ) -> Result<Parts, CaseError> {
+    ) -> Result<PartReports, CaseError> {
         self.check_parts_inner(engine, Some(email), inputs, mark)
     }
 
@@ -180,9 +194,9 @@ impl CaseChecker {
         email: Option<&EmailChecker<'_>>,
         inputs: &CaseInputs,
         mark: &dyn Fn(&str) -> Option<UserMark>,
-    ) -> Result<Parts, CaseError> {
+    ) -> Result<PartReports, CaseError> {
         check_limits(inputs)?;
-        let mut parts = Parts {
+        let mut parts = PartReports {
             reports: Vec::new(),
             found_links: Vec::new(),
             explicit_urls: Vec::new(),
@@ -276,7 +290,7 @@ impl CaseChecker {
     }
 
     /// Combine the parts and the probe's outcome into the case report.
-    pub fn finish(&self, engine: &Engine, parts: &Parts, probe: ProbeStatus) -> CaseReport {
+    pub fn finish(&self, engine: &Engine, parts: &PartReports, probe: ProbeStatus) -> CaseReport {
         let mut b = CaseBuilder::new(engine, &self.rules);
         for (k, r, name) in &parts.reports {
             match name {

@@ -6,6 +6,8 @@
 //! (unreadable file, bad data file).
 
 mod cmd;
+mod context;
+mod output;
 
 use std::process::ExitCode;
 

@@ -26,7 +26,7 @@ fn tmp_dir(name: &str) -> PathBuf {
 /// The team-written messages of the email crate.
 fn resource(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../phishprobe-email/tests/resources")
+        .join("../phishprobe-email/resources/messages")
         .join(name)
 }
 

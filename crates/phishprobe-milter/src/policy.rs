@@ -69,7 +69,7 @@ impl FailReason {
 
 /// The end-of-message answer to the MTA.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Final {
+pub enum FinalAnswer {
     /// Deliver (after the modifications).
     Accept,
     /// `550 5.7.1` with this text.
@@ -92,7 +92,7 @@ pub struct Decision {
     /// Hold the message with this reason.
     pub quarantine: Option<String>,
     /// The final answer.
-    pub answer: Final,
+    pub answer: FinalAnswer,
     /// For logs and metrics: the verdict (`unchecked` when none), and the action taken.
     pub verdict: &'static str,
     /// The action's name in logs and metrics (`header`, `tag`, `quarantine`, `reject`,
@@ -123,7 +123,7 @@ pub fn decide(
         add: Vec::new(),
         tag_subject: None,
         quarantine: None,
-        answer: Final::Accept,
+        answer: FinalAnswer::Accept,
         verdict: "unchecked",
         action: "header",
         unchecked: None,
@@ -145,7 +145,7 @@ pub fn decide(
 fn fail(config: &Config, why: FailReason, d: &mut Decision) {
     match config.failure.on_failure {
         OnFailure::Tempfail => {
-            d.answer = Final::Tempfail(format!(
+            d.answer = FinalAnswer::Tempfail(format!(
                 "phishprobe could not check this message ({}); try again later",
                 why.as_str()
             ));
@@ -194,8 +194,8 @@ fn apply_verdict(config: &Config, report: &Report, subject: Option<&str>, d: &mu
                 report.score
             ));
         }
-        Action::Reject => d.answer = Final::Reject(config.actions.reject_text.clone()),
-        Action::Discard => d.answer = Final::Discard,
+        Action::Reject => d.answer = FinalAnswer::Reject(config.actions.reject_text.clone()),
+        Action::Discard => d.answer = FinalAnswer::Discard,
     }
 }
 
@@ -267,7 +267,7 @@ mod tests {
     fn phishing_is_held_by_default_and_headed() {
         let r = report(Verdict::Phishing, &["email.a", "email.b", "email.a"]);
         let d = decide(&config(""), &Outcome::Checked(&r), vec![], Some("Hi"));
-        assert_eq!(d.answer, Final::Accept);
+        assert_eq!(d.answer, FinalAnswer::Accept);
         assert!(d.quarantine.as_deref().unwrap().contains("phishing"));
         assert_eq!(
             d.add,
@@ -287,7 +287,7 @@ mod tests {
         let c = config("[actions]\nphishing = \"reject\"\nsuspicious = \"tag\"\n");
         let p = report(Verdict::Phishing, &[]);
         let d = decide(&c, &Outcome::Checked(&p), vec![], None);
-        assert!(matches!(d.answer, Final::Reject(ref t) if t.contains("phishing")));
+        assert!(matches!(d.answer, FinalAnswer::Reject(ref t) if t.contains("phishing")));
         assert!(d.quarantine.is_none());
         let s = report(Verdict::Suspicious, &[]);
         let d = decide(&c, &Outcome::Checked(&s), vec![], Some(" Your order"));
@@ -302,7 +302,7 @@ mod tests {
         let d = decide(&config(""), &Outcome::Checked(&s), vec![], Some("x"));
         assert_eq!(
             (d.tag_subject, d.answer, d.action),
-            (None, Final::Accept, "header")
+            (None, FinalAnswer::Accept, "header")
         );
     }
 
@@ -312,7 +312,7 @@ mod tests {
         for v in [Verdict::Genuine, Verdict::Unknown] {
             let r = report(v, &[]);
             let d = decide(&c, &Outcome::Checked(&r), vec![], None);
-            assert_eq!(d.answer, Final::Accept);
+            assert_eq!(d.answer, FinalAnswer::Accept);
             assert_eq!(d.add[1].1, "none");
         }
     }
@@ -325,11 +325,11 @@ mod tests {
             vec![],
             None,
         );
-        assert!(matches!(d.answer, Final::Tempfail(ref t) if t.contains("deadline")));
+        assert!(matches!(d.answer, FinalAnswer::Tempfail(ref t) if t.contains("deadline")));
         assert!(d.add.is_empty());
         let c = config("[failure]\non_failure = \"accept\"\n");
         let d = decide(&c, &Outcome::Failed(FailReason::Busy), vec![], None);
-        assert_eq!(d.answer, Final::Accept);
+        assert_eq!(d.answer, FinalAnswer::Accept);
         assert_eq!(d.add[0].1, "unchecked; reason=busy");
         let d = decide(
             &config(""),
@@ -339,7 +339,7 @@ mod tests {
         );
         assert_eq!(
             (d.answer, d.add[0].1.as_str()),
-            (Final::Accept, "unchecked; reason=size")
+            (FinalAnswer::Accept, "unchecked; reason=size")
         );
     }
 

@@ -19,7 +19,7 @@ use crate::idle::IdleTimeout;
 use crate::listen::ListenAddr;
 use crate::message::MemoryBudget;
 use crate::scanner;
-use crate::session::{AfterCheck, Session, Shared};
+use crate::session::{AfterCheck, Session, SessionShared};
 use crate::stats::{self, Stats};
 
 /// Largest milter packet accepted. Postfix sends the body in chunks of at most 64 KiB, but one
@@ -55,7 +55,8 @@ pub struct ServeOptions {
     pub after_check: Option<Arc<dyn AfterCheck>>,
 }
 
-enum Bound {
+/// The listening socket, bound at start so a taken address fails before the server runs.
+enum BoundSocket {
     Tcp(std::net::TcpListener),
     Unix(std::os::unix::net::UnixListener),
 }
@@ -64,7 +65,7 @@ enum Bound {
 pub struct MilterServer {
     config: Config,
     options: ServeOptions,
-    listener: Bound,
+    listener: BoundSocket,
     metrics: Option<std::net::TcpListener>,
 }
 
@@ -81,7 +82,7 @@ impl MilterServer {
         };
         let listener = match listen {
             ListenAddr::Inet(addr) => {
-                Bound::Tcp(std::net::TcpListener::bind(addr).map_err(bind_err)?)
+                BoundSocket::Tcp(std::net::TcpListener::bind(addr).map_err(bind_err)?)
             }
             ListenAddr::Unix(path) => {
                 // A socket file left by an earlier run would make bind fail. Only a dead one is
@@ -94,7 +95,7 @@ impl MilterServer {
                         let _ = std::fs::remove_file(path);
                     }
                 }
-                Bound::Unix(std::os::unix::net::UnixListener::bind(path).map_err(bind_err)?)
+                BoundSocket::Unix(std::os::unix::net::UnixListener::bind(path).map_err(bind_err)?)
             }
         };
         let metrics = match options.metrics {
@@ -119,8 +120,8 @@ impl MilterServer {
     /// The TCP address actually bound (useful with port 0), if listening on TCP.
     pub fn local_addr(&self) -> Option<SocketAddr> {
         match &self.listener {
-            Bound::Tcp(l) => l.local_addr().ok(),
-            Bound::Unix(_) => None,
+            BoundSocket::Tcp(l) => l.local_addr().ok(),
+            BoundSocket::Unix(_) => None,
         }
     }
 
@@ -154,7 +155,7 @@ impl MilterServer {
         };
         let (scanner, queue) = scanner::channel(limits.queue, self.config.deadline());
         let stats = Arc::new(Stats::default());
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(SessionShared {
             networks: self.config.excluded_networks(),
             budget: MemoryBudget::new(limits.max_buffered_bytes),
             scanner,
@@ -199,9 +200,9 @@ impl MilterServer {
 }
 
 async fn accept_loop(
-    listener: Bound,
+    listener: BoundSocket,
     metrics: Option<std::net::TcpListener>,
-    shared: Arc<Shared>,
+    shared: Arc<SessionShared>,
     max_connections: usize,
     idle: Duration,
     grace: Duration,
@@ -214,11 +215,11 @@ async fn accept_loop(
         tokio::spawn(stats::serve_metrics(m, shared.stats.clone()));
     }
     let listener = match listener {
-        Bound::Tcp(l) => {
+        BoundSocket::Tcp(l) => {
             l.set_nonblocking(true).map_err(runtime_err)?;
             Listener::Tcp(tokio::net::TcpListener::from_std(l).map_err(runtime_err)?)
         }
-        Bound::Unix(l) => {
+        BoundSocket::Unix(l) => {
             l.set_nonblocking(true).map_err(runtime_err)?;
             Listener::Unix(tokio::net::UnixListener::from_std(l).map_err(runtime_err)?)
         }
@@ -268,7 +269,7 @@ async fn accept_loop(
 }
 
 /// One milter conversation; `false` when it ended in a protocol error or timed out.
-async fn converse<S>(stream: S, shared: Arc<Shared>, idle: Duration) -> bool
+async fn converse<S>(stream: S, shared: Arc<SessionShared>, idle: Duration) -> bool
 where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {

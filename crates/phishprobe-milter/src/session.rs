@@ -22,7 +22,7 @@ use phishprobe_email::EmailReport;
 
 use crate::config::Config;
 use crate::message::{MemoryBudget, MessageBuffer, Unchecked};
-use crate::policy::{self, Decision, FailReason, Final, Outcome, SkipReason};
+use crate::policy::{self, Decision, FailReason, FinalAnswer, Outcome, SkipReason};
 use crate::scanner::{NoVerdict, Scanner};
 use crate::stats::Stats;
 
@@ -35,7 +35,7 @@ const MAX_FIELD: usize = 320;
 const MAX_HANDOFF_BYTES: usize = 4 << 20;
 
 /// What every conversation shares.
-pub struct Shared {
+pub struct SessionShared {
     /// The configuration in force.
     pub config: Config,
     /// `exclude.client_networks`, parsed once.
@@ -63,7 +63,7 @@ pub trait AfterCheck: Send + Sync {
 
 /// The state of one milter connection.
 pub struct Session {
-    shared: Arc<Shared>,
+    shared: Arc<SessionShared>,
     /// Header values arrive (and must be sent) with the space after the colon.
     leading_space: bool,
     client: Option<IpAddr>,
@@ -77,7 +77,7 @@ pub struct Session {
 
 impl Session {
     /// A conversation that has not started yet.
-    pub fn new(shared: Arc<Shared>) -> Session {
+    pub fn new(shared: Arc<SessionShared>) -> Session {
         let message = new_message(&shared, false);
         Session {
             shared,
@@ -175,7 +175,7 @@ impl Session {
                 let d = policy::decide(config, &outcome, remove, subject.as_deref());
                 // Only what will be delivered or held is worth probing afterwards.
                 if let Some(after) = &self.shared.after_check
-                    && d.answer == Final::Accept
+                    && d.answer == FinalAnswer::Accept
                     && raw.len() <= MAX_HANDOFF_BYTES
                     && matches!(r.report.verdict, Verdict::Suspicious | Verdict::Phishing)
                 {
@@ -226,10 +226,10 @@ impl Session {
             b.push(Quarantine::new(reason.as_bytes()));
         }
         match &d.answer {
-            Final::Accept => b.contin(),
-            Final::Reject(text) => b.build(Replycode::new([5, 5, 0], [5, 7, 1], text)),
-            Final::Tempfail(text) => b.build(Replycode::new([4, 5, 1], [4, 3, 0], text)),
-            Final::Discard => b.build(Discard),
+            FinalAnswer::Accept => b.contin(),
+            FinalAnswer::Reject(text) => b.build(Replycode::new([5, 5, 0], [5, 7, 1], text)),
+            FinalAnswer::Tempfail(text) => b.build(Replycode::new([4, 5, 1], [4, 3, 0], text)),
+            FinalAnswer::Discard => b.build(Discard),
         }
     }
 
@@ -264,7 +264,7 @@ impl Session {
     }
 }
 
-fn new_message(shared: &Shared, leading_space: bool) -> MessageBuffer {
+fn new_message(shared: &SessionShared, leading_space: bool) -> MessageBuffer {
     MessageBuffer::new(
         shared.budget.clone(),
         shared.config.limits.max_message_bytes,

@@ -18,7 +18,7 @@ use phishprobe_case::{CaseChecker, CaseError, CaseInputs};
 use phishprobe_core::Engine;
 use phishprobe_core::case::ProbeStatus;
 use phishprobe_core::phone::{self, UserMark};
-use phishprobe_store::{Db, EvidenceFile, Mark};
+use phishprobe_store::{EvidenceFile, HistoryStore, Mark};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -29,12 +29,12 @@ use crate::error::ApiError;
 use crate::jobs::WorkOutput;
 
 /// The history store and the case rules.
-pub struct Cases {
-    db: Option<Arc<Mutex<Db>>>,
+pub struct CaseService {
+    db: Option<Arc<Mutex<HistoryStore>>>,
     checker: Option<Arc<CaseChecker>>,
 }
 
-impl Drop for Cases {
+impl Drop for CaseService {
     fn drop(&mut self) {
         // The PostgreSQL client owns a runtime that must not be dropped on an async worker.
         if let Some(db) = self.db.take() {
@@ -61,10 +61,13 @@ fn unavailable() -> ApiError {
     )
 }
 
-impl Cases {
+impl CaseService {
     /// Open the store (`database`: a SQLite path or a `postgres://` URL; `None`: the CLI's
     /// default history file). Runs on a blocking thread.
-    pub async fn open(database: Option<String>, checker: CaseChecker) -> Result<Cases, String> {
+    pub async fn open(
+        database: Option<String>,
+        checker: CaseChecker,
+    ) -> Result<CaseService, String> {
         let location = match database {
             Some(d) => d,
             None => phishprobe_store::resolve_path(None)
@@ -80,20 +83,20 @@ impl Cases {
             {
                 let _ = std::fs::create_dir_all(parent);
             }
-            Db::open(&location)
+            HistoryStore::open(&location)
         })
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("opening {shown}: {e}"))?;
-        Ok(Cases {
+        Ok(CaseService {
             db: Some(Arc::new(Mutex::new(db))),
             checker: Some(Arc::new(checker)),
         })
     }
 
     /// No history (a server for API checks only).
-    pub fn none() -> Cases {
-        Cases {
+    pub fn none() -> CaseService {
+        CaseService {
             db: None,
             checker: None,
         }
@@ -103,14 +106,14 @@ impl Cases {
         self.db.is_some() && self.checker.is_some()
     }
 
-    fn db(&self) -> Result<Arc<Mutex<Db>>, ApiError> {
+    fn db(&self) -> Result<Arc<Mutex<HistoryStore>>, ApiError> {
         self.db.clone().ok_or_else(unavailable)
     }
 
     /// Run `f` with the store on a blocking thread.
     async fn with_db<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Db) -> phishprobe_store::Result<T> + Send + 'static,
+        f: impl FnOnce(&mut HistoryStore) -> phishprobe_store::Result<T> + Send + 'static,
     ) -> Result<T, ApiError> {
         let db = self.db()?;
         tokio::task::spawn_blocking(move || {
@@ -228,7 +231,7 @@ fn case_json(stored: &phishprobe_store::StoredCase) -> Result<Value, ApiError> {
 
 /// Save a finished case and read it back as the API shows it.
 async fn save(
-    cases: &Cases,
+    cases: &CaseService,
     inputs: CaseInputs,
     report: phishprobe_core::case::CaseReport,
     evidence: Vec<EvidenceFile>,

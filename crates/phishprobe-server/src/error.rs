@@ -9,14 +9,18 @@ use serde_json::json;
 /// One API error: HTTP status, stable code, message.
 #[derive(Debug, Clone)]
 pub struct ApiError {
+    /// The HTTP status sent.
     pub status: StatusCode,
+    /// Stable machine code (one of [`CODES`]): clients branch on it, never on the message.
     pub code: &'static str,
+    /// What went wrong and what to do, for a person.
     pub message: String,
     /// Seconds to wait before retrying (rate limit, full queue).
     pub retry_after: Option<u64>,
 }
 
 impl ApiError {
+    /// An error with any status.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
@@ -26,18 +30,22 @@ impl ApiError {
         }
     }
 
+    /// 400: the request itself is wrong; the message says how.
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)
     }
 
+    /// 404: no such case, job or page.
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::NOT_FOUND, code, message)
     }
 
+    /// 500: a failure on the server's side, not the request's (code `internal`).
     pub fn internal(message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
 
+    /// Add a `Retry-After` header (seconds), for a rate limit or a full queue.
     pub fn retry_after(mut self, secs: u64) -> Self {
         self.retry_after = Some(secs);
         self

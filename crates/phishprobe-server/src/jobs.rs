@@ -90,7 +90,8 @@ pub type Work = Box<
         + Send,
 >;
 
-enum Kind {
+/// What a job does with the browser.
+enum JobKind {
     /// `POST /api/v1/probe`: probe the URL, answer the verdict model plus outcome and evidence.
     Probe,
     /// Anything else that needs the browser (a case's wrong-password step).
@@ -99,7 +100,7 @@ enum Kind {
 
 struct Job {
     url: String,
-    kind: Option<Kind>,
+    kind: Option<JobKind>,
     status: Status,
     seq: u64,
     created: Instant,
@@ -111,8 +112,9 @@ struct Job {
     dir: PathBuf,
 }
 
+/// Every job by id, and the finished ones oldest first (the first to go when the table is full).
 #[derive(Default)]
-struct Table {
+struct JobTable {
     jobs: HashMap<String, Job>,
     finished: VecDeque<String>,
     next_seq: u64,
@@ -122,7 +124,7 @@ struct Table {
 pub struct Jobs {
     settings: ProbeSettings,
     engine: Arc<Engine>,
-    table: Mutex<Table>,
+    table: Mutex<JobTable>,
     slots: Semaphore,
     prober: tokio::sync::Mutex<Option<Arc<Prober>>>,
     root: PathBuf,
@@ -147,14 +149,14 @@ impl Jobs {
             slots: Semaphore::new(settings.concurrency.max(1)),
             settings,
             engine,
-            table: Mutex::new(Table::default()),
+            table: Mutex::new(JobTable::default()),
             prober: tokio::sync::Mutex::new(None),
             root,
             _tmp: tmp,
         }))
     }
 
-    fn table(&self) -> std::sync::MutexGuard<'_, Table> {
+    fn table(&self) -> std::sync::MutexGuard<'_, JobTable> {
         self.table.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -200,12 +202,12 @@ impl Jobs {
     /// Check the target and queue a probe job.
     pub async fn submit(self: &Arc<Self>, url: &str) -> Result<Value, ApiError> {
         let target = self.check_target(url).await?;
-        self.enqueue(target.to_string(), Kind::Probe)
+        self.enqueue(target.to_string(), JobKind::Probe)
     }
 
     /// Queue a custom job (its target already checked by the caller).
     pub fn submit_work(self: &Arc<Self>, url: &str, work: Work) -> Result<Value, ApiError> {
-        self.enqueue(url.to_string(), Kind::Custom(work))
+        self.enqueue(url.to_string(), JobKind::Custom(work))
     }
 
     pub fn probe_options(&self, dir: Option<PathBuf>) -> ProbeOptions {
@@ -220,7 +222,7 @@ impl Jobs {
         }
     }
 
-    fn enqueue(self: &Arc<Self>, url: String, kind: Kind) -> Result<Value, ApiError> {
+    fn enqueue(self: &Arc<Self>, url: String, kind: JobKind) -> Result<Value, ApiError> {
         let id = uuid::Uuid::new_v4().simple().to_string();
         {
             let mut t = self.table();
@@ -279,7 +281,7 @@ impl Jobs {
         // The probe has its own hard timeout; this outer one only guards against a browser
         // that stopped answering altogether.
         let cap = self.settings.timeout + Duration::from_secs(30);
-        if let Some(Kind::Custom(work)) = kind {
+        if let Some(JobKind::Custom(work)) = kind {
             let prober = self.prober().await;
             let out = match tokio::time::timeout(cap, work(prober, dir)).await {
                 Ok(o) => o.result,

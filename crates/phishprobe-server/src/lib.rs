@@ -17,6 +17,7 @@
 //! per-client rate limit; body size limits and per-request timeouts; the probe refuses
 //! private targets after DNS resolution and after every redirect (the probe crate's egress
 //! guard); request bodies, tokens and query strings are never logged.
+#![warn(missing_docs)]
 
 mod api;
 mod cases;
@@ -132,18 +133,24 @@ impl std::fmt::Debug for ServerConfig {
 /// Why the server did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// A non-loopback address without a token: refused, the API would be open to anyone.
     #[error(
         "listening on {0} (not loopback) needs an API token (--token, at least 16 characters): anyone who can reach the port could use the server"
     )]
     TokenRequired(SocketAddr),
+    /// A token short enough to guess.
     #[error("the API token must be at least 16 characters")]
     WeakToken,
+    /// An `--allowed-host` or `--allow-origin` value that cannot be used.
     #[error("{0}")]
     Site(#[from] SiteConfigError),
+    /// The embedded data (brand profiles, text patterns, case rules) did not load.
     #[error("loading the brand profiles: {0}")]
     Data(String),
+    /// The case history database could not be opened.
     #[error("case history: {0}")]
     Store(String),
+    /// Binding or serving the socket failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -159,7 +166,7 @@ pub(crate) struct AppState {
     pub cfg: ServerConfig,
     pub limiter: rate::Limiter,
     pub jobs: Arc<jobs::Jobs>,
-    pub cases: cases::Cases,
+    pub cases: cases::CaseService,
     pub token_required: bool,
     /// Accepted `Host` names and CORS origins (needs the bound address).
     pub site: site::SitePolicy,
@@ -276,11 +283,11 @@ async fn build_state(config: ServerConfig, addr: SocketAddr) -> Result<Arc<AppSt
     let cases = if config.history {
         let checker = phishprobe_case::CaseChecker::with_text_rules(rules.clone())
             .map_err(|e| ServeError::Data(e.to_string()))?;
-        cases::Cases::open(config.database.clone(), checker)
+        cases::CaseService::open(config.database.clone(), checker)
             .await
             .map_err(ServeError::Store)?
     } else {
-        cases::Cases::none()
+        cases::CaseService::none()
     };
     Ok(Arc::new(AppState {
         token_required: config.token.is_some(),

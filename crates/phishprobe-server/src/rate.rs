@@ -12,7 +12,9 @@ use std::time::Instant;
 /// Tokens per second and bucket size. `per_second == 0` switches the limit off.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateLimit {
+    /// Tokens added per second per client address (the sustained rate).
     pub per_second: f64,
+    /// Most tokens a client can hold (how many requests may come at once).
     pub burst: u32,
 }
 
@@ -36,6 +38,7 @@ impl RateLimit {
         }
     }
 
+    /// Whether the limit is switched off.
     pub fn is_off(&self) -> bool {
         self.per_second <= 0.0
     }
@@ -50,6 +53,7 @@ struct Bucket {
 /// Most clients remembered; past this, full buckets are dropped first.
 const MAX_CLIENTS: usize = 10_000;
 
+/// A token bucket per client address: one busy client is slowed down, the others are not.
 #[derive(Debug)]
 pub struct Limiter {
     limit: RateLimit,
@@ -57,6 +61,7 @@ pub struct Limiter {
 }
 
 impl Limiter {
+    /// A limiter with no clients seen yet.
     pub fn new(limit: RateLimit) -> Self {
         Limiter {
             limit,

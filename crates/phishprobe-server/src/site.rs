@@ -56,8 +56,10 @@ pub(crate) enum Decision {
 /// A `--allowed-host` or `--allow-origin` value that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SiteConfigError {
+    /// Not a host name, `name:port` or `[IPv6]:port`.
     #[error("allowed host {0:?} is not a host name, `name:port` or `[IPv6]:port`")]
     BadHost(String),
+    /// Not exactly a scheme, host and optional port.
     #[error(
         "allowed origin {0:?} must be exactly `http://host[:port]` or `https://host[:port]` (no path, no `*`)"
     )]

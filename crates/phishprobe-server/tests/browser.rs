@@ -665,7 +665,8 @@ async fn probe_screenshot(s: &Server, target: &str) -> String {
 
 fn cases_in_store(s: &Server) -> i64 {
     let path = s.dir.path().join("history.db");
-    let mut db = phishprobe_store::Db::open(&path.display().to_string()).expect("store opens");
+    let mut db =
+        phishprobe_store::HistoryStore::open(&path.display().to_string()).expect("store opens");
     db.count_cases().expect("count")
 }
 

@@ -25,61 +25,88 @@ pub struct CaseInput {
     pub kind: String,
     /// File name, `-` for standard input, or the value itself for short inputs.
     pub name: String,
+    /// The bytes as received (kept, or only hashed, as [`NewCase::keep_inputs`] says).
     pub content: Vec<u8>,
 }
 
 /// A file the probe left as evidence (a screenshot, the probe's JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvidenceFile {
+    /// File name inside the case's export (`01-page.png`), ordered by its number.
     pub name: String,
+    /// MIME type, for serving it back (`image/png`, `application/json`).
     pub media_type: String,
+    /// The file's bytes: evidence is always kept, it is what the case shows.
     pub content: Vec<u8>,
 }
 
 /// A case to save.
 #[derive(Debug, Clone, Default)]
 pub struct NewCase {
+    /// `genuine`, `unknown`, `suspicious` or `phishing` (checked by the schema).
     pub verdict: String,
+    /// The brand the case is about, when one was recognised.
     pub brand: Option<String>,
+    /// 0 to 100, as in the report.
     pub score: i64,
     /// A short line for lists (the first input, cut).
     pub title: String,
+    /// The case report as JSON, exactly as shown when the case was checked (a saved case is
+    /// not re-run: the data files may have changed since).
     pub report_json: String,
+    /// What the person handed in, in order.
     pub inputs: Vec<CaseInput>,
     /// Keep input contents (`true`, the default) or only their SHA-256 and size.
     pub keep_inputs: bool,
+    /// Files the probe left (screenshots, its JSON).
     pub evidence: Vec<EvidenceFile>,
 }
 
 /// One line of `history list`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseSummary {
+    /// The case id ([`new_id`]): short enough to read aloud; a unique prefix names the case.
     pub id: String,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// The case verdict ([`NewCase::verdict`]).
     pub verdict: String,
+    /// The brand, when one was recognised.
     pub brand: Option<String>,
+    /// 0 to 100.
     pub score: i64,
+    /// The short line for lists.
     pub title: String,
+    /// Whether the inputs' contents were kept (else only their SHA-256 and size).
     pub inputs_kept: bool,
 }
 
 /// An input as stored: contents only when they were kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredInput {
+    /// `email`, `url`, `phone` or `text`.
     pub kind: String,
+    /// File name or value, as handed in.
     pub name: String,
+    /// Lower-case hex SHA-256 of the contents: kept even when the contents are not, so the
+    /// person can still show which message it was.
     pub sha256: String,
+    /// Size in bytes.
     pub size: i64,
+    /// The contents, when they were kept.
     pub content: Option<Vec<u8>>,
 }
 
 /// A whole saved case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCase {
+    /// The list line.
     pub summary: CaseSummary,
+    /// The report as it was saved.
     pub report_json: String,
+    /// The inputs, in order.
     pub inputs: Vec<StoredInput>,
+    /// The evidence files, in order.
     pub evidence: Vec<EvidenceFile>,
 }
 

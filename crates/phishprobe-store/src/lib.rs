@@ -11,6 +11,7 @@
 //!
 //! The analysis core never touches this crate: the CLI looks a number up here and hands the
 //! mark to `phishprobe_core::phone::check_with_mark`, so the core stays free of I/O.
+#![warn(missing_docs)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,52 +20,68 @@ use rusqlite::{Connection, OptionalExtension, params};
 use thiserror::Error;
 
 pub mod cases;
-mod db;
-mod pg;
+mod history;
+mod postgres_store;
 mod sqlite_cases;
 pub mod testing;
 
-pub use db::{Db, is_postgres_url};
-pub use pg::PgStore;
+pub use history::{HistoryStore, is_postgres_url};
+pub use postgres_store::PostgresStore;
 
 pub use cases::{CaseInput, CaseSummary, EvidenceFile, NewCase, StoredCase, StoredInput};
 
 /// Errors of the local store. Messages name the file so the user can act on them.
 #[derive(Debug, Error)]
 pub enum StoreError {
+    /// SQLite refused an operation on the file.
     #[error("{path}: {source}")]
     Sqlite {
+        /// The database file, as the user gave it.
         path: String,
+        /// What SQLite said.
         #[source]
         source: rusqlite::Error,
     },
+    /// The folder the database goes in could not be created.
     #[error("cannot create the folder for the database {path}: {source}")]
     Folder {
+        /// The database file whose folder was missing.
         path: String,
+        /// Why the folder could not be made.
         #[source]
         source: std::io::Error,
     },
+    /// The file was migrated by a newer phishprobe: refusing beats corrupting it.
     #[error(
         "{path}: database schema version {found} is newer than this phishprobe understands ({known}); update phishprobe"
     )]
     TooNew {
+        /// The database file or URL.
         path: String,
+        /// Its schema version.
         found: i64,
+        /// The newest version this build knows ([`MIGRATIONS`]`.len()`).
         known: i64,
     },
+    /// PostgreSQL refused a connection or an operation.
     #[error("PostgreSQL {url}: {source}")]
     Postgres {
         /// The connection URL without its password.
         url: String,
+        /// What the server or client said.
         #[source]
         source: postgres::Error,
     },
+    /// No `--db`, no `PHISHPROBE_DB` and no platform data folder to put the file in.
     #[error("no data folder found: set PHISHPROBE_DB or pass --db PATH")]
     NoDataDir,
+    /// Input the store refuses before writing (an oversized case, a malformed id or number):
+    /// the message says what and why.
     #[error("{0}")]
     Invalid(String),
 }
 
+/// The store's results: every error is a [`StoreError`] that names the file or URL.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Schema migrations, applied in order; the version (`PRAGMA user_version` on SQLite, the
@@ -119,7 +136,9 @@ pub const MIGRATIONS: &[&str] = &[
 /// Which database a migration is rendered for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// SQLite (`INTEGER`, `BLOB`).
     Sqlite,
+    /// PostgreSQL (`BIGINT`, `BYTEA`).
     Postgres,
 }
 
@@ -135,11 +154,14 @@ pub fn render(sql: &str, backend: Backend) -> String {
 /// How the user marked a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mark {
+    /// The user knows this number is genuine (a bank's real line, a friend).
     Trusted,
+    /// The user knows this number is a scammer's.
     Scam,
 }
 
 impl Mark {
+    /// The word stored in the database and shown in JSON (`trusted`, `scam`).
     pub fn as_str(self) -> &'static str {
         match self {
             Mark::Trusted => "trusted",
@@ -159,10 +181,15 @@ impl Mark {
 /// One row of the numbers list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NumberEntry {
+    /// E.164 when the number parsed, else the digits as typed (the table's key).
     pub number: String,
+    /// How the user marked it.
     pub mark: Mark,
+    /// The user's own words about it (may be empty).
     pub note: String,
+    /// When it was first added, unix seconds.
     pub added_at: i64,
+    /// When the mark or note last changed, unix seconds.
     pub updated_at: i64,
 }
 
@@ -183,15 +210,19 @@ pub fn resolve_path(explicit: Option<&Path>) -> Result<PathBuf> {
     Ok(base.join("phishprobe").join("phishprobe.db"))
 }
 
-/// An open store. One per process or thread; SQLite handles the locking between them.
-pub struct Store {
+/// An open SQLite store: the user's local file (numbers list and case history). One per process
+/// or thread; SQLite handles the locking between them. [`HistoryStore`] picks this or
+/// [`PostgresStore`] from a location.
+pub struct SqliteStore {
     pub(crate) conn: Connection,
     pub(crate) path: String,
 }
 
-impl std::fmt::Debug for Store {
+impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -202,9 +233,9 @@ pub(crate) fn now() -> i64 {
         .unwrap_or(0)
 }
 
-impl Store {
+impl SqliteStore {
     /// Open (creating the file and its folder if needed) and bring the schema up to date.
-    pub fn open(path: &Path) -> Result<Store> {
+    pub fn open(path: &Path) -> Result<SqliteStore> {
         let shown = path.display().to_string();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
@@ -216,18 +247,18 @@ impl Store {
             path: shown.clone(),
             source,
         })?;
-        let mut store = Store { conn, path: shown };
+        let mut store = SqliteStore { conn, path: shown };
         store.setup()?;
         Ok(store)
     }
 
     /// An in-memory store (tests, the wasm-free server's throwaway mode).
-    pub fn open_in_memory() -> Result<Store> {
+    pub fn open_in_memory() -> Result<SqliteStore> {
         let conn = Connection::open_in_memory().map_err(|source| StoreError::Sqlite {
             path: ":memory:".into(),
             source,
         })?;
-        let mut store = Store {
+        let mut store = SqliteStore {
             conn,
             path: ":memory:".into(),
         };
@@ -235,6 +266,7 @@ impl Store {
         Ok(store)
     }
 
+    /// The database file as given, for messages.
     pub fn path(&self) -> &str {
         &self.path
     }
@@ -353,6 +385,7 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// The entry of a number, if the user marked it.
     pub fn get_number(&self, number: &str) -> Result<Option<NumberEntry>> {
         self.conn
             .query_row(
@@ -440,7 +473,7 @@ mod tests {
 
     #[test]
     fn add_list_remove() {
-        let s = Store::open_in_memory().unwrap();
+        let s = SqliteStore::open_in_memory().unwrap();
         assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
         s.add_number("+18882804331", Mark::Trusted, "Amazon, called out")
             .unwrap();
@@ -463,7 +496,7 @@ mod tests {
 
     #[test]
     fn bad_input_is_an_error_not_a_panic() {
-        let s = Store::open_in_memory().unwrap();
+        let s = SqliteStore::open_in_memory().unwrap();
         assert!(s.add_number("", Mark::Scam, "").is_err());
         assert!(s.add_number(&"9".repeat(100), Mark::Scam, "").is_err());
         assert!(s.add_number("+1", Mark::Scam, &"x".repeat(5000)).is_err());

@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use crate::cases::{self, CaseSummary, EvidenceFile, NewCase, StoredCase, StoredInput};
-use crate::{Result, Store, StoreError};
+use crate::{Result, SqliteStore, StoreError};
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -27,7 +27,7 @@ fn row_to_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseSummary> {
     })
 }
 
-impl Store {
+impl SqliteStore {
     /// Save a whole case and return its id.
     pub fn save_case(&mut self, case: &NewCase) -> Result<String> {
         cases::validate(case)?;
@@ -269,7 +269,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::Store;
+    use crate::SqliteStore;
     use crate::cases::{CaseInput, EvidenceFile, NewCase};
 
     pub(crate) fn sample(keep: bool) -> NewCase {
@@ -302,7 +302,7 @@ mod tests {
 
     #[test]
     fn save_get_list_delete() {
-        let mut s = Store::open_in_memory().unwrap();
+        let mut s = SqliteStore::open_in_memory().unwrap();
         let id = s.save_case(&sample(true)).unwrap();
         let other = s.save_case(&sample(false)).unwrap();
         assert_ne!(id, other);
@@ -333,7 +333,7 @@ mod tests {
 
     #[test]
     fn oversized_or_invalid_cases_are_refused_before_writing() {
-        let mut s = Store::open_in_memory().unwrap();
+        let mut s = SqliteStore::open_in_memory().unwrap();
         let mut c = sample(true);
         c.verdict = "fine".into();
         assert!(s.save_case(&c).is_err());

@@ -6,7 +6,7 @@
 //! server is a failure.
 
 use phishprobe_store::testing::TempPg;
-use phishprobe_store::{CaseInput, Db, EvidenceFile, MIGRATIONS, Mark, NewCase};
+use phishprobe_store::{CaseInput, EvidenceFile, HistoryStore, MIGRATIONS, Mark, NewCase};
 
 fn case(n: usize, keep: bool) -> NewCase {
     NewCase {
@@ -29,7 +29,7 @@ fn case(n: usize, keep: bool) -> NewCase {
     }
 }
 
-fn scenario(db: &mut Db) {
+fn scenario(db: &mut HistoryStore) {
     assert_eq!(db.schema_version().unwrap(), MIGRATIONS.len() as i64);
     let mut ids = Vec::new();
     for n in 0..12 {
@@ -84,11 +84,11 @@ fn sqlite_backend() {
     let dir = std::env::temp_dir().join(format!("phishprobe-backends-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let path = dir.join("h.db");
-    let mut db = Db::open(path.to_str().unwrap()).unwrap();
+    let mut db = HistoryStore::open(path.to_str().unwrap()).unwrap();
     scenario(&mut db);
     drop(db);
     // Reopening keeps everything.
-    let mut db = Db::open(path.to_str().unwrap()).unwrap();
+    let mut db = HistoryStore::open(path.to_str().unwrap()).unwrap();
     assert_eq!(db.count_cases().unwrap(), 11);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -98,11 +98,11 @@ fn postgres_backend() {
     let Some(pg) = TempPg::create("scenario") else {
         return;
     };
-    let mut db = Db::open(&pg.url).unwrap();
-    assert!(matches!(db, Db::Postgres(_)));
+    let mut db = HistoryStore::open(&pg.url).unwrap();
+    assert!(matches!(db, HistoryStore::Postgres(_)));
     scenario(&mut db);
     drop(db);
-    let mut db = Db::open(&pg.url).unwrap();
+    let mut db = HistoryStore::open(&pg.url).unwrap();
     assert_eq!(db.count_cases().unwrap(), 11);
     assert_eq!(db.schema_version().unwrap(), MIGRATIONS.len() as i64);
 }
@@ -116,7 +116,7 @@ fn postgres_instances_starting_together_migrate_once() {
         .map(|t| {
             let url = pg.url.clone();
             std::thread::spawn(move || {
-                let mut db = Db::open(&url).expect("open while others migrate");
+                let mut db = HistoryStore::open(&url).expect("open while others migrate");
                 for n in 0..10 {
                     db.save_case(&case(t * 100 + n, true)).expect("save");
                 }
@@ -126,7 +126,7 @@ fn postgres_instances_starting_together_migrate_once() {
     for h in handles {
         h.join().expect("thread");
     }
-    let mut db = Db::open(&pg.url).unwrap();
+    let mut db = HistoryStore::open(&pg.url).unwrap();
     assert_eq!(db.count_cases().unwrap(), 40);
     assert_eq!(db.schema_version().unwrap(), MIGRATIONS.len() as i64);
     db.check_integrity().unwrap();
@@ -134,7 +134,7 @@ fn postgres_instances_starting_together_migrate_once() {
 
 #[test]
 fn postgres_errors_are_clear_and_hide_the_password() {
-    let err = Db::open("postgres://pp:s3cret@127.0.0.1:1/nothing?connect_timeout=2")
+    let err = HistoryStore::open("postgres://pp:s3cret@127.0.0.1:1/nothing?connect_timeout=2")
         .expect_err("nothing listens on port 1");
     let msg = err.to_string();
     assert!(msg.contains("127.0.0.1"), "{msg}");

@@ -1,7 +1,7 @@
 //! Two writers on one file at once: WAL + busy timeout must let both finish with no
 //! "database is locked" error and no lost rows, and a fresh file must be migrated once.
 
-use phishprobe_store::{MIGRATIONS, Mark, Store};
+use phishprobe_store::{MIGRATIONS, Mark, SqliteStore};
 
 #[test]
 fn threads_adding_at_once_lose_nothing() {
@@ -15,7 +15,7 @@ fn threads_adding_at_once_lose_nothing() {
             std::thread::spawn(move || {
                 // Each thread opens its own connection, like separate processes would,
                 // and all of them race to create and migrate the fresh file.
-                let s = Store::open(&path).expect("open");
+                let s = SqliteStore::open(&path).expect("open");
                 for i in 0..per_thread {
                     let mark = if i % 2 == 0 {
                         Mark::Scam
@@ -31,7 +31,7 @@ fn threads_adding_at_once_lose_nothing() {
     for h in handles {
         h.join().expect("thread");
     }
-    let s = Store::open(&path).unwrap();
+    let s = SqliteStore::open(&path).unwrap();
     assert_eq!(s.list_numbers().unwrap().len(), 4 * per_thread);
     assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
     let _ = std::fs::remove_dir_all(&dir);
@@ -42,11 +42,11 @@ fn reopening_keeps_data_and_version() {
     let dir = std::env::temp_dir().join(format!("phishprobe-store-reopen-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let path = dir.join("a.db");
-    Store::open(&path)
+    SqliteStore::open(&path)
         .unwrap()
         .add_number("+441234567890", Mark::Scam, "x")
         .unwrap();
-    let s = Store::open(&path).unwrap();
+    let s = SqliteStore::open(&path).unwrap();
     assert_eq!(s.list_numbers().unwrap().len(), 1);
     assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
     let _ = std::fs::remove_dir_all(&dir);

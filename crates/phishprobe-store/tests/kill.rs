@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use phishprobe_store::{CaseInput, EvidenceFile, NewCase, Store};
+use phishprobe_store::{CaseInput, EvidenceFile, NewCase, SqliteStore};
 
 const CHILD_ENV: &str = "PHISHPROBE_KILL_TEST_DB";
 
@@ -44,7 +44,7 @@ fn child_writer() {
     let Some(path) = std::env::var_os(CHILD_ENV) else {
         return;
     };
-    let mut store = Store::open(&PathBuf::from(path)).expect("child open");
+    let mut store = SqliteStore::open(&PathBuf::from(path)).expect("child open");
     for n in 0.. {
         store.save_case(&big_case(n)).expect("child save");
     }
@@ -59,7 +59,7 @@ fn killed_while_saving_leaves_a_consistent_database() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("history.db");
-    Store::open(&path).unwrap();
+    SqliteStore::open(&path).unwrap();
     let exe = std::env::current_exe().unwrap();
     let mut last = 0;
     for round in 0..4u64 {
@@ -75,7 +75,7 @@ fn killed_while_saving_leaves_a_consistent_database() {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             std::thread::sleep(Duration::from_millis(15));
-            let n = Store::open(&path).unwrap().count_cases().unwrap();
+            let n = SqliteStore::open(&path).unwrap().count_cases().unwrap();
             if n >= last + 2 || Instant::now() > deadline {
                 break;
             }
@@ -85,7 +85,7 @@ fn killed_while_saving_leaves_a_consistent_database() {
         let status = child.wait().unwrap();
         assert!(!status.success(), "the writer ended on its own: {status:?}");
 
-        let mut store = Store::open(&path).unwrap();
+        let mut store = SqliteStore::open(&path).unwrap();
         store.check_integrity().unwrap();
         let count = store.count_cases().unwrap();
         assert!(count > last, "round {round}: the writer saved nothing");

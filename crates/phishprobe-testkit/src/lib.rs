@@ -7,6 +7,7 @@
 //! - a measured figure is held to its target from `data/eval_targets.toml`, or to the floor
 //!   written there with the reason the target is not met yet. Floors sit in that one file, not
 //!   scattered through the tests.
+#![warn(missing_docs)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -15,6 +15,7 @@
 //! time, which parses faster), loaded on the first call. The
 //! same functions are usable natively ([`check_page_json`], [`check_url_json`]), which is how
 //! the tests compare WebAssembly and native answers.
+#![warn(missing_docs)]
 
 use std::cell::RefCell;
 use std::sync::OnceLock;

@@ -27,7 +27,7 @@ pub struct Settings {
 }
 
 /// One measured run.
-struct Run {
+struct LoadMeasurement {
     rate: f64,
     p50: Duration,
     p99: Duration,
@@ -63,7 +63,7 @@ pub fn run(s: &Settings) -> Result<u8> {
     let cpu_before = milter.cpu_seconds();
     let with = send(&postfix, &messages, s.messages, s.connections);
     let cpu = milter.cpu_seconds() - cpu_before;
-    let line = |name: &str, r: &Run| {
+    let line = |name: &str, r: &LoadMeasurement| {
         println!(
             "  {name:<16} {:>7.1} messages/s; per message p50 {:.2} ms, p99 {:.2} ms; refused {}",
             r.rate,
@@ -99,7 +99,12 @@ pub fn run(s: &Settings) -> Result<u8> {
 }
 
 /// Send `count` messages (cycling through `messages`) over `connections` SMTP connections.
-fn send(postfix: &TempPostfix, messages: &[Vec<u8>], count: usize, connections: usize) -> Run {
+fn send(
+    postfix: &TempPostfix,
+    messages: &[Vec<u8>],
+    count: usize,
+    connections: usize,
+) -> LoadMeasurement {
     let addr = postfix.smtp;
     let started = Instant::now();
     let results: Vec<(Duration, u16)> = std::thread::scope(|scope| {
@@ -136,7 +141,7 @@ fn send(postfix: &TempPostfix, messages: &[Vec<u8>], count: usize, connections: 
         times.get(i).copied().unwrap_or_default()
     };
     let accepted = results.iter().filter(|(_, c)| *c == 250).count();
-    Run {
+    LoadMeasurement {
         // Only accepted messages count: a milter that answers 4xx fast is not fast.
         rate: accepted as f64 / secs,
         p50: pick(0.5),

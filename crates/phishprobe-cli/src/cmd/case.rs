@@ -11,11 +11,11 @@ use phishprobe_case::{CaseChecker, CaseInputs, MAX_EMAIL_BYTES, MAX_TEXT_BYTES};
 use phishprobe_core::case::ProbeStatus;
 use phishprobe_core::phone::UserMark;
 use phishprobe_probe::{ChromeConfig, ProbeOptions, Prober};
-use phishprobe_store::{Db, EvidenceFile, Mark};
+use phishprobe_store::{EvidenceFile, HistoryStore, Mark};
 
 use super::Context;
-use super::output;
 use super::probe::EngineArg;
+use crate::output;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -67,7 +67,7 @@ pub struct Args {
 }
 
 /// Open the history: `--db`, else `PHISHPROBE_DB`, else the user data folder.
-pub fn open_db(db: Option<&str>) -> Result<Db> {
+pub fn open_db(db: Option<&str>) -> Result<HistoryStore> {
     let location = match db {
         Some(d) if phishprobe_store::is_postgres_url(d) => d.to_string(),
         Some(d) => phishprobe_store::resolve_path(Some(Path::new(d)))?
@@ -78,7 +78,7 @@ pub fn open_db(db: Option<&str>) -> Result<Db> {
             _ => phishprobe_store::resolve_path(None)?.display().to_string(),
         },
     };
-    Db::open(&location).context("opening the history database")
+    HistoryStore::open(&location).context("opening the history database")
 }
 
 /// Read a file (or stdin for `-`), refusing more than `max` bytes.

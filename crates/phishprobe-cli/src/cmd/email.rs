@@ -16,7 +16,7 @@ use phishprobe_email::{Details, EmailChecker, EmailError, EmailReport, Options};
 use rayon::prelude::*;
 
 use super::Context;
-use super::output;
+use crate::output;
 
 /// Messages analysed per parallel window.
 const WINDOW: usize = 256;

@@ -11,7 +11,7 @@ use phishprobe_core::Lang;
 use serde_json::json;
 
 use super::Context;
-use super::output;
+use crate::output;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

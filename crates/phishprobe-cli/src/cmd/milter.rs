@@ -157,7 +157,7 @@ impl AfterCheck for ProbeQueue {
 fn probe_worker(
     engine: &Engine,
     args: &Args,
-    mut db: phishprobe_store::Db,
+    mut db: phishprobe_store::HistoryStore,
     jobs: Receiver<ProbeJob>,
     stopping: &AtomicBool,
 ) {

@@ -9,7 +9,6 @@ pub mod history;
 pub mod input;
 pub mod milter;
 pub mod numbers;
-pub mod output;
 pub mod phone;
 pub mod probe;
 pub mod serve;
@@ -159,23 +158,10 @@ pub enum LangArg {
     Zh,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColorArg {
-    Auto,
-    Always,
-    Never,
-}
-
-/// What every subcommand gets: the loaded engine and the output choices (defaults for the
-/// options the command does not take).
-pub struct Context {
-    pub engine: Engine,
-    pub lang: Lang,
-    pub json: bool,
-    pub color: ColorArg,
-}
+pub use crate::context::{ColorArg, Context};
 
 impl Context {
+    /// The engine (embedded or `--brands DIR`) and the output choices of the global options.
     pub fn new(g: &GlobalArgs) -> Result<Context> {
         let engine = match &g.brands {
             None => Engine::embedded().context("loading the embedded brand profiles")?,

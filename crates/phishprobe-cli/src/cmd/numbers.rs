@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result, bail};
 use clap::Subcommand;
 use phishprobe_core::phone;
-use phishprobe_store::{Mark, Store};
+use phishprobe_store::{Mark, SqliteStore};
 use serde_json::json;
 
 use super::Context;
@@ -57,9 +57,9 @@ pub enum Action {
     },
 }
 
-fn open(db: Option<&std::path::Path>) -> Result<Store> {
+fn open(db: Option<&std::path::Path>) -> Result<SqliteStore> {
     let path = phishprobe_store::resolve_path(db)?;
-    Store::open(&path).with_context(|| format!("opening the numbers list {}", path.display()))
+    SqliteStore::open(&path).with_context(|| format!("opening the numbers list {}", path.display()))
 }
 
 fn key(number: &str, region: Option<&str>) -> Result<String> {

@@ -11,11 +11,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
 use phishprobe_core::phone::{self, UserMark};
-use phishprobe_store::{Mark, Store};
+use phishprobe_store::{Mark, SqliteStore};
 use serde_json::{Map, Value, json};
 
 use super::Context;
-use super::output;
+use crate::output;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -36,12 +36,12 @@ pub struct Args {
 }
 
 /// Open the user's list if it exists (or was named explicitly).
-pub fn open_list(db: Option<&std::path::Path>) -> Result<Option<Store>> {
+pub fn open_list(db: Option<&std::path::Path>) -> Result<Option<SqliteStore>> {
     let path = phishprobe_store::resolve_path(db)?;
     if db.is_none() && !path.exists() {
         return Ok(None);
     }
-    Ok(Some(Store::open(&path).with_context(|| {
+    Ok(Some(SqliteStore::open(&path).with_context(|| {
         format!("opening the numbers list {}", path.display())
     })?))
 }

@@ -11,7 +11,7 @@ use clap::ValueEnum;
 use phishprobe_probe::{ChromeConfig, ProbeOptions, ProbeResult, Prober};
 
 use super::Context;
-use super::output;
+use crate::output;
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineArg {

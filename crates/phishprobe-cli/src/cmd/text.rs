@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 use super::Context;
-use super::output;
+use crate::output;
 use phishprobe_case::labels;
 
 /// Largest single text accepted (file or stdin): 64 MiB. Bigger is an input error, not a
@@ -224,7 +224,7 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
 }
 
 /// One parsed JSON Lines record, or why it couldn't be used.
-enum Rec {
+enum JsonlRecord {
     Ok {
         id: Value,
         text: String,
@@ -237,11 +237,11 @@ enum Rec {
     Blank,
 }
 
-fn parse_line(n: usize, raw: Result<Vec<u8>, String>) -> Rec {
+fn parse_line(n: usize, raw: Result<Vec<u8>, String>) -> JsonlRecord {
     let bytes = match raw {
         Ok(b) => b,
         Err(e) => {
-            return Rec::Bad {
+            return JsonlRecord::Bad {
                 id: Value::Null,
                 line: n,
                 error: e,
@@ -251,7 +251,7 @@ fn parse_line(n: usize, raw: Result<Vec<u8>, String>) -> Rec {
     let s = match std::str::from_utf8(&bytes) {
         Ok(s) => s.trim(),
         Err(e) => {
-            return Rec::Bad {
+            return JsonlRecord::Bad {
                 id: Value::Null,
                 line: n,
                 error: format!("not valid UTF-8 (bad byte at offset {})", e.valid_up_to()),
@@ -259,12 +259,12 @@ fn parse_line(n: usize, raw: Result<Vec<u8>, String>) -> Rec {
         }
     };
     if s.is_empty() {
-        return Rec::Blank;
+        return JsonlRecord::Blank;
     }
     let v: Value = match serde_json::from_str(s) {
         Ok(v) => v,
         Err(e) => {
-            return Rec::Bad {
+            return JsonlRecord::Bad {
                 id: Value::Null,
                 line: n,
                 error: format!("not a JSON object: {e}"),
@@ -273,21 +273,21 @@ fn parse_line(n: usize, raw: Result<Vec<u8>, String>) -> Rec {
     };
     let id = v.get("id").cloned().unwrap_or(Value::Null);
     match v.get("text") {
-        Some(Value::String(t)) if t.trim().is_empty() => Rec::Bad {
+        Some(Value::String(t)) if t.trim().is_empty() => JsonlRecord::Bad {
             id,
             line: n,
             error: "\"text\" is empty".into(),
         },
-        Some(Value::String(t)) => Rec::Ok {
+        Some(Value::String(t)) => JsonlRecord::Ok {
             id,
             text: t.clone(),
         },
-        Some(_) => Rec::Bad {
+        Some(_) => JsonlRecord::Bad {
             id,
             line: n,
             error: "\"text\" must be a string".into(),
         },
-        None => Rec::Bad {
+        None => JsonlRecord::Bad {
             id,
             line: n,
             error: "missing \"text\"".into(),
@@ -338,13 +338,13 @@ fn jsonl(
         let results: Vec<Option<Value>> = chunk
             .into_par_iter()
             .map(|(n, l)| match parse_line(n, l) {
-                Rec::Blank => None,
-                Rec::Bad { id, line, error } => Some(json!({
+                JsonlRecord::Blank => None,
+                JsonlRecord::Bad { id, line, error } => Some(json!({
                     "id": id,
                     "line": line,
                     "error": {"code": "input.bad_jsonl", "message": error},
                 })),
-                Rec::Ok { id, text } => {
+                JsonlRecord::Ok { id, text } => {
                     let a = text::analyze(&ctx.engine, rules, &text);
                     let report = text::report_from(&label(&text), &a);
                     let (extra, _) = extras(&a, ctx);

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::Context;
 use super::input::{Line, read_line};
-use super::output;
+use crate::output;
 
 /// How many lines are analysed in parallel before their results are written (in input order).
 const CHUNK: usize = 4096;
@@ -125,19 +125,19 @@ fn stream(ctx: &Context, mut r: impl BufRead, out: &mut impl Write) -> Result<(u
 }
 
 /// One result per line: a report, or an error for a line that cannot be read as text.
-enum Item {
+enum LineResult {
     Report(Report),
     Error { input: String, error: String },
     Skip,
 }
 
-fn check_line(ctx: &Context, line: &Line) -> Item {
+fn check_line(ctx: &Context, line: &Line) -> LineResult {
     match &line.text {
-        Err(e) => Item::Error {
+        Err(e) => LineResult::Error {
             input: String::from("(binary line)"),
             error: e.clone(),
         },
-        Ok(t) if t.trim().is_empty() => Item::Skip,
+        Ok(t) if t.trim().is_empty() => LineResult::Skip,
         Ok(t) => {
             let mut report = ctx.engine.check_url(t);
             if let Some(n) = line.truncated_from {
@@ -157,27 +157,30 @@ fn check_line(ctx: &Context, line: &Line) -> Item {
                 ));
                 report = b.build();
             }
-            Item::Report(report)
+            LineResult::Report(report)
         }
     }
 }
 
 /// Check and print `lines`; the worst exit code and how many were not blank.
 fn process(ctx: &Context, lines: &[Line], out: &mut impl Write) -> Result<(u8, usize)> {
-    let items: Vec<Item> = lines.par_iter().map(|l| check_line(ctx, l)).collect();
+    let items: Vec<LineResult> = lines.par_iter().map(|l| check_line(ctx, l)).collect();
     let mut worst = 0;
-    let seen = items.iter().filter(|i| !matches!(i, Item::Skip)).count();
+    let seen = items
+        .iter()
+        .filter(|i| !matches!(i, LineResult::Skip))
+        .count();
     for item in items {
         match item {
-            Item::Report(r) => {
+            LineResult::Report(r) => {
                 worst = worst.max(r.verdict.exit_code() as u8);
                 output::emit(ctx, out, &r)?;
             }
-            Item::Error { input, error } => {
+            LineResult::Error { input, error } => {
                 worst = worst.max(crate::EXIT_INPUT);
                 output::emit_error(ctx, out, &input, "input.invalid_utf8", &error)?;
             }
-            Item::Skip => {}
+            LineResult::Skip => {}
         }
     }
     Ok((worst, seen))

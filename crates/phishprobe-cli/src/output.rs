@@ -6,7 +6,7 @@ use std::io::{self, IsTerminal, Write};
 use phishprobe_case::labels::{self, severity_word, verdict_word};
 use phishprobe_core::{Lang, Report, Severity, Verdict};
 
-use super::{ColorArg, Context};
+use crate::context::{ColorArg, Context};
 
 /// Whether to colour stdout.
 pub fn use_color(ctx: &Context) -> bool {

@@ -4,13 +4,20 @@
 use std::path::Path;
 
 use crate::cases::{CaseSummary, NewCase, StoredCase};
-use crate::{Mark, NumberEntry, PgStore, Result, Store};
+use crate::{Mark, NumberEntry, PostgresStore, Result, SqliteStore};
 
-/// The history and numbers store on SQLite or PostgreSQL.
+/// The case history and numbers list, on whichever back end the location named.
+///
+/// An enum rather than a trait object: there are exactly two back ends, both known here, and
+/// callers (the CLI's `history`, the server's case endpoints) want one concrete type they can
+/// put behind a `Mutex` and move to a blocking thread. Every method forwards to the back end,
+/// so both answer the same way (`tests/backends.rs` runs one scenario on each).
 #[derive(Debug)]
-pub enum Db {
-    Sqlite(Store),
-    Postgres(Box<PgStore>),
+pub enum HistoryStore {
+    /// A local SQLite file: the default, one per user.
+    Sqlite(SqliteStore),
+    /// A shared PostgreSQL database (boxed: its client is much larger than a SQLite handle).
+    Postgres(Box<PostgresStore>),
 }
 
 /// True when `location` names a PostgreSQL database rather than a file.
@@ -22,70 +29,87 @@ pub fn is_postgres_url(location: &str) -> bool {
 macro_rules! both {
     ($self:ident, $s:ident => $e:expr) => {
         match $self {
-            Db::Sqlite($s) => $e,
-            Db::Postgres($s) => $e,
+            HistoryStore::Sqlite($s) => $e,
+            HistoryStore::Postgres($s) => $e,
         }
     };
 }
 
-impl Db {
+impl HistoryStore {
     /// Open `location`: a PostgreSQL URL or a SQLite path (created if missing).
-    pub fn open(location: &str) -> Result<Db> {
+    pub fn open(location: &str) -> Result<HistoryStore> {
         if is_postgres_url(location) {
-            Ok(Db::Postgres(Box::new(PgStore::open(location.trim())?)))
+            Ok(HistoryStore::Postgres(Box::new(PostgresStore::open(
+                location.trim(),
+            )?)))
         } else {
-            Ok(Db::Sqlite(Store::open(Path::new(location))?))
+            Ok(HistoryStore::Sqlite(SqliteStore::open(Path::new(
+                location,
+            ))?))
         }
     }
 
     /// Where the data lives, safe to show (no password).
     pub fn location(&self) -> String {
         match self {
-            Db::Sqlite(s) => s.path().to_string(),
-            Db::Postgres(p) => p.url().to_string(),
+            HistoryStore::Sqlite(s) => s.path().to_string(),
+            HistoryStore::Postgres(p) => p.url().to_string(),
         }
     }
 
+    /// The number of [`crate::MIGRATIONS`] applied (they all are once the store is open).
     pub fn schema_version(&mut self) -> Result<i64> {
         both!(self, s => s.schema_version())
     }
 
+    /// Save a case in one transaction and return its new id. The case row is written last,
+    /// with the counts of its inputs and evidence, so a reader never sees half a case.
     pub fn save_case(&mut self, case: &NewCase) -> Result<String> {
         both!(self, s => s.save_case(case))
     }
 
+    /// A whole case by its id or an unambiguous prefix of it (what a person types).
     pub fn get_case(&mut self, id_or_prefix: &str) -> Result<Option<StoredCase>> {
         both!(self, s => s.get_case(id_or_prefix))
     }
 
+    /// Newest first, `limit` rows after skipping `offset`.
     pub fn list_cases(&mut self, limit: u32, offset: u32) -> Result<Vec<CaseSummary>> {
         both!(self, s => s.list_cases(limit, offset))
     }
 
+    /// Delete a case with its inputs and evidence; `false` when no case matched.
     pub fn delete_case(&mut self, id_or_prefix: &str) -> Result<bool> {
         both!(self, s => s.delete_case(id_or_prefix))
     }
 
+    /// How many cases are saved.
     pub fn count_cases(&mut self) -> Result<i64> {
         both!(self, s => s.count_cases())
     }
 
+    /// The database is sound and every case is whole (its input and evidence counts match its
+    /// rows): what a crash in the middle of a save must leave.
     pub fn check_integrity(&mut self) -> Result<()> {
         both!(self, s => s.check_integrity())
     }
 
+    /// Mark a number trusted or scam (again: the mark and note are replaced).
     pub fn add_number(&mut self, number: &str, mark: Mark, note: &str) -> Result<()> {
         both!(self, s => s.add_number(number, mark, note))
     }
 
+    /// Forget a number; `false` when it was not listed.
     pub fn remove_number(&mut self, number: &str) -> Result<bool> {
         both!(self, s => s.remove_number(number))
     }
 
+    /// The entry of a number, if the user marked it.
     pub fn get_number(&mut self, number: &str) -> Result<Option<NumberEntry>> {
         both!(self, s => s.get_number(number))
     }
 
+    /// Every marked number, ordered by number.
     pub fn list_numbers(&mut self) -> Result<Vec<NumberEntry>> {
         both!(self, s => s.list_numbers())
     }

@@ -1,4 +1,4 @@
-//! The same store on PostgreSQL, so several `phishprobe serve` instances behind a load balancer
+//! [`PostgresStore`]: the same store on PostgreSQL, so several `phishprobe serve` instances behind a load balancer
 //! share one history. Same migrations ([`crate::MIGRATIONS`], rendered with PostgreSQL's type
 //! names), same tables, same checks; the version lives in table `phishprobe_schema`, and
 //! migrations run under a transaction-scoped advisory lock so instances starting together
@@ -21,16 +21,19 @@ use crate::{Backend, MIGRATIONS, Mark, NumberEntry, Result, StoreError, render};
 /// Arbitrary constant naming phishprobe's migration lock among advisory locks.
 const MIGRATION_LOCK: i64 = 0x7068_6973_6870_7262; // "phishprb"
 
-/// An open PostgreSQL store.
-pub struct PgStore {
+/// An open PostgreSQL store: the same tables and answers as [`crate::SqliteStore`], shared by
+/// several server instances.
+pub struct PostgresStore {
     client: Client,
     /// The URL with any password removed, for messages.
     shown: String,
 }
 
-impl std::fmt::Debug for PgStore {
+impl std::fmt::Debug for PostgresStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgStore").field("url", &self.shown).finish()
+        f.debug_struct("PostgresStore")
+            .field("url", &self.shown)
+            .finish()
     }
 }
 
@@ -55,9 +58,9 @@ fn summary(r: &postgres::Row) -> std::result::Result<CaseSummary, postgres::Erro
 
 const SUMMARY_COLUMNS: &str = "id, created_at, verdict, brand, score, title, inputs_kept";
 
-impl PgStore {
+impl PostgresStore {
     /// Connect (10 s timeout) and bring the schema up to date.
-    pub fn open(url: &str) -> Result<PgStore> {
+    pub fn open(url: &str) -> Result<PostgresStore> {
         let shown = redact_url(url);
         let mut config: postgres::Config = url.parse().map_err(|source| StoreError::Postgres {
             url: shown.clone(),
@@ -75,11 +78,12 @@ impl PgStore {
                 url: shown.clone(),
                 source,
             })?;
-        let mut store = PgStore { client, shown };
+        let mut store = PostgresStore { client, shown };
         store.migrate()?;
         Ok(store)
     }
 
+    /// The connection URL without its password, for messages.
     pub fn url(&self) -> &str {
         &self.shown
     }
@@ -133,6 +137,7 @@ impl PgStore {
         tx.commit().map_err(wrap)
     }
 
+    /// The number of [`crate::MIGRATIONS`] applied (they all are once the store is open).
     pub fn schema_version(&mut self) -> Result<i64> {
         let row = self
             .client
@@ -143,6 +148,7 @@ impl PgStore {
 
     // ------------------------------------------------------------ numbers
 
+    /// Mark a number trusted or scam (again: the mark and note are replaced).
     pub fn add_number(&mut self, number: &str, mark: Mark, note: &str) -> Result<()> {
         let number = crate::check_number_input(number, note)?;
         let t = crate::now();
@@ -158,6 +164,7 @@ impl PgStore {
         Ok(())
     }
 
+    /// Forget a number; `false` when it was not listed.
     pub fn remove_number(&mut self, number: &str) -> Result<bool> {
         let n = self
             .client
@@ -166,6 +173,7 @@ impl PgStore {
         Ok(n > 0)
     }
 
+    /// The entry of a number, if the user marked it.
     pub fn get_number(&mut self, number: &str) -> Result<Option<NumberEntry>> {
         let row = self
             .client
@@ -177,6 +185,7 @@ impl PgStore {
         Ok(row.and_then(|r| number_row(&r)))
     }
 
+    /// Every marked number, ordered by number.
     pub fn list_numbers(&mut self) -> Result<Vec<NumberEntry>> {
         let rows = self
             .client
@@ -190,6 +199,8 @@ impl PgStore {
 
     // ------------------------------------------------------------ cases
 
+    /// Save a case in one transaction and return its new id. The case row is written last,
+    /// with the counts of its inputs and evidence, so a reader never sees half a case.
     pub fn save_case(&mut self, case: &NewCase) -> Result<String> {
         cases::validate(case)?;
         let inputs = cases::input_rows(case);
@@ -217,6 +228,7 @@ impl PgStore {
         ))
     }
 
+    /// Newest first, `limit` rows after skipping `offset`.
     pub fn list_cases(&mut self, limit: u32, offset: u32) -> Result<Vec<CaseSummary>> {
         let rows = self
             .client
@@ -233,6 +245,8 @@ impl PgStore {
             .map_err(|e| self.err(e))
     }
 
+    /// The full id of the one case `id_or_prefix` names, `None` when none does; an error
+    /// when the prefix is ambiguous.
     pub fn resolve_case_id(&mut self, id_or_prefix: &str) -> Result<Option<String>> {
         let id = cases::check_id(id_or_prefix)?;
         let rows = self
@@ -246,6 +260,7 @@ impl PgStore {
         cases::pick_resolved(found, id)
     }
 
+    /// A whole case by its id or an unambiguous prefix of it (what a person types).
     pub fn get_case(&mut self, id_or_prefix: &str) -> Result<Option<StoredCase>> {
         let Some(id) = self.resolve_case_id(id_or_prefix)? else {
             return Ok(None);
@@ -318,6 +333,7 @@ impl PgStore {
         }))
     }
 
+    /// Delete a case with its inputs and evidence; `false` when no case matched.
     pub fn delete_case(&mut self, id_or_prefix: &str) -> Result<bool> {
         let Some(id) = self.resolve_case_id(id_or_prefix)? else {
             return Ok(false);
@@ -329,6 +345,7 @@ impl PgStore {
         Ok(n > 0)
     }
 
+    /// How many cases are saved.
     pub fn count_cases(&mut self) -> Result<i64> {
         let row = self
             .client

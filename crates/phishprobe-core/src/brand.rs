@@ -280,3 +280,27 @@ impl BrandSet {
         self.brands.is_empty()
     }
 }
+
+/// What a domain is to a brand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DomainRole {
+    /// Brand-controlled web name (storefront, Seller Central, CDN, subsidiary...).
+    Web,
+    /// Genuine mail sender domain.
+    Mail,
+    /// Relayed by the brand, written by a third party (Amazon Buyer-Seller Messaging).
+    Relay,
+    /// Brand-owned, but anyone can publish there (S3, CloudFront, myshopify...).
+    CustomerContent,
+}
+
+/// The brand a domain belongs to, and in which role; `matched` is the listed name it fell under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainOwner {
+    /// The owning brand's id (`amazon`).
+    pub brand: String,
+    /// What the domain is to that brand.
+    pub role: DomainRole,
+    /// The listed name the domain is at or under (`amazon.co.uk` for `www.amazon.co.uk`).
+    pub matched: String,
+}

@@ -14,8 +14,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::brand::BrandProfile;
-use crate::engine::Engine;
 use crate::error::DataError;
+use crate::knowledge::Knowledge;
 use crate::model::{Finding, Message, Report, Severity, Verdict};
 
 /// What kind of thing a part of the case is.
@@ -370,7 +370,7 @@ impl CaseRules {
 /// Collects the reports of a case and combines them.
 #[derive(Debug)]
 pub struct CaseBuilder<'a> {
-    engine: &'a Engine,
+    knowledge: &'a Knowledge,
     rules: &'a CaseRules,
     parts: Vec<(PartKind, Report)>,
     /// Names given by the caller for some parts (index into `parts`), see [`CaseBuilder::add_named`].
@@ -473,9 +473,9 @@ fn report_channels_zh(b: &BrandProfile) -> Vec<String> {
 }
 
 impl<'a> CaseBuilder<'a> {
-    pub fn new(engine: &'a Engine, rules: &'a CaseRules) -> Self {
+    pub fn new(knowledge: &'a Knowledge, rules: &'a CaseRules) -> Self {
         CaseBuilder {
-            engine,
+            knowledge,
             rules,
             parts: Vec::new(),
             names: Vec::new(),
@@ -906,7 +906,7 @@ impl<'a> CaseBuilder<'a> {
         categories: &[&str],
         reports: &[(PartKind, &Report)],
     ) -> Vec<Advice> {
-        let profile = brand.and_then(|b| self.engine.brands().get(b));
+        let profile = brand.and_then(|b| self.knowledge.brands().get(b));
         let has_phone = reports.iter().any(|(k, _)| *k == PartKind::Phone)
             || reports
                 .iter()
@@ -1004,16 +1004,16 @@ mod tests {
     use super::*;
     use crate::model::ReportBuilder;
 
-    fn setup() -> (Engine, CaseRules) {
+    fn setup() -> (Knowledge, CaseRules) {
         (
-            Engine::embedded().expect("embedded engine"),
+            Knowledge::embedded().expect("embedded knowledge"),
             CaseRules::embedded().expect("embedded case rules"),
         )
     }
 
-    fn text_report(engine: &Engine, s: &str) -> Report {
+    fn text_report(knowledge: &Knowledge, s: &str) -> Report {
         let rules = crate::text::TextRules::embedded().expect("text rules");
-        crate::text::check(engine, &rules, "call", s)
+        crate::text::check(knowledge, &rules, "call", s)
     }
 
     #[test]
@@ -1055,7 +1055,7 @@ mod tests {
         let mut b = CaseBuilder::new(&e, &r);
         b.add(
             PartKind::Url,
-            e.check_url("https://sellercentral.amazon.com/"),
+            crate::url::check(&e, "https://sellercentral.amazon.com/"),
         );
         let c = b.build();
         assert_eq!(c.verdict, Verdict::Genuine);
@@ -1074,7 +1074,7 @@ mod tests {
         let mut b = CaseBuilder::new(&e, &r);
         b.add(
             PartKind::Url,
-            e.check_url("https://login.example-shop.net/"),
+            crate::url::check(&e, "https://login.example-shop.net/"),
         );
         let c = b.build();
         assert_eq!(c.verdict, Verdict::Unknown);
@@ -1092,8 +1092,11 @@ mod tests {
     fn a_genuine_link_does_not_make_an_unknown_link_genuine() {
         let (e, r) = setup();
         let mut b = CaseBuilder::new(&e, &r);
-        b.add(PartKind::Url, e.check_url("https://www.amazon.com/"));
-        b.add(PartKind::Url, e.check_url("https://example.org/"));
+        b.add(
+            PartKind::Url,
+            crate::url::check(&e, "https://www.amazon.com/"),
+        );
+        b.add(PartKind::Url, crate::url::check(&e, "https://example.org/"));
         assert_eq!(b.build().verdict, Verdict::Unknown);
     }
 
@@ -1103,9 +1106,12 @@ mod tests {
         let mut b = CaseBuilder::new(&e, &r);
         b.add(
             PartKind::Link,
-            e.check_url("https://www.amazon.com/gp/css/"),
+            crate::url::check(&e, "https://www.amazon.com/gp/css/"),
         );
-        b.add(PartKind::Link, e.check_url("https://example.org/track"));
+        b.add(
+            PartKind::Link,
+            crate::url::check(&e, "https://example.org/track"),
+        );
         let c = b.build();
         assert_eq!(c.input, "(empty case)", "links found inside are not inputs");
         let website = &c.steps[2];
@@ -1127,7 +1133,10 @@ mod tests {
             "decoy",
         ));
         let mut b = CaseBuilder::new(&e, &r);
-        b.add(PartKind::Url, e.check_url("https://shop-login.example/"));
+        b.add(
+            PartKind::Url,
+            crate::url::check(&e, "https://shop-login.example/"),
+        );
         b.probe(ProbeStatus::Ran {
             url: "https://shop-login.example/".into(),
             report: accepted.build(),
@@ -1144,7 +1153,10 @@ mod tests {
         );
 
         let mut b = CaseBuilder::new(&e, &r);
-        b.add(PartKind::Url, e.check_url("https://shop-login.example/"));
+        b.add(
+            PartKind::Url,
+            crate::url::check(&e, "https://shop-login.example/"),
+        );
         b.probe(ProbeStatus::Failed(Message::new(
             "no browser",
             "没有浏览器",

@@ -11,12 +11,14 @@ pub mod case;
 pub mod engine;
 pub mod error;
 pub mod host;
+pub mod knowledge;
 pub mod lists;
 pub mod model;
 pub mod page;
 pub mod phone;
 pub mod redact;
 pub mod text;
+pub mod unicode;
 pub mod url;
 
 /// Data files compiled into the binary (see `build.rs`).
@@ -24,7 +26,8 @@ pub mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 
-pub use brand::{BrandProfile, BrandSet};
-pub use engine::{DomainOwner, DomainRole, Engine};
+pub use brand::{BrandProfile, BrandSet, DomainOwner, DomainRole};
+pub use engine::Engine;
 pub use error::DataError;
+pub use knowledge::Knowledge;
 pub use model::{Finding, Lang, Message, Report, ReportBuilder, Severity, Verdict};

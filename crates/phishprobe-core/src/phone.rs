@@ -22,7 +22,7 @@ use phonenumber::{PhoneNumber, Type, country::Id};
 use regex::Regex;
 use serde::Serialize;
 
-use crate::engine::Engine;
+use crate::knowledge::Knowledge;
 use crate::model::{Finding, Message, Report, ReportBuilder, Severity};
 
 /// Longest input looked at; anything longer is not a phone number (and keeps parsing bounded).
@@ -729,26 +729,30 @@ fn caller_id_finding() -> Finding {
     )
 }
 
+/// The profiles' published phone numbers parsed once per knowledge: (brand index, number
+/// index, E.164).
+struct PublishedPhones(Vec<(usize, usize, String)>);
+
 /// The brand profiles' published numbers that equal this E.164 number: (brand id, label).
 ///
-/// The profiles' numbers are parsed once per engine (parsing is the slow part of a text check
+/// The profiles' numbers are parsed once per knowledge (parsing is the slow part of a text check
 /// that mentions a number), then compared as strings.
-pub fn published_matches<'a>(engine: &'a Engine, e164: &str) -> Vec<(&'a str, &'a str)> {
-    let parsed = engine.published_phones.get_or_init(|| {
+pub fn published_matches<'a>(knowledge: &'a Knowledge, e164: &str) -> Vec<(&'a str, &'a str)> {
+    let PublishedPhones(parsed) = knowledge.derived(|k| {
         let mut v = Vec::new();
-        for (bi, b) in engine.brands().iter().enumerate() {
+        for (bi, b) in k.brands().iter().enumerate() {
             for (pi, p) in b.phone.iter().enumerate() {
                 if let Some(e) = analyze(&p.number, Some("US")).e164 {
                     v.push((bi, pi, e));
                 }
             }
         }
-        v
+        PublishedPhones(v)
     });
     let mut out = Vec::new();
     for (bi, pi, e) in parsed {
         if e == e164
-            && let Some(b) = engine.brand(*bi)
+            && let Some(b) = knowledge.brand(*bi)
             && let Some(p) = b.phone.get(*pi)
         {
             out.push((b.id.as_str(), p.label.as_str()));
@@ -759,7 +763,7 @@ pub fn published_matches<'a>(engine: &'a Engine, e164: &str) -> Vec<(&'a str, &'
 
 /// Findings about one number (without the caller-ID explanation, which a report adds once).
 pub fn findings(
-    engine: &Engine,
+    knowledge: &Knowledge,
     info: &PhoneInfo,
     mark: Option<UserMark>,
 ) -> (Vec<Finding>, Option<String>) {
@@ -822,7 +826,7 @@ pub fn findings(
                     ev.clone(),
                 ));
             }
-            for (id, label) in published_matches(engine, &ev) {
+            for (id, label) in published_matches(knowledge, &ev) {
                 brand.get_or_insert_with(|| id.to_string());
                 f.push(Finding::new(
                     "phone.brand_published",
@@ -869,15 +873,20 @@ pub fn list_key(input: &str, region: Option<&str>) -> Option<String> {
 }
 
 /// Verdict for one number (see the module notes for why it is nearly always unknown).
-pub fn check(engine: &Engine, input: &str, region: Option<&str>, mark: Option<UserMark>) -> Report {
+pub fn check(
+    knowledge: &Knowledge,
+    input: &str,
+    region: Option<&str>,
+    mark: Option<UserMark>,
+) -> Report {
     let info = analyze(input, region);
-    check_info(engine, &info, mark)
+    check_info(knowledge, &info, mark)
 }
 
 /// [`check`] for an already-analysed number.
-pub fn check_info(engine: &Engine, info: &PhoneInfo, mark: Option<UserMark>) -> Report {
+pub fn check_info(knowledge: &Knowledge, info: &PhoneInfo, mark: Option<UserMark>) -> Report {
     let mut b = ReportBuilder::new(info.input.clone());
-    let (f, brand) = findings(engine, info, mark);
+    let (f, brand) = findings(knowledge, info, mark);
     if let Some(id) = brand {
         b.brand(&id);
     }

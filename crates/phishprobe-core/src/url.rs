@@ -4,8 +4,8 @@
 
 use percent_encoding::percent_decode_str;
 
-use crate::engine::Engine;
 use crate::host::{self, HostInfo};
+use crate::knowledge::Knowledge;
 use crate::model::{Finding, Message, Report, ReportBuilder, Severity, Verdict};
 
 /// URLs longer than this are reported and only their first part is analysed.
@@ -18,9 +18,9 @@ fn msg(en: impl Into<String>, zh: impl Into<String>) -> Message {
 }
 
 /// Verdict for a URL or a bare hostname.
-pub fn check(engine: &Engine, input: &str) -> Report {
+pub fn check(knowledge: &Knowledge, input: &str) -> Report {
     let mut b = ReportBuilder::new(truncate_chars(input.trim(), 2048));
-    let info = analyze(engine, input, &mut b, 0);
+    let info = analyze(knowledge, input, &mut b, 0);
     if info.as_ref().is_some_and(HostInfo::is_official)
         && b.findings().iter().all(|f| f.severity == Severity::Info)
     {
@@ -42,14 +42,14 @@ fn truncate_chars(s: &str, max: usize) -> String {
 
 /// Analyse a URL, pushing findings into `b`; returns the host facts when there is a host.
 pub fn analyze(
-    engine: &Engine,
+    knowledge: &Knowledge,
     raw: &str,
     b: &mut ReportBuilder,
     depth: usize,
 ) -> Option<HostInfo> {
     let mut s = raw.trim();
     if s.is_empty() {
-        return Some(host::analyze(engine, s, b));
+        return Some(host::analyze(knowledge, s, b));
     }
     if s.len() > MAX_URL_LEN {
         b.push(Finding::new(
@@ -127,7 +127,7 @@ pub fn analyze(
                 ),
                 format!("{e}"),
             ));
-            return Some(host::analyze(engine, host_part, b));
+            return Some(host::analyze(knowledge, host_part, b));
         }
     };
     match parsed.scheme() {
@@ -174,7 +174,7 @@ pub fn analyze(
                 format!("{raw_host} = {host_str}"),
             ));
         }
-        host::analyze(engine, host_str, b)
+        host::analyze(knowledge, host_str, b)
     } else {
         // Analyse the host as written (Unicode, hidden characters) when it is close to what
         // the parser kept; the parser's ASCII form otherwise.
@@ -183,9 +183,9 @@ pub fn analyze(
         } else {
             host_str
         };
-        host::analyze(engine, as_written, b)
+        host::analyze(knowledge, as_written, b)
     };
-    userinfo(engine, &parsed, b);
+    userinfo(knowledge, &parsed, b);
     if let Some(port) = parsed.port() {
         b.push(Finding::new(
             "url.port",
@@ -197,7 +197,7 @@ pub fn analyze(
             port.to_string(),
         ));
     }
-    if let Some(r) = engine.shortener(&info.ascii) {
+    if let Some(r) = knowledge.shortener(&info.ascii) {
         b.push(Finding::new(
             "url.shortener",
             Severity::Low,
@@ -208,8 +208,8 @@ pub fn analyze(
             r.domain.clone(),
         ));
     }
-    redirects(engine, &parsed, &info, b, depth);
-    path_words(engine, &parsed, &info, b);
+    redirects(knowledge, &parsed, &info, b, depth);
+    path_words(knowledge, &parsed, &info, b);
     encoding(s, b);
     Some(info)
 }
@@ -234,21 +234,21 @@ fn authority_host(text: &str) -> Option<&str> {
     )
 }
 
-fn userinfo(engine: &Engine, u: &::url::Url, b: &mut ReportBuilder) {
+fn userinfo(knowledge: &Knowledge, u: &::url::Url, b: &mut ReportBuilder) {
     let user = u.username();
     if user.is_empty() && u.password().is_none() {
         return;
     }
     let decoded = percent_decode_str(user).decode_utf8_lossy().to_lowercase();
     let mut probe = ReportBuilder::new("");
-    let userinfo_host = host::analyze(engine, &decoded, &mut probe);
+    let userinfo_host = host::analyze(knowledge, &decoded, &mut probe);
     let brand = userinfo_host
         .brand
-        .and_then(|i| engine.brand(i))
+        .and_then(|i| knowledge.brand(i))
         .map(|p| p.name.clone());
     match brand {
         Some(name) => {
-            if let Some(p) = userinfo_host.brand.and_then(|i| engine.brand(i)) {
+            if let Some(p) = userinfo_host.brand.and_then(|i| knowledge.brand(i)) {
                 b.brand(&p.id);
             }
             b.push(Finding::new(
@@ -278,7 +278,7 @@ fn userinfo(engine: &Engine, u: &::url::Url, b: &mut ReportBuilder) {
 /// Follow redirect parameters offline: `?url=`, `?redirect=`, `?z=`... and any parameter
 /// whose value is itself a URL, nested and percent-encoded.
 fn redirects(
-    engine: &Engine,
+    knowledge: &Knowledge,
     u: &::url::Url,
     outer: &HostInfo,
     b: &mut ReportBuilder,
@@ -307,7 +307,7 @@ fn redirects(
         };
         seen += 1;
         let mut inner = ReportBuilder::new(target.clone());
-        let inner_info = analyze(engine, &target, &mut inner, depth + 1);
+        let inner_info = analyze(knowledge, &target, &mut inner, depth + 1);
         let inner_official = inner_info.as_ref().is_some_and(HostInfo::is_official);
         if let Some(br) = inner.current_brand() {
             let br = br.to_string();
@@ -405,7 +405,7 @@ fn as_url(v: &str) -> Option<String> {
 }
 
 /// Brand and credential words in the path or query of a host that is not the brand's.
-fn path_words(engine: &Engine, u: &::url::Url, info: &HostInfo, b: &mut ReportBuilder) {
+fn path_words(knowledge: &Knowledge, u: &::url::Url, info: &HostInfo, b: &mut ReportBuilder) {
     if info.is_official() {
         return;
     }
@@ -436,15 +436,16 @@ fn path_words(engine: &Engine, u: &::url::Url, info: &HostInfo, b: &mut ReportBu
         .iter()
         .copied()
         .filter(|w| {
-            engine.is_login_word(w) || matches!(*w, "signin" | "login" | "logon" | "ap" | "webscr")
+            knowledge.is_login_word(w)
+                || matches!(*w, "signin" | "login" | "logon" | "ap" | "webscr")
         })
         .collect();
     let brand = if info.brand.is_some() {
         None
     } else {
         words.iter().find_map(|w| {
-            engine
-                .matcher
+            knowledge
+                .matcher()
                 .find(w)
                 .into_iter()
                 .find(|m| {
@@ -455,7 +456,7 @@ fn path_words(engine: &Engine, u: &::url::Url, info: &HostInfo, b: &mut ReportBu
         })
     };
     if let Some((bi, word)) = brand {
-        let Some(p) = engine.brand(bi) else { return };
+        let Some(p) = knowledge.brand(bi) else { return };
         b.brand(&p.id);
         let sev = if login.is_empty() {
             Severity::Medium

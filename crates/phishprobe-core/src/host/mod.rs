@@ -1,12 +1,13 @@
 //! Hostname analysis: decode (UTS #46), split by the Public Suffix List, check the official
 //! lists first, then search every label and token for every brand and its look-alikes.
 
-pub mod matcher;
-pub mod popular;
 pub mod psl;
-pub mod unicode;
 
-use crate::engine::{DomainOwner, DomainRole, Engine};
+pub use crate::knowledge::{matcher, popular};
+pub use crate::unicode;
+
+use crate::brand::{DomainOwner, DomainRole};
+use crate::knowledge::Knowledge;
 use crate::model::{Finding, Message, Report, ReportBuilder, Severity};
 use matcher::{Kind, Position, TokenMatch};
 use popular::PopularMatch;
@@ -76,9 +77,9 @@ impl Analysis {
 }
 
 /// Verdict for a bare hostname.
-pub fn check(engine: &Engine, input: &str) -> Report {
+pub fn check(knowledge: &Knowledge, input: &str) -> Report {
     let mut b = ReportBuilder::new(input);
-    let info = analyze_inner(engine, input, &mut b);
+    let info = analyze_inner(knowledge, input, &mut b);
     if info.is_official() && b.findings().iter().all(|f| f.severity == Severity::Info) {
         b.vouch_genuine();
     }
@@ -139,11 +140,11 @@ fn clean(raw: &str, b: &mut ReportBuilder) -> String {
 }
 
 /// Analyse `raw` as a hostname, pushing findings into `b`.
-pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
-    analyze_inner(engine, raw, b).into_info()
+pub fn analyze(knowledge: &Knowledge, raw: &str, b: &mut ReportBuilder) -> HostInfo {
+    analyze_inner(knowledge, raw, b).into_info()
 }
 
-fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis {
+fn analyze_inner(knowledge: &Knowledge, raw: &str, b: &mut ReportBuilder) -> Analysis {
     let mut info = Analysis::default();
     if raw.trim().is_empty() {
         b.push(Finding::new(
@@ -220,7 +221,7 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
     info.icann_at = reg.icann.and_then(offset);
     info.private_at = reg.private.and_then(offset);
 
-    let owners = engine.owners_of_domain(&info.ascii);
+    let owners = knowledge.owners_of_domain(&info.ascii);
     let web = owners.iter().find(|o| o.role == DomainRole::Web).cloned();
     // Customer content covers the names under a hosting root; the root itself is the brand's
     // when the profile also lists it as web (`amazonaws.com` yes, `amplifyapp.com` no).
@@ -232,7 +233,7 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
         })
         .cloned();
     if let Some(c) = &customer {
-        let brand_name = engine
+        let brand_name = knowledge
             .brands()
             .get(&c.brand)
             .map(|p| p.name.clone())
@@ -254,13 +255,13 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
         ));
         info.owner = Some(c.clone());
     } else if let Some(w) = &web {
-        let name = engine
+        let name = knowledge
             .brands()
             .get(&w.brand)
             .map(|p| (p.name.clone(), p.display_name(crate::Lang::Zh).to_string()))
             .unwrap_or_default();
         b.brand(&w.brand);
-        info.brand = engine.brands().iter().position(|p| p.id == w.brand);
+        info.brand = knowledge.brands().iter().position(|p| p.id == w.brand);
         b.push(Finding::new(
             "host.official",
             Severity::Info,
@@ -304,14 +305,14 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
     } else {
         n.saturating_sub(suffix_labels.min(n.saturating_sub(1)))
     };
-    let free = engine.free_hosting(&info.ascii).cloned();
+    let free = knowledge.free_hosting(&info.ascii).cloned();
     let registrable_index = scan.checked_sub(1);
-    let abused_tld = engine.is_abused_tld(&info.ascii);
+    let abused_tld = knowledge.is_abused_tld(&info.ascii);
 
     let mut credential_words: Vec<String> = Vec::new();
     for label in ascii_labels.iter().take(scan) {
         for tok in label.split(['-', '_']) {
-            let credential = engine.is_login_word(tok) || engine.contains_login_word(tok);
+            let credential = knowledge.is_login_word(tok) || knowledge.contains_login_word(tok);
             if credential && !credential_words.iter().any(|w| w == tok) {
                 credential_words.push(tok.to_string());
             }
@@ -328,8 +329,9 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
         .and_then(|i| info.ascii.get(i..));
     // Asked only when something is found (rare), not for every host.
     let popular_once = std::cell::OnceCell::new();
-    let popular_registered =
-        || *popular_once.get_or_init(|| registered.is_some_and(|r| engine.popular().contains(r)));
+    let popular_registered = || {
+        *popular_once.get_or_init(|| registered.is_some_and(|r| knowledge.popular().contains(r)))
+    };
     let mut best: Option<(TokenMatch, usize, bool)> = None;
     for i in 0..scan {
         let Some(alabel) = ascii_labels.get(i) else {
@@ -337,7 +339,7 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
         };
         let ulabel = unicode_labels.get(i).copied().unwrap_or(alabel);
         let tld = unicode_labels.last().copied().unwrap_or("");
-        let (candidate, homoglyph) = label_matches(engine, ulabel, alabel, tld, b);
+        let (candidate, homoglyph) = label_matches(knowledge, ulabel, alabel, tld, b);
         let Some(m) = candidate else { continue };
         if Some(i) == registrable_index && popular_registered() {
             continue;
@@ -370,15 +372,15 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
     let embedding = best
         .as_ref()
         .and_then(|(m, i, _)| {
-            embedded_official(engine, &ascii_labels, *i, registrable_index).map(|e| (m.brand, e))
+            embedded_official(knowledge, &ascii_labels, *i, registrable_index).map(|e| (m.brand, e))
         })
-        .or_else(|| lookalike_embedding(engine, &ascii_labels, registrable_index));
+        .or_else(|| lookalike_embedding(knowledge, &ascii_labels, registrable_index));
 
     if best.is_none()
         && let Some((bi, e)) = &embedding
     {
         // A brand-like label in front of the brand's own ending: `amzone.co.jp.x.cn`.
-        if let Some(p) = engine.brand(*bi) {
+        if let Some(p) = knowledge.brand(*bi) {
             b.brand(&p.id);
             info.brand = Some(*bi);
             let reg_name = info.registrable_private().unwrap_or(&info.ascii);
@@ -395,7 +397,7 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
     }
 
     if let Some((m, label_index, homoglyph)) = best {
-        let brand = engine.brand(m.brand);
+        let brand = knowledge.brand(m.brand);
         let (name, name_zh) = brand
             .map(|p| (p.name.clone(), p.display_name(crate::Lang::Zh).to_string()))
             .unwrap_or_default();
@@ -411,7 +413,7 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             .replace(['-', '_'], "");
         let rest_risky = [m.rest.as_str(), label_rest.as_str()].iter().any(|r| {
             r.bytes().any(|c| c.is_ascii_digit())
-                || engine.contains_login_word(r)
+                || knowledge.contains_login_word(r)
                 || (is_padding(r) && label.starts_with(m.found.as_str()))
         });
         let in_registrable = Some(label_index) == registrable_index;
@@ -453,7 +455,7 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
     }
     if info.brand.is_none()
         && let Some(registered) = registered
-        && let Some(found) = engine.popular().imitated(
+        && let Some(found) = knowledge.popular().imitated(
             &info.ascii,
             registered,
             info.unicode
@@ -462,7 +464,7 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
         )
         && !popular_registered()
         && !(matches!(found, PopularMatch::Combined(_))
-            && is_ordinary_word(engine, found.target())
+            && is_ordinary_word(knowledge, found.target())
             && !(free.is_some() || customer_hosted || abused_tld))
     {
         let second_sign = !credential_words.is_empty() || free.is_some() || customer_hosted;
@@ -471,7 +473,7 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             unicode: info.unicode.as_deref(),
             registered,
         };
-        if let Some(brand) = push_popular_finding(engine, b, &names, &found, second_sign) {
+        if let Some(brand) = push_popular_finding(knowledge, b, &names, &found, second_sign) {
             info.brand = Some(brand);
         }
     }
@@ -539,9 +541,9 @@ fn unicode_registered<'a>(unicode: &'a str, registered: &str) -> Option<&'a str>
 /// The name part of a popular domain is an ordinary word by a brand profile's own account
 /// (`booking`, `target`, `square` as context tokens): beside other words it is usually just
 /// the word (`secure-hotel-booking.com`), as for the brand matcher.
-fn is_ordinary_word(engine: &Engine, domain: &str) -> bool {
+fn is_ordinary_word(knowledge: &Knowledge, domain: &str) -> bool {
     let name = domain.split('.').next().unwrap_or(domain);
-    engine
+    knowledge
         .brands()
         .iter()
         .any(|p| p.context_tokens.iter().any(|t| t == name))
@@ -557,19 +559,19 @@ struct HostNames<'a> {
 /// A name that imitates a popular site (Chromium's top-domains list) rather than a profiled
 /// brand: the target is named, and its brand set (and returned) when a profile owns it.
 fn push_popular_finding(
-    engine: &Engine,
+    knowledge: &Knowledge,
     b: &mut ReportBuilder,
     names: &HostNames<'_>,
     found: &PopularMatch,
     second_sign: bool,
 ) -> Option<usize> {
-    let brand = engine
+    let brand = knowledge
         .owners_of_domain(found.target())
         .into_iter()
         .find(|o| o.role == DomainRole::Web)
         .and_then(|owner| {
             b.brand(&owner.brand);
-            engine.brands().iter().position(|p| p.id == owner.brand)
+            knowledge.brands().iter().position(|p| p.id == owner.brand)
         });
     let registered = names.registered;
     // Chromium warns on a swap of neighbours and only counts other one-edit and combined
@@ -712,7 +714,7 @@ struct BrandContext<'a> {
 /// Runs on nearly every host without a brand token, so it allocates nothing unless a label
 /// needs look-alike folding or something is found.
 fn lookalike_embedding(
-    engine: &Engine,
+    knowledge: &Knowledge,
     labels: &[&str],
     registrable_index: Option<usize>,
 ) -> Option<(usize, String)> {
@@ -755,7 +757,7 @@ fn lookalike_embedding(
                 _ => key.join(&[label_at(i + 1), label_at(i + 2)]),
             };
             let Some(tail) = tail else { break };
-            for (bi, token) in engine.embed_tail(tail) {
+            for (bi, token) in knowledge.embed_tail(tail) {
                 if resembles(head, token) {
                     return Some((*bi, format!("{}.{tail}", labels.get(i).unwrap_or(&""))));
                 }
@@ -776,7 +778,7 @@ fn lookalike_embedding(
                     _ => key.join(&[t1, t2]),
                 };
                 let Some(tail) = tail else { break };
-                for (bi, token) in engine.embed_tail(tail) {
+                for (bi, token) in knowledge.embed_tail(tail) {
                     if resembles(head, token) {
                         return Some((*bi, labels.get(i).unwrap_or(&"").to_string()));
                     }
@@ -834,7 +836,7 @@ impl KeyBuf {
 /// Brand matches of one label: the raw ASCII tokens first, then look-alike forms
 /// (TR39 skeleton of a Unicode label, ASCII digit/letter folding). Reports Unicode tricks.
 fn label_matches(
-    engine: &Engine,
+    knowledge: &Knowledge,
     ulabel: &str,
     alabel: &str,
     tld: &str,
@@ -843,7 +845,7 @@ fn label_matches(
     let non_ascii = !ulabel.is_ascii();
     if non_ascii {
         let sk = unicode::skeleton(ulabel);
-        let m = best_in_label(engine, &sk);
+        let m = best_in_label(knowledge, &sk);
         let shows = format!("{alabel} shows as {ulabel}: {}", unicode::point_out(ulabel));
         // Chromium's display rules for any name: what a browser would show as punycode is at
         // least suspicious, brand or not.
@@ -911,7 +913,7 @@ fn label_matches(
         }
         return (None, false);
     }
-    let raw = best_in_label(engine, alabel);
+    let raw = best_in_label(knowledge, alabel);
     if raw
         .as_ref()
         .is_some_and(|m| m.kind == Kind::Exact && m.strong)
@@ -923,7 +925,7 @@ fn label_matches(
         let mut f = String::new();
         for tok in alabel.split(['-', '_']) {
             if unicode::fold_ascii_into(tok, &mut f)
-                && let Some(m) = engine.matcher.find(&f).into_iter().find(|m| m.strong)
+                && let Some(m) = knowledge.matcher().find(&f).into_iter().find(|m| m.strong)
             {
                 return (Some(m), true);
             }
@@ -934,10 +936,10 @@ fn label_matches(
 
 /// Best brand match among a label's hyphen tokens, or across a hyphen that splits the brand
 /// (`ama-zon`).
-fn best_in_label(engine: &Engine, label: &str) -> Option<TokenMatch> {
+fn best_in_label(knowledge: &Knowledge, label: &str) -> Option<TokenMatch> {
     let mut best: Option<TokenMatch> = None;
     for tok in label.split(['-', '_']) {
-        if let Some(m) = engine.matcher.find(tok).into_iter().next()
+        if let Some(m) = knowledge.matcher().find(tok).into_iter().next()
             && best
                 .as_ref()
                 .is_none_or(|bm| (m.kind, m.position) < (bm.kind, bm.position))
@@ -949,7 +951,7 @@ fn best_in_label(engine: &Engine, label: &str) -> Option<TokenMatch> {
     // `ledger-live`), was found token by token.
     if best.as_ref().is_none_or(|m| m.context) && label.contains('-') {
         let joined: String = label.chars().filter(|&c| c != '-').collect();
-        let across = engine.matcher.find(&joined).into_iter().find(|m| {
+        let across = knowledge.matcher().find(&joined).into_iter().find(|m| {
             m.kind == Kind::Exact
                 && m.position != Position::Inside
                 && (best.is_none() || !m.context)
@@ -964,14 +966,14 @@ fn best_in_label(engine: &Engine, label: &str) -> Option<TokenMatch> {
 /// Whether a whole official domain (`amazon.com`, `amazon.co.jp`) sits inside the host starting
 /// at `label_index`, as dotted labels or as hyphen tokens (`amazon-com`).
 fn embedded_official(
-    engine: &Engine,
+    knowledge: &Knowledge,
     labels: &[&str],
     label_index: usize,
     registrable_index: Option<usize>,
 ) -> Option<String> {
     let r = registrable_index?;
     let is_official = |cand: &str| {
-        engine
+        knowledge
             .owners_of_domain(cand)
             .iter()
             .any(|o| o.role == DomainRole::Web && o.matched == cand)

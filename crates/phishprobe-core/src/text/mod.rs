@@ -26,7 +26,7 @@ pub mod rules;
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Serialize;
 
-use crate::engine::Engine;
+use crate::knowledge::Knowledge;
 use crate::model::{Finding, Message, Report, ReportBuilder, Severity, Verdict};
 use crate::phone::{self, PhoneClass, PhoneInfo};
 
@@ -80,19 +80,18 @@ impl TextAnalysis {
     }
 }
 
-/// Brand words of the engine's profiles, indexed once per engine (see
-/// [`Engine`]'s `text_brands`).
+/// Brand words of the profiles, indexed once per knowledge (not per text).
 #[derive(Debug)]
-pub(crate) struct BrandIndex {
+struct BrandIndex {
     ac: Option<AhoCorasick>,
     /// Pattern index -> (brand id, needs ASCII word boundaries).
     owners: Vec<(String, bool)>,
 }
 
-fn build_brand_index(engine: &Engine) -> BrandIndex {
+fn build_brand_index(knowledge: &Knowledge) -> BrandIndex {
     let mut pats = Vec::new();
     let mut owners = Vec::new();
-    for b in engine.brands().iter() {
+    for b in knowledge.brands().iter() {
         for w in b.words_en.iter().chain(b.words_zh.iter()) {
             let w = normalize(w).text;
             let w = w.trim().to_string();
@@ -117,14 +116,14 @@ fn build_brand_index(engine: &Engine) -> BrandIndex {
     BrandIndex { ac, owners }
 }
 
-fn brand_index(engine: &Engine) -> &BrandIndex {
-    engine.text_brands.get_or_init(|| build_brand_index(engine))
+fn brand_index(knowledge: &Knowledge) -> &BrandIndex {
+    knowledge.derived(build_brand_index)
 }
 
 /// Brand ids named in the (normalised) text, most mentioned first, with where the first
 /// mention is (`start..end` in `text`) and the count.
-fn brands_named(engine: &Engine, text: &str) -> Vec<(String, usize, usize, usize)> {
-    let idx = brand_index(engine);
+fn brands_named(knowledge: &Knowledge, text: &str) -> Vec<(String, usize, usize, usize)> {
+    let idx = brand_index(knowledge);
     let Some(ac) = &idx.ac else {
         return Vec::new();
     };
@@ -187,7 +186,7 @@ fn msg(en: impl Into<String>, zh: impl Into<String>) -> Message {
 ///
 /// Patterns, links and numbers are matched in the normalised text; everything reported (links,
 /// numbers, evidence) is cut from `text` itself through [`Normalized`]'s offset map.
-pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
+pub fn analyze(knowledge: &Knowledge, rules: &TextRules, text: &str) -> TextAnalysis {
     let norm = normalize(text);
     let t = norm.text.as_str();
     let mut a = TextAnalysis {
@@ -203,10 +202,10 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
     };
 
     // Brand claims.
-    let named = brands_named(engine, t);
+    let named = brands_named(knowledge, t);
     if let Some((id, start, end, _)) = named.first() {
         a.brand = Some(id.clone());
-        let name = engine
+        let name = knowledge
             .brands()
             .get(id)
             .map(|b| (b.name.clone(), b.name_zh.clone()))
@@ -228,7 +227,7 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
     // Links.
     let mut all_links_genuine = !a.urls.is_empty();
     for u in &a.urls {
-        let r = engine.check_url(u);
+        let r = crate::url::check(knowledge, u);
         if r.verdict != Verdict::Genuine {
             all_links_genuine = false;
         }
@@ -430,7 +429,7 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
             n.clone(),
         ));
         if let Some(e) = &info.e164 {
-            for (_, label) in phone::published_matches(engine, e) {
+            for (_, label) in phone::published_matches(knowledge, e) {
                 a.info.push(Finding::new(
                     "text.brand_published_number",
                     Severity::Info,
@@ -456,7 +455,7 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
         ));
     }
 
-    rules.settle(engine, &mut a);
+    rules.settle(knowledge, &mut a);
 
     // Acting through a channel the message itself provides (its link, its number, its short
     // code, another app) is how every scam text converts; combined with any other scam cue it
@@ -535,8 +534,8 @@ fn clause_start(text: &str, start: usize, window: usize) -> usize {
 }
 
 /// Verdict for one text: see the module notes for the rules.
-pub fn check(engine: &Engine, rules: &TextRules, input: &str, text: &str) -> Report {
-    let a = analyze(engine, rules, text);
+pub fn check(knowledge: &Knowledge, rules: &TextRules, input: &str, text: &str) -> Report {
+    let a = analyze(knowledge, rules, text);
     report_from(input, &a)
 }
 

@@ -435,7 +435,11 @@ impl TextRules {
     /// number is in: a cue whose `requires` categories did not fire is dropped; one marked
     /// `unless_number_published` becomes an Info note when every number found is one a
     /// brand publishes.
-    pub(crate) fn settle(&self, engine: &crate::Engine, a: &mut super::TextAnalysis) {
+    pub(crate) fn settle(
+        &self,
+        knowledge: &crate::knowledge::Knowledge,
+        a: &mut super::TextAnalysis,
+    ) {
         let category = |code: &str| {
             self.cues
                 .iter()
@@ -465,7 +469,7 @@ impl TextRules {
             && a.phones.iter().all(|p| {
                 p.e164
                     .as_deref()
-                    .is_some_and(|e| !crate::phone::published_matches(engine, e).is_empty())
+                    .is_some_and(|e| !crate::phone::published_matches(knowledge, e).is_empty())
             });
         if !all_published {
             return;

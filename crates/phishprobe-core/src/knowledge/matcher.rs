@@ -757,8 +757,8 @@ mod tests {
     /// generator exactly, for every token of every profile and for strings two edits away.
     #[test]
     fn variant_check_agrees_with_the_generator() {
-        let engine = crate::Engine::embedded().expect("embedded data");
-        let m = &engine.matcher;
+        let knowledge = crate::knowledge::Knowledge::embedded().expect("embedded data");
+        let m = &knowledge.matcher;
         let mut checked = 0usize;
         for (_, t) in &m.exact_owner {
             if t.len() < TYPO_MIN {

@@ -47,55 +47,12 @@ pub fn analyze(
     b: &mut ReportBuilder,
     depth: usize,
 ) -> Option<HostInfo> {
-    let mut s = raw.trim();
+    let s = raw.trim();
     if s.is_empty() {
         return Some(host::analyze(knowledge, s, b));
     }
-    if s.len() > MAX_URL_LEN {
-        b.push(Finding::new(
-            "url.overlong",
-            Severity::Low,
-            msg(
-                "The link is extremely long, a way to hide where it really goes.",
-                "该链接极长，这是隐藏真实去向的手法。",
-            ),
-            format!("{} bytes", s.len()),
-        ));
-        let mut end = MAX_URL_LEN;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s = &s[..end];
-    }
-    let lower_head: String = s.chars().take(16).collect::<String>().to_ascii_lowercase();
-    let lower_head = lower_head.trim_start();
-    if lower_head.starts_with("javascript:") || lower_head.starts_with("vbscript:") {
-        b.push(Finding::new(
-            "url.script_scheme",
-            Severity::High,
-            msg(
-                "The link runs a script instead of opening a web page.",
-                "该链接会运行脚本，而不是打开网页。",
-            ),
-            truncate_chars(s, 120),
-        ));
-        return None;
-    }
-    if lower_head.starts_with("data:") {
-        let html = s
-            .get(..64)
-            .unwrap_or(s)
-            .to_ascii_lowercase()
-            .contains("html");
-        b.push(Finding::new(
-            "url.data_scheme",
-            if html { Severity::High } else { Severity::Medium },
-            msg(
-                "The link carries a whole page inside itself (data: URL), so no real website stands behind it.",
-                "该链接自身携带整个页面（data: 网址），背后没有真实网站。",
-            ),
-            truncate_chars(s, 120),
-        ));
+    let s = cut_overlong(s, b);
+    if inline_scheme(s, b) {
         return None;
     }
     let has_scheme = s.find("://").is_some_and(|i| {
@@ -154,8 +111,106 @@ pub fn analyze(
         ));
         return None;
     };
+    let info = link_host(knowledge, &parsed, raw_host, host_str, b);
+    userinfo(knowledge, &parsed, b);
+    if let Some(port) = parsed.port() {
+        b.push(Finding::new(
+            "url.port",
+            Severity::Low,
+            msg(
+                format!("The link goes to an unusual port ({port}); big brands' sites never do."),
+                format!("该链接指向不常见的端口（{port}）；大品牌网站从不这样做。"),
+            ),
+            port.to_string(),
+        ));
+    }
+    if let Some(r) = knowledge.shortener(&info.ascii) {
+        b.push(Finding::new(
+            "url.shortener",
+            Severity::Low,
+            msg(
+                "This is a short link: where it really leads is hidden until you open it.",
+                "这是短链接：打开之前无法看到它真正的去向。",
+            ),
+            r.domain.clone(),
+        ));
+    }
+    redirects(knowledge, &parsed, &info, b, depth);
+    path_words(knowledge, &parsed, &info, b);
+    encoding(s, b);
+    Some(info)
+}
+
+/// A link longer than [`MAX_URL_LEN`] is reported and cut there (on a character boundary).
+fn cut_overlong<'a>(s: &'a str, b: &mut ReportBuilder) -> &'a str {
+    let mut s = s;
+    if s.len() > MAX_URL_LEN {
+        b.push(Finding::new(
+            "url.overlong",
+            Severity::Low,
+            msg(
+                "The link is extremely long, a way to hide where it really goes.",
+                "该链接极长，这是隐藏真实去向的手法。",
+            ),
+            format!("{} bytes", s.len()),
+        ));
+        let mut end = MAX_URL_LEN;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s = &s[..end];
+    }
+    s
+}
+
+/// A `javascript:`, `vbscript:` or `data:` link: reported, and nothing further to check.
+fn inline_scheme(s: &str, b: &mut ReportBuilder) -> bool {
+    let lower_head: String = s.chars().take(16).collect::<String>().to_ascii_lowercase();
+    let lower_head = lower_head.trim_start();
+    if lower_head.starts_with("javascript:") || lower_head.starts_with("vbscript:") {
+        b.push(Finding::new(
+            "url.script_scheme",
+            Severity::High,
+            msg(
+                "The link runs a script instead of opening a web page.",
+                "该链接会运行脚本，而不是打开网页。",
+            ),
+            truncate_chars(s, 120),
+        ));
+        return true;
+    }
+    if lower_head.starts_with("data:") {
+        let html = s
+            .get(..64)
+            .unwrap_or(s)
+            .to_ascii_lowercase()
+            .contains("html");
+        b.push(Finding::new(
+            "url.data_scheme",
+            if html { Severity::High } else { Severity::Medium },
+            msg(
+                "The link carries a whole page inside itself (data: URL), so no real website stands behind it.",
+                "该链接自身携带整个页面（data: 网址），背后没有真实网站。",
+            ),
+            truncate_chars(s, 120),
+        ));
+        return true;
+    }
+    false
+}
+
+/// The host analysis of a parsed link: an IP literal as the parser normalised it (and whether
+/// the text hid it in an odd number format), a name as written when that is close to what the
+/// parser kept.
+fn link_host(
+    knowledge: &Knowledge,
+    parsed: &::url::Url,
+    raw_host: &str,
+    host_str: &str,
+    b: &mut ReportBuilder,
+) -> HostInfo {
     // The WHATWG parser normalises hex/octal/decimal IPv4; say what the text really was.
-    let info = if matches!(
+    if matches!(
         parsed.host(),
         Some(::url::Host::Ipv4(_)) | Some(::url::Host::Ipv6(_))
     ) {
@@ -184,34 +239,7 @@ pub fn analyze(
             host_str
         };
         host::analyze(knowledge, as_written, b)
-    };
-    userinfo(knowledge, &parsed, b);
-    if let Some(port) = parsed.port() {
-        b.push(Finding::new(
-            "url.port",
-            Severity::Low,
-            msg(
-                format!("The link goes to an unusual port ({port}); big brands' sites never do."),
-                format!("该链接指向不常见的端口（{port}）；大品牌网站从不这样做。"),
-            ),
-            port.to_string(),
-        ));
     }
-    if let Some(r) = knowledge.shortener(&info.ascii) {
-        b.push(Finding::new(
-            "url.shortener",
-            Severity::Low,
-            msg(
-                "This is a short link: where it really leads is hidden until you open it.",
-                "这是短链接：打开之前无法看到它真正的去向。",
-            ),
-            r.domain.clone(),
-        ));
-    }
-    redirects(knowledge, &parsed, &info, b, depth);
-    path_words(knowledge, &parsed, &info, b);
-    encoding(s, b);
-    Some(info)
 }
 
 /// The host part of `scheme://user@host:port/...` exactly as written.

@@ -61,12 +61,14 @@ pub struct TextAnalysis {
     pub urls: Vec<String>,
     /// Verdicts of those links, same order.
     pub url_reports: Vec<Report>,
+    /// Phone numbers found, as parsed (at most the first few).
     pub phones: Vec<PhoneInfo>,
     /// `en`, `zh`, `mixed` or `unknown`.
     pub lang: String,
 }
 
 impl TextAnalysis {
+    /// Whether the text asks for a secret, control or money (decisive on its own).
     pub fn has_disclosure(&self) -> bool {
         !self.disclosure.is_empty()
     }
@@ -188,7 +190,6 @@ fn msg(en: impl Into<String>, zh: impl Into<String>) -> Message {
 /// numbers, evidence) is cut from `text` itself through [`Normalized`]'s offset map.
 pub fn analyze(knowledge: &Knowledge, rules: &TextRules, text: &str) -> TextAnalysis {
     let norm = normalize(text);
-    let t = norm.text.as_str();
     let mut a = TextAnalysis {
         disclosure: Vec::new(),
         cues: Vec::new(),
@@ -201,7 +202,19 @@ pub fn analyze(knowledge: &Knowledge, rules: &TextRules, text: &str) -> TextAnal
         lang: extract::detect_lang(text).to_string(),
     };
 
-    // Brand claims.
+    brand_claim(knowledge, &norm, &mut a);
+    let all_links_genuine = link_findings(knowledge, text, &mut a);
+    cue_findings(rules, &norm, all_links_genuine, &mut a);
+    phone_findings(knowledge, &norm, &mut a);
+    rules.settle(knowledge, &mut a);
+    act_through_message(&mut a);
+    score(&mut a);
+    a
+}
+
+/// The brand the text names most (the first found on a tie), as an explanation.
+fn brand_claim(knowledge: &Knowledge, norm: &Normalized, a: &mut TextAnalysis) {
+    let t = norm.text.as_str();
     let named = brands_named(knowledge, t);
     if let Some((id, start, end, _)) = named.first() {
         a.brand = Some(id.clone());
@@ -223,8 +236,11 @@ pub fn analyze(knowledge: &Knowledge, rules: &TextRules, text: &str) -> TextAnal
             norm.evidence(*start, *end),
         ));
     }
+}
 
-    // Links.
+/// A finding per link, by the link's own verdict; whether every link is the brand's own
+/// (genuine), which excuses a request to act through a link.
+fn link_findings(knowledge: &Knowledge, text: &str, a: &mut TextAnalysis) -> bool {
     let mut all_links_genuine = !a.urls.is_empty();
     for u in &a.urls {
         let r = crate::url::check(knowledge, u);
@@ -312,8 +328,18 @@ pub fn analyze(knowledge: &Knowledge, rules: &TextRules, text: &str) -> TextAnal
         }
         a.url_reports.push(r);
     }
+    all_links_genuine
+}
 
-    // Cues.
+/// The data-driven cues (disclosure requests and scam cues), with advice told apart from
+/// requests.
+fn cue_findings(
+    rules: &TextRules,
+    norm: &Normalized,
+    all_links_genuine: bool,
+    a: &mut TextAnalysis,
+) {
+    let t = norm.text.as_str();
     let candidates = rules.prefilter.candidates(t);
     for (cue, from) in rules
         .cues
@@ -376,8 +402,12 @@ pub fn analyze(knowledge: &Knowledge, rules: &TextRules, text: &str) -> TextAnal
             }
         }
     }
+}
 
-    // Phone numbers.
+/// The phone numbers in the text: each parsed and explained, premium rates and the brands'
+/// published numbers pointed out, and once that caller ID proves nothing.
+fn phone_findings(knowledge: &Knowledge, norm: &Normalized, a: &mut TextAnalysis) {
+    let t = norm.text.as_str();
     let mut saw_number = false;
     for span in phone::find_spans_in_text(t).into_iter().take(MAX_PHONES) {
         // Written without a country code, the number may be premium-rate in another of the
@@ -454,9 +484,10 @@ pub fn analyze(knowledge: &Knowledge, rules: &TextRules, text: &str) -> TextAnal
             "",
         ));
     }
+}
 
-    rules.settle(knowledge, &mut a);
-
+/// A scam cue together with a concrete link the message supplies is a cue of its own.
+fn act_through_message(a: &mut TextAnalysis) {
     // Acting through a channel the message itself provides (its link, its number, its short
     // code, another app) is how every scam text converts; combined with any other scam cue it
     // is a scam cue of its own.
@@ -485,7 +516,10 @@ pub fn analyze(knowledge: &Knowledge, rules: &TextRules, text: &str) -> TextAnal
             ev,
         ));
     }
+}
 
+/// Caps the weak cues and adds up the scam score.
+fn score(a: &mut TextAnalysis) {
     // Weak cues (urgency, a link, "call us") are everywhere in marketing: at most
     // MAX_LOW_CUES of them count, so weak cues alone never make a text suspicious; they only
     // strengthen a real scam cue. The rest stay visible as Info.
@@ -504,7 +538,6 @@ pub fn analyze(knowledge: &Knowledge, rules: &TextRules, text: &str) -> TextAnal
         .map(|f| f.severity.weight())
         .sum::<u32>()
         .min(100);
-    a
 }
 
 /// The matches `re.find_iter(text)` gives, knowing that none starts before `from`. From 0 it

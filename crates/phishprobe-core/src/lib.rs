@@ -7,7 +7,7 @@
 //! Start with [`Engine::embedded`], then [`Engine::check_url`] or [`Engine::check_host`].
 
 pub mod brand;
-pub mod case;
+pub mod combine;
 pub mod engine;
 pub mod error;
 pub mod host;
@@ -20,6 +20,11 @@ pub mod redact;
 pub mod text;
 pub mod unicode;
 pub mod url;
+
+/// The old name of [`combine`], kept so code written against it still compiles while the
+/// workspace moves over; use `combine`.
+#[doc(hidden)]
+pub use combine as case;
 
 /// Data files compiled into the binary (see `build.rs`).
 pub mod embedded {

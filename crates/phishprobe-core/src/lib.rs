@@ -4,7 +4,28 @@
 //! hostnames, URLs, texts and phone numbers. It does no I/O and no networking, so it can be
 //! compiled to WebAssembly; data files are handed to it (or the embedded defaults are used).
 //!
-//! Start with [`Engine::embedded`], then [`Engine::check_url`] or [`Engine::check_host`].
+//! Start with [`Engine::embedded`], then [`Engine::check_url`] or [`Engine::check_host`]:
+//!
+//! ```
+//! use phishprobe_core::{Engine, Verdict};
+//!
+//! let engine = Engine::embedded()?;
+//! let report = engine.check_url("https://amazon.co.jp.account-verify.top/ap/signin");
+//! assert_eq!(report.verdict, Verdict::Phishing);
+//! assert_eq!(engine.check_host("www.amazon.co.jp").verdict, Verdict::Genuine);
+//! # Ok::<(), phishprobe_core::DataError>(())
+//! ```
+//!
+//! The other checks are functions of their modules ([`text::analyze`], [`phone::check`],
+//! [`page::check`], [`combine::CaseBuilder`]) over the [`Knowledge`]; an `&Engine` is accepted
+//! wherever a `&Knowledge` is asked for.
+//!
+//! Layers: the knowledge at the bottom ([`brand`], [`lists`], [`knowledge`], with [`model`],
+//! [`unicode`], [`error`]), importing no analysis; the analyses on it ([`host`], [`url`],
+//! [`text`], [`phone`], [`page`], [`combine`]), each keeping what it derives from the
+//! knowledge; the [`Engine`] facade on top, which nothing inside the crate imports.
+
+#![warn(missing_docs)]
 
 pub mod brand;
 pub mod combine;

@@ -3,8 +3,8 @@
 //! list).
 //!
 //! This is the bottom layer of the analysis: it knows no check. Each analysis (`host`, `url`,
-//! `text`, `phone`, `page`, `verdict`) takes a `&Knowledge` and keeps what it derives from it
-//! (an index of brand words, the published phone numbers parsed) in a [`Derived`] slot, built
+//! `text`, `phone`, `page`, `combine`) takes a `&Knowledge` and keeps what it derives from it
+//! (an index of brand words, the published phone numbers parsed) in a derived slot, built
 //! on first use, once per knowledge.
 //!
 //! Build it once (loading and indexing take milliseconds) and share it: every method takes

@@ -54,11 +54,13 @@ pub struct PageFacts {
     pub frame_url: Option<String>,
     /// Where the field's form posts, when it has an action.
     pub form_action: Option<String>,
+    /// The password field and what is happening in it.
     pub password: PasswordField,
     /// What the frame holding the field shows.
     pub claims: PageClaims,
     /// What the top page shows, when the field is in a frame.
     pub top_claims: Option<PageClaims>,
+    /// Set when the typed value is a password enrolled for a brand.
     pub reused: Option<ReusedPassword>,
 }
 

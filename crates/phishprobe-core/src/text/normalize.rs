@@ -70,6 +70,7 @@ impl OffsetMap {
 /// The normalised text plus the way back to the original.
 #[derive(Debug, Clone)]
 pub struct Normalized<'a> {
+    /// The text as given; evidence is cut from it.
     pub original: &'a str,
     /// What the patterns, link and number finders match against. Never shown to anyone.
     pub text: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::knowledge::Knowledge;
 use crate::text::normalize;
+use crate::text::words::{contains_word, count_word};
 
 /// Characters of visible text that are read; the claim is made at the top of a page.
 pub const MAX_TEXT_CHARS: usize = 5000;
@@ -126,43 +127,6 @@ pub fn claimed_brand(knowledge: &Knowledge, claims: &PageClaims) -> Option<Strin
         }
     }
     best.map(|(_, id)| id)
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
-}
-
-/// Occurrences of `w` in `hay` not glued to other letters (ASCII words); CJK words match
-/// anywhere. Counting stops at 10.
-fn count_word(hay: &str, w: &str) -> u32 {
-    if w.is_empty() {
-        return 0;
-    }
-    let cjk = !w.is_ascii();
-    let mut n = 0;
-    let mut start = 0;
-    while let Some(pos) = hay.get(start..).and_then(|h| h.find(w)) {
-        let at = start + pos;
-        let end = at + w.len();
-        let before_ok = cjk
-            || hay[..at]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !is_word_char(c));
-        let after_ok = cjk || hay[end..].chars().next().is_none_or(|c| !is_word_char(c));
-        if before_ok && after_ok {
-            n += 1;
-            if n >= 10 {
-                break;
-            }
-        }
-        start = end;
-    }
-    n
-}
-
-fn contains_word(hay: &str, w: &str) -> bool {
-    count_word(hay, w) > 0
 }
 
 #[cfg(test)]

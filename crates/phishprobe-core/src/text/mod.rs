@@ -22,8 +22,8 @@
 pub mod extract;
 pub mod normalize;
 pub mod rules;
+pub mod words;
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Serialize;
 
 use crate::knowledge::Knowledge;
@@ -32,6 +32,7 @@ use crate::phone::{self, PhoneClass, PhoneInfo};
 
 pub use normalize::{Normalized, normalize};
 pub use rules::{Cue, CueKind, TextRules};
+pub use words::{BrandMention, brands_named, contains_word, count_word};
 
 /// How many `Low` cues count towards the score (2 x 10 < the suspicious threshold of 25).
 pub const MAX_LOW_CUES: usize = 2;
@@ -80,74 +81,6 @@ impl TextAnalysis {
             .chain(self.cues.iter())
             .chain(self.info.iter())
     }
-}
-
-/// Brand words of the profiles, indexed once per knowledge (not per text).
-#[derive(Debug)]
-struct BrandIndex {
-    ac: Option<AhoCorasick>,
-    /// Pattern index -> (brand id, needs ASCII word boundaries).
-    owners: Vec<(String, bool)>,
-}
-
-fn build_brand_index(knowledge: &Knowledge) -> BrandIndex {
-    let mut pats = Vec::new();
-    let mut owners = Vec::new();
-    for b in knowledge.brands().iter() {
-        for w in b.words_en.iter().chain(b.words_zh.iter()) {
-            let w = normalize(w).text;
-            let w = w.trim().to_string();
-            if w.chars().count() < 2 {
-                continue;
-            }
-            let ascii = w.is_ascii();
-            pats.push(w);
-            owners.push((b.id.clone(), ascii));
-        }
-    }
-    let ac = AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(&pats)
-        .or_else(|_| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&pats)
-        })
-        .ok();
-    BrandIndex { ac, owners }
-}
-
-fn brand_index(knowledge: &Knowledge) -> &BrandIndex {
-    knowledge.derived(build_brand_index)
-}
-
-/// Brand ids named in the (normalised) text, most mentioned first, with where the first
-/// mention is (`start..end` in `text`) and the count.
-fn brands_named(knowledge: &Knowledge, text: &str) -> Vec<(String, usize, usize, usize)> {
-    let idx = brand_index(knowledge);
-    let Some(ac) = &idx.ac else {
-        return Vec::new();
-    };
-    let bytes = text.as_bytes();
-    let mut found: Vec<(String, usize, usize, usize)> = Vec::new();
-    for m in ac.find_iter(text).take(10_000) {
-        let Some((id, ascii)) = idx.owners.get(m.pattern().as_usize()) else {
-            continue;
-        };
-        if *ascii {
-            let word = |i: usize| bytes.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
-            if (m.start() > 0 && word(m.start() - 1)) || word(m.end()) {
-                continue;
-            }
-        }
-        match found.iter_mut().find(|f| &f.0 == id) {
-            Some(f) => f.3 += 1,
-            None => found.push((id.clone(), m.start(), m.end(), 1)),
-        }
-    }
-    found.sort_by_key(|f| std::cmp::Reverse(f.3));
-    found
 }
 
 /// The clause before `start`, at most `window` bytes, cut at the last sentence or clause
@@ -216,7 +149,13 @@ pub fn analyze(knowledge: &Knowledge, rules: &TextRules, text: &str) -> TextAnal
 fn brand_claim(knowledge: &Knowledge, norm: &Normalized, a: &mut TextAnalysis) {
     let t = norm.text.as_str();
     let named = brands_named(knowledge, t);
-    if let Some((id, start, end, _)) = named.first() {
+    if let Some(BrandMention {
+        brand: id,
+        start,
+        end,
+        ..
+    }) = named.first()
+    {
         a.brand = Some(id.clone());
         let name = knowledge
             .brands()

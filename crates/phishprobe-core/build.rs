@@ -20,9 +20,15 @@ fn main() {
     let manifest = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let data = Path::new(&manifest).join("../../data");
     let mut out = String::new();
-    for (konst, sub) in [("BRANDS", "brands"), ("PATTERNS", "patterns")] {
+    for (konst, sub, what) in [
+        ("BRANDS", "brands", "The brand profiles"),
+        ("PATTERNS", "patterns", "The text cue patterns"),
+    ] {
         let dir = data.join(sub);
         println!("cargo:rerun-if-changed={}", dir.display());
+        out.push_str(&format!(
+            "/// {what} (`data/{sub}/*.toml`) as `(file name, TOML)`, in file-name order.\n"
+        ));
         out.push_str(&format!("pub const {konst}: &[(&str, &str)] = &[\n"));
         for name in list(&dir) {
             let path = dir.join(&name);
@@ -39,6 +45,7 @@ fn main() {
     }
     let hosting = data.join("hosting.toml");
     println!("cargo:rerun-if-changed={}", hosting.display());
+    out.push_str("/// The host lists (`data/hosting.toml`).\n");
     if hosting.exists() {
         out.push_str(&format!(
             "pub const HOSTING: &str = include_str!({:?});\n",
@@ -53,6 +60,7 @@ fn main() {
     }
     let case = data.join("case.toml");
     println!("cargo:rerun-if-changed={}", case.display());
+    out.push_str("/// The case rules (`data/case.toml`).\n");
     out.push_str(&format!(
         "pub const CASE: &str = include_str!({:?});\n",
         case.canonicalize()
@@ -62,6 +70,7 @@ fn main() {
     ));
     let popular = data.join("popular/chromium-top-domains.list");
     println!("cargo:rerun-if-changed={}", popular.display());
+    out.push_str("/// Chromium's popular-domains list (`data/popular/`).\n");
     out.push_str(&format!(
         "pub const POPULAR: &str = include_str!({:?});\n",
         popular

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use base64::Engine as _;
-use phishprobe_core::case::{CaseReport, Source, StepStatus};
+use phishprobe_core::combine::{CaseReport, Source, StepStatus};
 use phishprobe_core::{Lang, Severity, Verdict};
 
 use crate::labels::{severity_word, verdict_word};

@@ -3,14 +3,14 @@
 //! Runs one case — everything a person received at once: an email, links, the number that
 //! called, the words of the call or SMS — through the matching checks, lets the caller run the
 //! wrong-password probe on the one page worth probing, combines it all with
-//! [`phishprobe_core::case`] (field-rule steps and advice), and turns the result into a row for
+//! [`phishprobe_core::combine`] (field-rule steps and advice), and turns the result into a row for
 //! the history store.
 //!
 //! Shared by `phishprobe case` and `phishprobe serve`, so both answer the same way. The probe is
 //! split out ([`probe`]) because the CLI and the server own their browsers differently.
 #![warn(missing_docs)]
 
-use phishprobe_core::case::{
+use phishprobe_core::combine::{
     CaseBuilder, CaseReport, CaseRules, PartKind, ProbeStatus, link_in, part_label,
 };
 use phishprobe_core::phone::{self, UserMark};

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use phishprobe_core::case::ProbeStatus;
+use phishprobe_core::combine::ProbeStatus;
 use phishprobe_core::{Engine, Message};
 use phishprobe_probe::{ProbeOptions, ProbeResult, Prober};
 use phishprobe_store::EvidenceFile;

@@ -172,8 +172,8 @@ pub fn emit_error(
 
 /// Readable form of a case: the combined verdict, each field-rule step with its reasons, then
 /// the advice.
-pub fn render_case(case: &phishprobe_core::case::CaseReport, lang: Lang, color: bool) -> String {
-    use phishprobe_core::case::StepStatus;
+pub fn render_case(case: &phishprobe_core::combine::CaseReport, lang: Lang, color: bool) -> String {
+    use phishprobe_core::combine::StepStatus;
     let word = |v: Verdict| verdict_word(v, lang);
     let (advice_label, not_run, nothing) = match lang {
         Lang::En => ("What to do now:", "NOT RUN", "nothing to check"),

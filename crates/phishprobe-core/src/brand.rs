@@ -2,7 +2,7 @@
 //!
 //! Profiles are data, not code: a new marketplace or payment brand is a new file. Every fact
 //! carries its `source` so a person can check it. The files are embedded in the binary by
-//! default ([`embedded_sources`]) and can be replaced by a directory (`--brands DIR`).
+//! default ([`crate::embedded::BRANDS`]) and can be replaced by a directory (`--brands DIR`).
 
 use serde::Deserialize;
 
@@ -12,12 +12,17 @@ use crate::error::DataError;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebFact {
+    /// The domain as listed (ASCII, lowercase); hosts at or under it are the brand's.
     pub domain: String,
+    /// What the name serves (`storefront`, `seller`, `cdn`...), for people reading the profile.
     #[serde(default)]
     pub kind: String,
+    /// The market it serves (`us`, `jp`...), when it serves one.
     #[serde(default)]
     pub market: String,
+    /// Where the fact was checked: every fact carries its source so a person can verify it.
     pub source: String,
+    /// Anything a maintainer should know about the fact.
     #[serde(default)]
     pub note: String,
 }
@@ -26,8 +31,11 @@ pub struct WebFact {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DomainFact {
+    /// The domain as listed (ASCII, lowercase).
     pub domain: String,
+    /// Where the fact was checked.
     pub source: String,
+    /// Anything a maintainer should know about the fact.
     #[serde(default)]
     pub note: String,
 }
@@ -36,8 +44,11 @@ pub struct DomainFact {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FakeSender {
+    /// The address (`user@domain`) or bare domain the brand warns about.
     pub address: String,
+    /// Where the brand says so.
     pub source: String,
+    /// Anything a maintainer should know about the fact.
     #[serde(default)]
     pub note: String,
 }
@@ -46,9 +57,13 @@ pub struct FakeSender {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PhoneFact {
+    /// The number as the brand publishes it (parsed as a US number when it has no `+`).
     pub number: String,
+    /// What the number is for (`Seller Support`), quoted in findings.
     pub label: String,
+    /// Where the brand publishes it.
     pub source: String,
+    /// Anything a maintainer should know about the fact.
     #[serde(default)]
     pub note: String,
 }
@@ -57,9 +72,13 @@ pub struct PhoneFact {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportFact {
+    /// The channel: `email`, `url` or `phone`.
     pub kind: String,
+    /// The address, page or number to report to.
     pub value: String,
+    /// Where the brand asks for reports there.
     pub source: String,
+    /// Anything a maintainer should know about the fact.
     #[serde(default)]
     pub note: String,
 }
@@ -68,8 +87,11 @@ pub struct ReportFact {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BrandProfile {
+    /// Stable id (`amazon`): what reports name and every lookup is keyed on.
     pub id: String,
+    /// The name people know the brand by.
     pub name: String,
+    /// The Chinese name, when it has one (else the name is used).
     #[serde(default)]
     pub name_zh: String,
     /// Lowercase ASCII strings searched in hostname labels and tokens for look-alikes.
@@ -90,22 +112,31 @@ pub struct BrandProfile {
     /// defensive registrations that a profile does not list).
     #[serde(default)]
     pub domains_complete: bool,
+    /// English words that name the brand in a text (`Amazon`, `Seller Central`).
     #[serde(default)]
     pub words_en: Vec<String>,
+    /// Chinese words that name the brand in a text (`亚马逊`).
     #[serde(default)]
     pub words_zh: Vec<String>,
+    /// Official web names: a host at or under one is the brand's own site.
     #[serde(default)]
     pub web: Vec<WebFact>,
+    /// Genuine sender domains of the brand's mail.
     #[serde(default)]
     pub mail: Vec<DomainFact>,
+    /// Domains the brand relays mail through that third parties write (not the brand speaking).
     #[serde(default)]
     pub relay: Vec<DomainFact>,
+    /// Brand-owned roots where anyone can publish (S3, myshopify): they prove nothing.
     #[serde(default)]
     pub customer_content: Vec<DomainFact>,
+    /// Senders the brand itself names as fakes.
     #[serde(default)]
     pub fake_sender: Vec<FakeSender>,
+    /// Published phone numbers: fine to call out to, proof of nothing when they call in.
     #[serde(default)]
     pub phone: Vec<PhoneFact>,
+    /// Where the brand wants phishing reported.
     #[serde(default)]
     pub report: Vec<ReportFact>,
 }
@@ -264,19 +295,47 @@ impl BrandSet {
         Ok(BrandSet { brands })
     }
 
+    /// The profiles, in file order (the order a brand's index refers to).
     pub fn iter(&self) -> impl Iterator<Item = &BrandProfile> {
         self.brands.iter()
     }
 
+    /// The profile with this id.
     pub fn get(&self, id: &str) -> Option<&BrandProfile> {
         self.brands.iter().find(|b| b.id == id)
     }
 
+    /// How many profiles there are.
     pub fn len(&self) -> usize {
         self.brands.len()
     }
 
+    /// Whether the set is empty (loading refuses an empty set; only the default one is).
     pub fn is_empty(&self) -> bool {
         self.brands.is_empty()
     }
+}
+
+/// What a domain is to a brand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DomainRole {
+    /// Brand-controlled web name (storefront, Seller Central, CDN, subsidiary...).
+    Web,
+    /// Genuine mail sender domain.
+    Mail,
+    /// Relayed by the brand, written by a third party (Amazon Buyer-Seller Messaging).
+    Relay,
+    /// Brand-owned, but anyone can publish there (S3, CloudFront, myshopify...).
+    CustomerContent,
+}
+
+/// The brand a domain belongs to, and in which role; `matched` is the listed name it fell under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainOwner {
+    /// The owning brand's id (`amazon`).
+    pub brand: String,
+    /// What the domain is to that brand.
+    pub role: DomainRole,
+    /// The listed name the domain is at or under (`amazon.co.uk` for `www.amazon.co.uk`).
+    pub matched: String,
 }

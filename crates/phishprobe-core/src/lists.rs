@@ -9,11 +9,15 @@ use crate::error::DataError;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HostingSuffix {
+    /// The suffix (`github.io`); a host under it is a customer's site.
     pub suffix: String,
+    /// What the service is (`static`, `dyndns`...), for people reading the list.
     #[serde(default)]
     pub kind: String,
+    /// Where the fact was checked.
     #[serde(default)]
     pub source: String,
+    /// Anything a maintainer should know.
     #[serde(default)]
     pub note: String,
 }
@@ -22,13 +26,18 @@ pub struct HostingSuffix {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Redirector {
+    /// The service's domain; links at or under it redirect.
     pub domain: String,
+    /// What it is (`shortener`, `tracker`...).
     #[serde(default)]
     pub kind: String,
+    /// Who runs it.
     #[serde(default)]
     pub provider: String,
+    /// Where the fact was checked.
     #[serde(default)]
     pub source: String,
+    /// Anything a maintainer should know.
     #[serde(default)]
     pub note: String,
 }
@@ -37,17 +46,22 @@ pub struct Redirector {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HostLists {
+    /// Suffixes where anyone can publish a site in minutes.
     #[serde(default)]
     pub free_hosting: Vec<HostingSuffix>,
+    /// Link shorteners: their links hide where they lead.
     #[serde(default)]
     pub shortener: Vec<Redirector>,
+    /// Mail campaign click trackers: genuine mail uses them too, so they hide but do not accuse.
     #[serde(default)]
     pub click_tracker: Vec<Redirector>,
+    /// Account and sign-in words (`login`, `verify`) that fake login pages put in their names.
     #[serde(default)]
     pub login_words: Vec<String>,
     /// Credential and payout word stems matched inside glued words.
     #[serde(default)]
     pub credential_stems: Vec<String>,
+    /// Real words that contain a brand token (`amazonia`): never a brand match.
     #[serde(default)]
     pub brand_word_exceptions: Vec<String>,
     /// Top-level domains where phishing is registered most (cheap, lightly policed): a brand
@@ -57,6 +71,7 @@ pub struct HostLists {
 }
 
 impl HostLists {
+    /// Parse `hosting.toml`; `file` names the file in errors.
     pub fn from_toml(file: &str, text: &str) -> Result<Self, DataError> {
         let lists: HostLists =
             toml::from_str(text).map_err(|e| DataError::from_toml(file, text, &e))?;

@@ -31,6 +31,7 @@ impl Verdict {
         }
     }
 
+    /// The verdict as written in JSON and on the command line (`phishing`).
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Genuine => "genuine",
@@ -56,10 +57,15 @@ impl Verdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Explains; moves nothing (an official domain, a number found).
     Info,
+    /// A weak sign alone; counts beside others.
     Low,
+    /// A real fault: alone, suspicious.
     Medium,
+    /// A strong sign: alone, phishing.
     High,
+    /// Decisive whatever else is found (a request for a password or code).
     Critical,
 }
 
@@ -75,6 +81,7 @@ impl Severity {
         }
     }
 
+    /// The severity as written in JSON (`medium`).
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -89,11 +96,14 @@ impl Severity {
 /// A message a non-expert understands, in English and Chinese.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
+    /// English.
     pub en: String,
+    /// Chinese (simplified).
     pub zh: String,
 }
 
 impl Message {
+    /// A message from its two languages.
     pub fn new(en: impl Into<String>, zh: impl Into<String>) -> Self {
         Message {
             en: en.into(),
@@ -114,8 +124,10 @@ impl Message {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
+    /// English (the default).
     #[default]
     En,
+    /// Chinese (simplified).
     Zh,
 }
 
@@ -124,13 +136,16 @@ pub enum Lang {
 pub struct Finding {
     /// Stable machine code, `area.what` (for example `host.typosquat`). Never renamed.
     pub code: String,
+    /// How much it weighs in the score.
     pub severity: Severity,
+    /// What it means for the person, in both languages.
     pub message: Message,
     /// The exact labels, characters or text that triggered the finding.
     pub evidence: String,
 }
 
 impl Finding {
+    /// A finding from its parts; the code is a stable `area.what` name.
     pub fn new(
         code: impl Into<String>,
         severity: Severity,
@@ -149,12 +164,15 @@ impl Finding {
 /// The verdict model. Field order is the JSON order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
+    /// What was checked, as given (a URL, a file name, a number).
     pub input: String,
+    /// The answer.
     pub verdict: Verdict,
     /// Brand id (`amazon`, `paypal`, ...) the input claims or imitates.
     pub brand: Option<String>,
     /// 0..=100: the sum of the finding weights, capped.
     pub score: u32,
+    /// The reasons, most serious first.
     pub findings: Vec<Finding>,
 }
 
@@ -164,6 +182,7 @@ impl Report {
         self.findings.iter().map(|f| f.severity).max()
     }
 
+    /// Whether a finding with this code is in the report.
     pub fn has(&self, code: &str) -> bool {
         self.findings.iter().any(|f| f.code == code)
     }
@@ -173,6 +192,33 @@ impl Report {
 pub const PHISHING_SCORE: u32 = 60;
 /// Score at or above which a report is suspicious.
 pub const SUSPICIOUS_SCORE: u32 = 25;
+
+/// The score of a set of findings: their severity weights added up, at most 100.
+pub fn score_of(findings: &[Finding]) -> u32 {
+    findings
+        .iter()
+        .map(|f| f.severity.weight())
+        .sum::<u32>()
+        .min(100)
+}
+
+/// The one rule set every verdict is decided by: a `Critical` finding, or a score of at least
+/// [`PHISHING_SCORE`], is phishing; a score of at least [`SUSPICIOUS_SCORE`] is suspicious;
+/// otherwise genuine when a check `vouched` for the input, else unknown. The report builder
+/// and the combination of a case's parts both use it, so they cannot drift apart.
+pub fn verdict_of(findings: &[Finding], vouched: bool) -> Verdict {
+    let score = score_of(findings);
+    let critical = findings.iter().any(|f| f.severity == Severity::Critical);
+    if critical || score >= PHISHING_SCORE {
+        Verdict::Phishing
+    } else if score >= SUSPICIOUS_SCORE {
+        Verdict::Suspicious
+    } else if vouched {
+        Verdict::Genuine
+    } else {
+        Verdict::Unknown
+    }
+}
 
 /// Collects findings and decides the verdict by one rule set:
 /// - a `Critical` finding, or a score of at least [`PHISHING_SCORE`], is phishing;
@@ -188,6 +234,7 @@ pub struct ReportBuilder {
 }
 
 impl ReportBuilder {
+    /// An empty report about `input` (unknown until findings or a vouch say otherwise).
     pub fn new(input: impl Into<String>) -> Self {
         ReportBuilder {
             input: input.into(),
@@ -203,10 +250,12 @@ impl ReportBuilder {
         self
     }
 
+    /// The brand set so far, if any.
     pub fn current_brand(&self) -> Option<&str> {
         self.brand.as_deref()
     }
 
+    /// Add a finding; the same code with the same evidence again adds nothing.
     pub fn push(&mut self, finding: Finding) -> &mut Self {
         // The same code with the same evidence says nothing new.
         if !self
@@ -219,6 +268,7 @@ impl ReportBuilder {
         self
     }
 
+    /// Add several findings, as [`ReportBuilder::push`] does one by one.
     pub fn extend(&mut self, findings: impl IntoIterator<Item = Finding>) -> &mut Self {
         for f in findings {
             self.push(f);
@@ -232,32 +282,17 @@ impl ReportBuilder {
         self
     }
 
+    /// The findings so far, in the order pushed.
     pub fn findings(&self) -> &[Finding] {
         &self.findings
     }
 
+    /// The report: findings sorted most serious first, the score and the verdict by the one rule set.
     pub fn build(mut self) -> Report {
         // Most serious first: that is the order a person should read them in.
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-        let score = self
-            .findings
-            .iter()
-            .map(|f| f.severity.weight())
-            .sum::<u32>()
-            .min(100);
-        let critical = self
-            .findings
-            .iter()
-            .any(|f| f.severity == Severity::Critical);
-        let verdict = if critical || score >= PHISHING_SCORE {
-            Verdict::Phishing
-        } else if score >= SUSPICIOUS_SCORE {
-            Verdict::Suspicious
-        } else if self.genuine {
-            Verdict::Genuine
-        } else {
-            Verdict::Unknown
-        };
+        let score = score_of(&self.findings);
+        let verdict = verdict_of(&self.findings, self.genuine);
         Report {
             input: self.input,
             verdict,

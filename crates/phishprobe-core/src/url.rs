@@ -4,8 +4,8 @@
 
 use percent_encoding::percent_decode_str;
 
-use crate::engine::Engine;
 use crate::host::{self, HostInfo};
+use crate::knowledge::Knowledge;
 use crate::model::{Finding, Message, Report, ReportBuilder, Severity, Verdict};
 
 /// URLs longer than this are reported and only their first part is analysed.
@@ -18,9 +18,9 @@ fn msg(en: impl Into<String>, zh: impl Into<String>) -> Message {
 }
 
 /// Verdict for a URL or a bare hostname.
-pub fn check(engine: &Engine, input: &str) -> Report {
+pub fn check(knowledge: &Knowledge, input: &str) -> Report {
     let mut b = ReportBuilder::new(truncate_chars(input.trim(), 2048));
-    let info = analyze(engine, input, &mut b, 0);
+    let info = analyze(knowledge, input, &mut b, 0);
     if info.as_ref().is_some_and(HostInfo::is_official)
         && b.findings().iter().all(|f| f.severity == Severity::Info)
     {
@@ -42,60 +42,17 @@ fn truncate_chars(s: &str, max: usize) -> String {
 
 /// Analyse a URL, pushing findings into `b`; returns the host facts when there is a host.
 pub fn analyze(
-    engine: &Engine,
+    knowledge: &Knowledge,
     raw: &str,
     b: &mut ReportBuilder,
     depth: usize,
 ) -> Option<HostInfo> {
-    let mut s = raw.trim();
+    let s = raw.trim();
     if s.is_empty() {
-        return Some(host::analyze(engine, s, b));
+        return Some(host::analyze(knowledge, s, b));
     }
-    if s.len() > MAX_URL_LEN {
-        b.push(Finding::new(
-            "url.overlong",
-            Severity::Low,
-            msg(
-                "The link is extremely long, a way to hide where it really goes.",
-                "该链接极长，这是隐藏真实去向的手法。",
-            ),
-            format!("{} bytes", s.len()),
-        ));
-        let mut end = MAX_URL_LEN;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s = &s[..end];
-    }
-    let lower_head: String = s.chars().take(16).collect::<String>().to_ascii_lowercase();
-    let lower_head = lower_head.trim_start();
-    if lower_head.starts_with("javascript:") || lower_head.starts_with("vbscript:") {
-        b.push(Finding::new(
-            "url.script_scheme",
-            Severity::High,
-            msg(
-                "The link runs a script instead of opening a web page.",
-                "该链接会运行脚本，而不是打开网页。",
-            ),
-            truncate_chars(s, 120),
-        ));
-        return None;
-    }
-    if lower_head.starts_with("data:") {
-        let html = s
-            .get(..64)
-            .unwrap_or(s)
-            .to_ascii_lowercase()
-            .contains("html");
-        b.push(Finding::new(
-            "url.data_scheme",
-            if html { Severity::High } else { Severity::Medium },
-            msg(
-                "The link carries a whole page inside itself (data: URL), so no real website stands behind it.",
-                "该链接自身携带整个页面（data: 网址），背后没有真实网站。",
-            ),
-            truncate_chars(s, 120),
-        ));
+    let s = cut_overlong(s, b);
+    if inline_scheme(s, b) {
         return None;
     }
     let has_scheme = s.find("://").is_some_and(|i| {
@@ -127,7 +84,7 @@ pub fn analyze(
                 ),
                 format!("{e}"),
             ));
-            return Some(host::analyze(engine, host_part, b));
+            return Some(host::analyze(knowledge, host_part, b));
         }
     };
     match parsed.scheme() {
@@ -154,8 +111,106 @@ pub fn analyze(
         ));
         return None;
     };
+    let info = link_host(knowledge, &parsed, raw_host, host_str, b);
+    userinfo(knowledge, &parsed, b);
+    if let Some(port) = parsed.port() {
+        b.push(Finding::new(
+            "url.port",
+            Severity::Low,
+            msg(
+                format!("The link goes to an unusual port ({port}); big brands' sites never do."),
+                format!("该链接指向不常见的端口（{port}）；大品牌网站从不这样做。"),
+            ),
+            port.to_string(),
+        ));
+    }
+    if let Some(r) = knowledge.shortener(&info.ascii) {
+        b.push(Finding::new(
+            "url.shortener",
+            Severity::Low,
+            msg(
+                "This is a short link: where it really leads is hidden until you open it.",
+                "这是短链接：打开之前无法看到它真正的去向。",
+            ),
+            r.domain.clone(),
+        ));
+    }
+    redirects(knowledge, &parsed, &info, b, depth);
+    path_words(knowledge, &parsed, &info, b);
+    encoding(s, b);
+    Some(info)
+}
+
+/// A link longer than [`MAX_URL_LEN`] is reported and cut there (on a character boundary).
+fn cut_overlong<'a>(s: &'a str, b: &mut ReportBuilder) -> &'a str {
+    let mut s = s;
+    if s.len() > MAX_URL_LEN {
+        b.push(Finding::new(
+            "url.overlong",
+            Severity::Low,
+            msg(
+                "The link is extremely long, a way to hide where it really goes.",
+                "该链接极长，这是隐藏真实去向的手法。",
+            ),
+            format!("{} bytes", s.len()),
+        ));
+        let mut end = MAX_URL_LEN;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s = &s[..end];
+    }
+    s
+}
+
+/// A `javascript:`, `vbscript:` or `data:` link: reported, and nothing further to check.
+fn inline_scheme(s: &str, b: &mut ReportBuilder) -> bool {
+    let lower_head: String = s.chars().take(16).collect::<String>().to_ascii_lowercase();
+    let lower_head = lower_head.trim_start();
+    if lower_head.starts_with("javascript:") || lower_head.starts_with("vbscript:") {
+        b.push(Finding::new(
+            "url.script_scheme",
+            Severity::High,
+            msg(
+                "The link runs a script instead of opening a web page.",
+                "该链接会运行脚本，而不是打开网页。",
+            ),
+            truncate_chars(s, 120),
+        ));
+        return true;
+    }
+    if lower_head.starts_with("data:") {
+        let html = s
+            .get(..64)
+            .unwrap_or(s)
+            .to_ascii_lowercase()
+            .contains("html");
+        b.push(Finding::new(
+            "url.data_scheme",
+            if html { Severity::High } else { Severity::Medium },
+            msg(
+                "The link carries a whole page inside itself (data: URL), so no real website stands behind it.",
+                "该链接自身携带整个页面（data: 网址），背后没有真实网站。",
+            ),
+            truncate_chars(s, 120),
+        ));
+        return true;
+    }
+    false
+}
+
+/// The host analysis of a parsed link: an IP literal as the parser normalised it (and whether
+/// the text hid it in an odd number format), a name as written when that is close to what the
+/// parser kept.
+fn link_host(
+    knowledge: &Knowledge,
+    parsed: &::url::Url,
+    raw_host: &str,
+    host_str: &str,
+    b: &mut ReportBuilder,
+) -> HostInfo {
     // The WHATWG parser normalises hex/octal/decimal IPv4; say what the text really was.
-    let info = if matches!(
+    if matches!(
         parsed.host(),
         Some(::url::Host::Ipv4(_)) | Some(::url::Host::Ipv6(_))
     ) {
@@ -174,7 +229,7 @@ pub fn analyze(
                 format!("{raw_host} = {host_str}"),
             ));
         }
-        host::analyze(engine, host_str, b)
+        host::analyze(knowledge, host_str, b)
     } else {
         // Analyse the host as written (Unicode, hidden characters) when it is close to what
         // the parser kept; the parser's ASCII form otherwise.
@@ -183,35 +238,8 @@ pub fn analyze(
         } else {
             host_str
         };
-        host::analyze(engine, as_written, b)
-    };
-    userinfo(engine, &parsed, b);
-    if let Some(port) = parsed.port() {
-        b.push(Finding::new(
-            "url.port",
-            Severity::Low,
-            msg(
-                format!("The link goes to an unusual port ({port}); big brands' sites never do."),
-                format!("该链接指向不常见的端口（{port}）；大品牌网站从不这样做。"),
-            ),
-            port.to_string(),
-        ));
+        host::analyze(knowledge, as_written, b)
     }
-    if let Some(r) = engine.shortener(&info.ascii) {
-        b.push(Finding::new(
-            "url.shortener",
-            Severity::Low,
-            msg(
-                "This is a short link: where it really leads is hidden until you open it.",
-                "这是短链接：打开之前无法看到它真正的去向。",
-            ),
-            r.domain.clone(),
-        ));
-    }
-    redirects(engine, &parsed, &info, b, depth);
-    path_words(engine, &parsed, &info, b);
-    encoding(s, b);
-    Some(info)
 }
 
 /// The host part of `scheme://user@host:port/...` exactly as written.
@@ -234,21 +262,21 @@ fn authority_host(text: &str) -> Option<&str> {
     )
 }
 
-fn userinfo(engine: &Engine, u: &::url::Url, b: &mut ReportBuilder) {
+fn userinfo(knowledge: &Knowledge, u: &::url::Url, b: &mut ReportBuilder) {
     let user = u.username();
     if user.is_empty() && u.password().is_none() {
         return;
     }
     let decoded = percent_decode_str(user).decode_utf8_lossy().to_lowercase();
     let mut probe = ReportBuilder::new("");
-    let userinfo_host = host::analyze(engine, &decoded, &mut probe);
+    let userinfo_host = host::analyze(knowledge, &decoded, &mut probe);
     let brand = userinfo_host
         .brand
-        .and_then(|i| engine.brand(i))
+        .and_then(|i| knowledge.brand(i))
         .map(|p| p.name.clone());
     match brand {
         Some(name) => {
-            if let Some(p) = userinfo_host.brand.and_then(|i| engine.brand(i)) {
+            if let Some(p) = userinfo_host.brand.and_then(|i| knowledge.brand(i)) {
                 b.brand(&p.id);
             }
             b.push(Finding::new(
@@ -278,7 +306,7 @@ fn userinfo(engine: &Engine, u: &::url::Url, b: &mut ReportBuilder) {
 /// Follow redirect parameters offline: `?url=`, `?redirect=`, `?z=`... and any parameter
 /// whose value is itself a URL, nested and percent-encoded.
 fn redirects(
-    engine: &Engine,
+    knowledge: &Knowledge,
     u: &::url::Url,
     outer: &HostInfo,
     b: &mut ReportBuilder,
@@ -307,7 +335,7 @@ fn redirects(
         };
         seen += 1;
         let mut inner = ReportBuilder::new(target.clone());
-        let inner_info = analyze(engine, &target, &mut inner, depth + 1);
+        let inner_info = analyze(knowledge, &target, &mut inner, depth + 1);
         let inner_official = inner_info.as_ref().is_some_and(HostInfo::is_official);
         if let Some(br) = inner.current_brand() {
             let br = br.to_string();
@@ -405,7 +433,7 @@ fn as_url(v: &str) -> Option<String> {
 }
 
 /// Brand and credential words in the path or query of a host that is not the brand's.
-fn path_words(engine: &Engine, u: &::url::Url, info: &HostInfo, b: &mut ReportBuilder) {
+fn path_words(knowledge: &Knowledge, u: &::url::Url, info: &HostInfo, b: &mut ReportBuilder) {
     if info.is_official() {
         return;
     }
@@ -436,15 +464,16 @@ fn path_words(engine: &Engine, u: &::url::Url, info: &HostInfo, b: &mut ReportBu
         .iter()
         .copied()
         .filter(|w| {
-            engine.is_login_word(w) || matches!(*w, "signin" | "login" | "logon" | "ap" | "webscr")
+            knowledge.is_login_word(w)
+                || matches!(*w, "signin" | "login" | "logon" | "ap" | "webscr")
         })
         .collect();
     let brand = if info.brand.is_some() {
         None
     } else {
         words.iter().find_map(|w| {
-            engine
-                .matcher
+            knowledge
+                .matcher()
                 .find(w)
                 .into_iter()
                 .find(|m| {
@@ -455,7 +484,7 @@ fn path_words(engine: &Engine, u: &::url::Url, info: &HostInfo, b: &mut ReportBu
         })
     };
     if let Some((bi, word)) = brand {
-        let Some(p) = engine.brand(bi) else { return };
+        let Some(p) = knowledge.brand(bi) else { return };
         b.brand(&p.id);
         let sev = if login.is_empty() {
             Severity::Medium

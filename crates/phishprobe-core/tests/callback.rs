@@ -3,7 +3,7 @@
 //! dispute it. Messages written by the team, modelled on public descriptions of the Amazon,
 //! PayPal, Geek Squad, Norton and McAfee lures (FTC and the brands' own scam warnings).
 
-use phishprobe_core::case::{CaseBuilder, CaseRules, PartKind};
+use phishprobe_core::combine::{CaseBuilder, CaseRules, PartKind};
 use phishprobe_core::text::{self, TextRules};
 use phishprobe_core::{Engine, Report, Verdict};
 

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use phishprobe_case::{CaseChecker, CaseError, CaseInputs};
 use phishprobe_core::Engine;
-use phishprobe_core::case::ProbeStatus;
+use phishprobe_core::combine::ProbeStatus;
 use phishprobe_core::phone::{self, UserMark};
 use phishprobe_store::{EvidenceFile, HistoryStore, Mark};
 use serde::Deserialize;
@@ -233,7 +233,7 @@ fn case_json(stored: &phishprobe_store::StoredCase) -> Result<Value, ApiError> {
 async fn save(
     cases: &CaseService,
     inputs: CaseInputs,
-    report: phishprobe_core::case::CaseReport,
+    report: phishprobe_core::combine::CaseReport,
     evidence: Vec<EvidenceFile>,
 ) -> Result<Value, ApiError> {
     let row = phishprobe_case::new_case(&inputs, &report, evidence)

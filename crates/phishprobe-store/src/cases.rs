@@ -3,7 +3,7 @@
 //! nothing.
 //!
 //! The store does not interpret the report: it keeps the JSON the caller produced
-//! (`phishprobe_core::case::CaseReport`) plus the few columns a list needs.
+//! (`phishprobe_core::combine::CaseReport`) plus the few columns a list needs.
 
 use sha2::{Digest, Sha256};
 

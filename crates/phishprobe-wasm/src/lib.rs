@@ -20,7 +20,7 @@
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-use phishprobe_core::case::{Advice, CaseBuilder, CaseRules, PartKind};
+use phishprobe_core::combine::{Advice, CaseBuilder, CaseRules, PartKind};
 use phishprobe_core::lists::HostLists;
 use phishprobe_core::page::{self, PageFacts};
 use phishprobe_core::{BrandSet, Engine};

@@ -216,7 +216,7 @@ fn bench_case(args: &Args, ctx: &Context) -> Result<u8> {
         let report = checker.finish(
             &ctx.engine,
             &parts,
-            phishprobe_core::case::ProbeStatus::NotRequested,
+            phishprobe_core::combine::ProbeStatus::NotRequested,
         );
         let row = phishprobe_case::new_case(&inputs, &report, Vec::new())?;
         if let Some(d) = db.as_mut() {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use phishprobe_case::{CaseChecker, CaseInputs, MAX_EMAIL_BYTES, MAX_TEXT_BYTES};
-use phishprobe_core::case::ProbeStatus;
+use phishprobe_core::combine::ProbeStatus;
 use phishprobe_core::phone::UserMark;
 use phishprobe_probe::{ChromeConfig, ProbeOptions, Prober};
 use phishprobe_store::{EvidenceFile, HistoryStore, Mark};

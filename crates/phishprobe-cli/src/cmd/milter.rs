@@ -19,7 +19,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use phishprobe_case::{CaseChecker, CaseInputs};
 use phishprobe_core::Engine;
-use phishprobe_core::case::ProbeStatus;
+use phishprobe_core::combine::ProbeStatus;
 use phishprobe_email::EmailReport;
 use phishprobe_milter::{AfterCheck, Config, ListenAddr, MilterServer, ServeOptions};
 use phishprobe_probe::{ChromeConfig, ProbeOptions, Prober};

@@ -1,12 +1,15 @@
 //! Hostname analysis: decode (UTS #46), split by the Public Suffix List, check the official
 //! lists first, then search every label and token for every brand and its look-alikes.
 
-pub mod matcher;
-pub mod popular;
 pub mod psl;
-pub mod unicode;
 
-use crate::engine::{DomainOwner, DomainRole, Engine};
+pub use crate::knowledge::{matcher, popular};
+pub use crate::unicode;
+
+use std::ops::ControlFlow;
+
+use crate::brand::{DomainOwner, DomainRole};
+use crate::knowledge::Knowledge;
 use crate::model::{Finding, Message, Report, ReportBuilder, Severity};
 use matcher::{Kind, Position, TokenMatch};
 use popular::PopularMatch;
@@ -21,12 +24,15 @@ pub struct HostInfo {
     pub ascii: String,
     /// Unicode form as a person would see it.
     pub unicode: String,
+    /// The registrable domain by ICANN rules only (`amazonaws.com`): who registered the name.
     pub registrable_icann: Option<String>,
+    /// The registrable domain with the private PSL section too (`bucket.s3.amazonaws.com`): the unit a hosting customer controls.
     pub registrable_private: Option<String>,
     /// The brand web (or customer-content) domain the host is at or under.
     pub owner: Option<DomainOwner>,
     /// Brand index imitated or claimed, if any.
     pub brand: Option<usize>,
+    /// The host is an IP literal, not a name.
     pub is_ip: bool,
 }
 
@@ -76,9 +82,9 @@ impl Analysis {
 }
 
 /// Verdict for a bare hostname.
-pub fn check(engine: &Engine, input: &str) -> Report {
+pub fn check(knowledge: &Knowledge, input: &str) -> Report {
     let mut b = ReportBuilder::new(input);
-    let info = analyze_inner(engine, input, &mut b);
+    let info = analyze_inner(knowledge, input, &mut b);
     if info.is_official() && b.findings().iter().all(|f| f.severity == Severity::Info) {
         b.vouch_genuine();
     }
@@ -139,11 +145,95 @@ fn clean(raw: &str, b: &mut ReportBuilder) -> String {
 }
 
 /// Analyse `raw` as a hostname, pushing findings into `b`.
-pub fn analyze(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> HostInfo {
-    analyze_inner(engine, raw, b).into_info()
+pub fn analyze(knowledge: &Knowledge, raw: &str, b: &mut ReportBuilder) -> HostInfo {
+    analyze_inner(knowledge, raw, b).into_info()
 }
 
-fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis {
+fn analyze_inner(knowledge: &Knowledge, raw: &str, b: &mut ReportBuilder) -> Analysis {
+    let mut info = match read_name(raw, b) {
+        ControlFlow::Continue(info) => info,
+        ControlFlow::Break(answered) => return answered,
+    };
+    let reg = psl::registrable(&info.ascii);
+    let offset = |r: &str| info.ascii.len().checked_sub(r.len());
+    info.icann_at = reg.icann.and_then(offset);
+    info.private_at = reg.private.and_then(offset);
+
+    let customer = match ownership(knowledge, &info.ascii, b) {
+        Ownership::Official(owner, brand) => {
+            info.brand = brand;
+            info.owner = Some(owner);
+            return info;
+        }
+        Ownership::Customer(c) => {
+            info.owner = Some(c.clone());
+            Some(c)
+        }
+        Ownership::None => None,
+    };
+    let owned_labels = info
+        .owner
+        .as_ref()
+        .map(|o| label_count(&o.matched))
+        .unwrap_or(0);
+    let scan = Surroundings::new(
+        knowledge,
+        &info.ascii,
+        info.unicode.as_deref(),
+        reg.suffix,
+        owned_labels,
+        customer.is_some(),
+    );
+    // A popular name (Chromium's list) is itself no look-alike: `rappler.com` is not Apple.
+    let registered: Option<&str> = info
+        .private_at
+        .or(info.icann_at)
+        .and_then(|i| info.ascii.get(i..));
+    let popular = PopularOnce::new(knowledge, registered);
+    let best = best_label_match(knowledge, &scan, &popular, b);
+    let embedding = best
+        .as_ref()
+        .and_then(|(m, i, _)| {
+            embedded_official(knowledge, &scan.ascii_labels, *i, scan.registrable_index)
+                .map(|e| (m.brand, e))
+        })
+        .or_else(|| lookalike_embedding(knowledge, &scan.ascii_labels, scan.registrable_index));
+
+    if best.is_none()
+        && let Some((bi, e)) = &embedding
+        && let Some(p) = knowledge.brand(*bi)
+    {
+        // A brand-like label in front of the brand's own ending: `amzone.co.jp.x.cn`.
+        b.brand(&p.id);
+        info.brand = Some(*bi);
+        let reg_name = info.registrable_private().unwrap_or(&info.ascii);
+        push_lookalike_embedding(b, p, e, &info.ascii, reg_name);
+    }
+
+    if let Some((m, label_index, homoglyph)) = best {
+        info.brand = Some(m.brand);
+        let found = BrandFound {
+            m: &m,
+            label_index,
+            homoglyph,
+            embedded: embedding.map(|(_, e)| e),
+        };
+        brand_findings(knowledge, b, &found, &scan, reg.suffix, &info);
+    }
+    if info.brand.is_none()
+        && let Some(registered) = registered
+        && let Some(brand) = popular_findings(knowledge, b, &info, registered, &scan, &popular)
+    {
+        info.brand = Some(brand);
+    }
+    hosting_findings(b, &info, &scan, &popular);
+    info
+}
+
+/// The checks that need no brand data, in order: empty or absurdly long input, hidden
+/// characters, cleaning, an IP literal, IDNA decoding, the length limit. `Break` is an answer
+/// already (nothing further to check): empty, too long, or an IP.
+fn read_name(raw: &str, b: &mut ReportBuilder) -> ControlFlow<Analysis, Analysis> {
     let mut info = Analysis::default();
     if raw.trim().is_empty() {
         b.push(Finding::new(
@@ -155,7 +245,7 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             ),
             "",
         ));
-        return info;
+        return ControlFlow::Break(info);
     }
     if raw.len() > 4 * MAX_HOST_LEN {
         b.push(Finding::new(
@@ -167,7 +257,7 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             ),
             format!("{} bytes", raw.len()),
         ));
-        return info;
+        return ControlFlow::Break(info);
     }
     let hidden = unicode::hidden_chars(raw);
     if !hidden.is_empty() {
@@ -199,7 +289,7 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             ),
             ip,
         ));
-        return info;
+        return ControlFlow::Break(info);
     }
     let (ascii, unicode_form) = decode(s, b);
     if ascii.len() > MAX_HOST_LEN {
@@ -215,24 +305,32 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
     }
     info.ascii = ascii;
     info.unicode = unicode_form;
-    let reg = psl::registrable(&info.ascii);
-    let offset = |r: &str| info.ascii.len().checked_sub(r.len());
-    info.icann_at = reg.icann.and_then(offset);
-    info.private_at = reg.private.and_then(offset);
+    ControlFlow::Continue(info)
+}
 
-    let owners = engine.owners_of_domain(&info.ascii);
+/// Who owns the host by the brand profiles: a brand's official web name, customer content on
+/// a brand's hosting, or nobody listed.
+enum Ownership {
+    None,
+    /// Owned by a brand but published by anyone (S3, myshopify...).
+    Customer(DomainOwner),
+    /// The brand's own web name, with the brand's index: nothing further to check.
+    Official(DomainOwner, Option<usize>),
+}
+
+/// The listed owner of `ascii`, with its finding (customer content or official).
+fn ownership(knowledge: &Knowledge, ascii: &str, b: &mut ReportBuilder) -> Ownership {
+    let owners = knowledge.owners_of_domain(ascii);
     let web = owners.iter().find(|o| o.role == DomainRole::Web).cloned();
     // Customer content covers the names under a hosting root; the root itself is the brand's
     // when the profile also lists it as web (`amazonaws.com` yes, `amplifyapp.com` no).
     let customer = owners
         .iter()
         .find(|o| o.role == DomainRole::CustomerContent)
-        .filter(|c| {
-            !(c.matched == info.ascii && web.as_ref().is_some_and(|w| w.matched == c.matched))
-        })
+        .filter(|c| !(c.matched == ascii && web.as_ref().is_some_and(|w| w.matched == c.matched)))
         .cloned();
-    if let Some(c) = &customer {
-        let brand_name = engine
+    if let Some(c) = customer {
+        let brand_name = knowledge
             .brands()
             .get(&c.brand)
             .map(|p| p.name.clone())
@@ -252,97 +350,161 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             ),
             c.matched.clone(),
         ));
-        info.owner = Some(c.clone());
-    } else if let Some(w) = &web {
-        let name = engine
-            .brands()
-            .get(&w.brand)
-            .map(|p| (p.name.clone(), p.display_name(crate::Lang::Zh).to_string()))
-            .unwrap_or_default();
-        b.brand(&w.brand);
-        info.brand = engine.brands().iter().position(|p| p.id == w.brand);
-        b.push(Finding::new(
-            "host.official",
-            Severity::Info,
-            msg(
-                format!(
-                    "{} is an official {} domain (listed in its brand profile).",
-                    w.matched, name.0
-                ),
-                format!("{} 是 {} 的官方域名（见品牌资料）。", w.matched, name.1),
-            ),
-            format!("{} is at or under {}", info.ascii, w.matched),
-        ));
-        info.owner = Some(w.clone());
-        return info;
+        return Ownership::Customer(c);
     }
+    let Some(w) = web else {
+        return Ownership::None;
+    };
+    let name = knowledge
+        .brands()
+        .get(&w.brand)
+        .map(|p| (p.name.clone(), p.display_name(crate::Lang::Zh).to_string()))
+        .unwrap_or_default();
+    b.brand(&w.brand);
+    let brand = knowledge.brands().iter().position(|p| p.id == w.brand);
+    b.push(Finding::new(
+        "host.official",
+        Severity::Info,
+        msg(
+            format!(
+                "{} is an official {} domain (listed in its brand profile).",
+                w.matched, name.0
+            ),
+            format!("{} 是 {} 的官方域名（见品牌资料）。", w.matched, name.1),
+        ),
+        format!("{ascii} is at or under {}", w.matched),
+    ));
+    Ownership::Official(w, brand)
+}
 
-    // Labels a customer or registrant chose: left of the (private) public suffix and of any
-    // brand-owned domain the host sits under.
-    let ascii_labels: Vec<&str> = labels_of(&info.ascii);
-    let unicode_owned: Vec<&str>;
-    let unicode_labels: &[&str] = match &info.unicode {
-        None => &ascii_labels,
-        Some(u) => {
-            unicode_owned = labels_of(u);
-            &unicode_owned
-        }
-    };
-    let n = ascii_labels.len();
-    let owned_labels = info
-        .owner
-        .as_ref()
-        .map(|o| label_count(&o.matched))
-        .unwrap_or(0);
-    let suffix_labels = if reg.suffix.is_empty() {
-        0
-    } else {
-        label_count(reg.suffix)
-    };
-    let scan = if owned_labels > 0 {
-        n.saturating_sub(owned_labels.max(suffix_labels))
-    } else {
-        n.saturating_sub(suffix_labels.min(n.saturating_sub(1)))
-    };
-    let free = engine.free_hosting(&info.ascii).cloned();
-    let registrable_index = scan.checked_sub(1);
-    let abused_tld = engine.is_abused_tld(&info.ascii);
+/// The labels a customer or registrant chose (left of the public suffix and of any
+/// brand-owned domain the host sits under), and what else about the host makes a weak match
+/// count: free hosting, customer content, an abused ending, account words.
+struct Surroundings<'a> {
+    ascii_labels: Vec<&'a str>,
+    /// Only when the Unicode form differs (else the ASCII labels are the ones shown).
+    unicode_labels: Option<Vec<&'a str>>,
+    /// How many labels from the left are scanned for brands.
+    scan: usize,
+    /// Index of the registered (registrable) label, if any.
+    registrable_index: Option<usize>,
+    free: Option<crate::lists::HostingSuffix>,
+    abused_tld: bool,
+    customer_hosted: bool,
+    credential_words: Vec<String>,
+}
 
-    let mut credential_words: Vec<String> = Vec::new();
-    for label in ascii_labels.iter().take(scan) {
-        for tok in label.split(['-', '_']) {
-            let credential = engine.is_login_word(tok) || engine.contains_login_word(tok);
-            if credential && !credential_words.iter().any(|w| w == tok) {
-                credential_words.push(tok.to_string());
+impl<'a> Surroundings<'a> {
+    fn new(
+        knowledge: &Knowledge,
+        ascii: &'a str,
+        unicode: Option<&'a str>,
+        suffix: &str,
+        owned_labels: usize,
+        customer_hosted: bool,
+    ) -> Surroundings<'a> {
+        let ascii_labels: Vec<&str> = labels_of(ascii);
+        let unicode_labels = unicode.map(labels_of);
+        let n = ascii_labels.len();
+        let suffix_labels = if suffix.is_empty() {
+            0
+        } else {
+            label_count(suffix)
+        };
+        let scan = if owned_labels > 0 {
+            n.saturating_sub(owned_labels.max(suffix_labels))
+        } else {
+            n.saturating_sub(suffix_labels.min(n.saturating_sub(1)))
+        };
+        let free = knowledge.free_hosting(ascii).cloned();
+        let abused_tld = knowledge.is_abused_tld(ascii);
+        let mut credential_words: Vec<String> = Vec::new();
+        for label in ascii_labels.iter().take(scan) {
+            for tok in label.split(['-', '_']) {
+                let credential = knowledge.is_login_word(tok) || knowledge.contains_login_word(tok);
+                if credential && !credential_words.iter().any(|w| w == tok) {
+                    credential_words.push(tok.to_string());
+                }
             }
         }
+        Surroundings {
+            ascii_labels,
+            unicode_labels,
+            scan,
+            registrable_index: scan.checked_sub(1),
+            free,
+            abused_tld,
+            customer_hosted,
+            credential_words,
+        }
     }
-    // Weak matches count only where the host is risky already.
-    let customer_hosted = customer.is_some();
-    let risky_host =
-        free.is_some() || customer_hosted || abused_tld || !credential_words.is_empty();
-    // A popular name (Chromium's list) is itself no look-alike: `rappler.com` is not Apple.
-    let registered: Option<&str> = info
-        .private_at
-        .or(info.icann_at)
-        .and_then(|i| info.ascii.get(i..));
-    // Asked only when something is found (rare), not for every host.
-    let popular_once = std::cell::OnceCell::new();
-    let popular_registered =
-        || *popular_once.get_or_init(|| registered.is_some_and(|r| engine.popular().contains(r)));
+
+    fn unicode_labels(&self) -> &[&'a str] {
+        self.unicode_labels.as_deref().unwrap_or(&self.ascii_labels)
+    }
+
+    /// Weak matches count only where the host is risky already.
+    fn risky_host(&self) -> bool {
+        self.free.is_some()
+            || self.customer_hosted
+            || self.abused_tld
+            || !self.credential_words.is_empty()
+    }
+
+    /// A host anyone can publish on, or an abused ending.
+    fn open_host(&self) -> bool {
+        self.free.is_some() || self.customer_hosted || self.abused_tld
+    }
+}
+
+/// Whether the registered name is on the popular list: asked only when something is found
+/// (rare), not for every host.
+struct PopularOnce<'a> {
+    knowledge: &'a Knowledge,
+    registered: Option<&'a str>,
+    cell: std::cell::OnceCell<bool>,
+}
+
+impl<'a> PopularOnce<'a> {
+    fn new(knowledge: &'a Knowledge, registered: Option<&'a str>) -> Self {
+        PopularOnce {
+            knowledge,
+            registered,
+            cell: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn registered_is_popular(&self) -> bool {
+        *self.cell.get_or_init(|| {
+            self.registered
+                .is_some_and(|r| self.knowledge.popular().contains(r))
+        })
+    }
+}
+
+/// The best brand match over the scanned labels: (match, label index, written with
+/// look-alike characters). Unicode tricks found on the way are reported.
+fn best_label_match(
+    knowledge: &Knowledge,
+    scan: &Surroundings<'_>,
+    popular: &PopularOnce<'_>,
+    b: &mut ReportBuilder,
+) -> Option<(TokenMatch, usize, bool)> {
+    let unicode_labels = scan.unicode_labels();
+    let risky_host = scan.risky_host();
     let mut best: Option<(TokenMatch, usize, bool)> = None;
-    for i in 0..scan {
-        let Some(alabel) = ascii_labels.get(i) else {
+    for i in 0..scan.scan {
+        let Some(alabel) = scan.ascii_labels.get(i) else {
             continue;
         };
         let ulabel = unicode_labels.get(i).copied().unwrap_or(alabel);
         let tld = unicode_labels.last().copied().unwrap_or("");
-        let (candidate, homoglyph) = label_matches(engine, ulabel, alabel, tld, b);
+        let (candidate, homoglyph) = label_matches(knowledge, ulabel, alabel, tld, b);
         let Some(m) = candidate else { continue };
-        if Some(i) == registrable_index && popular_registered() {
+        if Some(i) == scan.registrable_index && popular.registered_is_popular() {
             continue;
         }
-        let in_subdomain = registrable_index.is_some_and(|r| i < r);
+        let in_subdomain = scan.registrable_index.is_some_and(|r| i < r);
         let rest_digits = m.rest.bytes().any(|c| c.is_ascii_digit());
         if !m.strong && !homoglyph && !risky_host && !in_subdomain && !rest_digits {
             continue;
@@ -351,10 +513,7 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
         // even beside account words (`secure-hotel-booking`): it counts only on a host anyone
         // can publish on or an abused ending, or beside digits. Written with look-alike
         // characters (`аррӏе` in Cyrillic) it is no longer the ordinary word.
-        if m.context
-            && !homoglyph
-            && !(free.is_some() || customer_hosted || abused_tld || rest_digits)
-        {
+        if m.context && !homoglyph && !(scan.open_host() || rest_digits) {
             continue;
         }
         let better = match &best {
@@ -367,120 +526,153 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             best = Some((m, i, homoglyph));
         }
     }
-    let embedding = best
-        .as_ref()
-        .and_then(|(m, i, _)| {
-            embedded_official(engine, &ascii_labels, *i, registrable_index).map(|e| (m.brand, e))
-        })
-        .or_else(|| lookalike_embedding(engine, &ascii_labels, registrable_index));
+    best
+}
 
-    if best.is_none()
-        && let Some((bi, e)) = &embedding
-    {
-        // A brand-like label in front of the brand's own ending: `amzone.co.jp.x.cn`.
-        if let Some(p) = engine.brand(*bi) {
-            b.brand(&p.id);
-            info.brand = Some(*bi);
-            let reg_name = info.registrable_private().unwrap_or(&info.ascii);
-            b.push(Finding::new(
-                    "host.target_embedding",
-                    Severity::High,
-                    msg(
-                        format!("The address starts with an imitation of the {} name ({e}) but really belongs to {reg_name}.", p.name),
-                        format!("该地址以仿冒的 {} 名称（{e}）开头，实际却属于 {reg_name}。", p.display_name(crate::Lang::Zh)),
-                    ),
-                    format!("{}: {e} imitates {}, registered name is {reg_name}", info.ascii, p.name),
-                ));
-        }
-    }
+/// A brand-like label in front of the brand's own ending (`amzone.co.jp.x.cn`).
+fn push_lookalike_embedding(
+    b: &mut ReportBuilder,
+    p: &crate::brand::BrandProfile,
+    e: &str,
+    ascii: &str,
+    reg_name: &str,
+) {
+    b.push(Finding::new(
+        "host.target_embedding",
+        Severity::High,
+        msg(
+            format!("The address starts with an imitation of the {} name ({e}) but really belongs to {reg_name}.", p.name),
+            format!("该地址以仿冒的 {} 名称（{e}）开头，实际却属于 {reg_name}。", p.display_name(crate::Lang::Zh)),
+        ),
+        format!("{ascii}: {e} imitates {}, registered name is {reg_name}", p.name),
+    ));
+}
 
-    if let Some((m, label_index, homoglyph)) = best {
-        let brand = engine.brand(m.brand);
-        let (name, name_zh) = brand
-            .map(|p| (p.name.clone(), p.display_name(crate::Lang::Zh).to_string()))
-            .unwrap_or_default();
-        if let Some(p) = brand {
-            b.brand(&p.id);
-        }
-        info.brand = Some(m.brand);
-        // Digits or a credential word glued to the brand (`amazon338`, `infoamazonprime`)
-        // are what mass-registered impostor names look like; brands' own names rarely do.
-        let label = ascii_labels.get(label_index).copied().unwrap_or("");
-        let label_rest: String = label
-            .replacen(m.found.as_str(), "", 1)
-            .replace(['-', '_'], "");
-        let rest_risky = [m.rest.as_str(), label_rest.as_str()].iter().any(|r| {
-            r.bytes().any(|c| c.is_ascii_digit())
-                || engine.contains_login_word(r)
-                || (is_padding(r) && label.starts_with(m.found.as_str()))
-        });
-        let in_registrable = Some(label_index) == registrable_index;
-        let ctx = BrandContext {
-            in_registrable,
-            embedded: embedding.map(|(_, e)| e),
-            risky: risky_host || rest_risky,
-            second_sign: !credential_words.is_empty()
-                || free.is_some()
-                || customer_hosted
-                || !in_registrable,
-            abused_tld,
-            suffix: reg.suffix,
-            complete: brand.is_some_and(|p| p.domains_complete),
-        };
-        push_brand_finding(
-            b,
-            &m,
-            homoglyph,
-            &ctx,
-            label,
-            unicode_labels,
-            label_index,
-            &info,
-            &name,
-            &name_zh,
-        );
-        if !credential_words.is_empty() {
-            b.push(Finding::new(
-                "host.credential_words",
-                Severity::Low,
-                msg(
-                    "The name also uses account or sign-in words, as fake login pages do.",
-                    "该名称还使用了账户或登录类词语，这是假登录页的常见做法。",
-                ),
-                credential_words.join(", "),
-            ));
-        }
+/// The best brand match of a host, where it was found.
+struct BrandFound<'a> {
+    m: &'a TokenMatch,
+    label_index: usize,
+    homoglyph: bool,
+    /// The official domain written inside the host, if any (`amazon.com` in
+    /// `amazon.com.x.top`).
+    embedded: Option<String>,
+}
+
+/// The findings for a brand found in the host: how it is written and where, then the
+/// account words beside it.
+fn brand_findings(
+    knowledge: &Knowledge,
+    b: &mut ReportBuilder,
+    found: &BrandFound<'_>,
+    scan: &Surroundings<'_>,
+    suffix: &str,
+    info: &Analysis,
+) {
+    let m = found.m;
+    let label_index = found.label_index;
+    let brand = knowledge.brand(m.brand);
+    let (name, name_zh) = brand
+        .map(|p| (p.name.clone(), p.display_name(crate::Lang::Zh).to_string()))
+        .unwrap_or_default();
+    if let Some(p) = brand {
+        b.brand(&p.id);
     }
-    if info.brand.is_none()
-        && let Some(registered) = registered
-        && let Some(found) = engine.popular().imitated(
-            &info.ascii,
-            registered,
-            info.unicode
-                .as_deref()
-                .and_then(|u| unicode_registered(u, registered)),
-        )
-        && !popular_registered()
-        && !(matches!(found, PopularMatch::Combined(_))
-            && is_ordinary_word(engine, found.target())
-            && !(free.is_some() || customer_hosted || abused_tld))
+    // Digits or a credential word glued to the brand (`amazon338`, `infoamazonprime`)
+    // are what mass-registered impostor names look like; brands' own names rarely do.
+    let label = scan.ascii_labels.get(label_index).copied().unwrap_or("");
+    let label_rest: String = label
+        .replacen(m.found.as_str(), "", 1)
+        .replace(['-', '_'], "");
+    let rest_risky = [m.rest.as_str(), label_rest.as_str()].iter().any(|r| {
+        r.bytes().any(|c| c.is_ascii_digit())
+            || knowledge.contains_login_word(r)
+            || (is_padding(r) && label.starts_with(m.found.as_str()))
+    });
+    let in_registrable = Some(label_index) == scan.registrable_index;
+    let ctx = BrandContext {
+        in_registrable,
+        embedded: found.embedded.clone(),
+        risky: scan.risky_host() || rest_risky,
+        second_sign: !scan.credential_words.is_empty()
+            || scan.free.is_some()
+            || scan.customer_hosted
+            || !in_registrable,
+        abused_tld: scan.abused_tld,
+        suffix,
+        complete: brand.is_some_and(|p| p.domains_complete),
+    };
+    push_brand_finding(
+        b,
+        m,
+        found.homoglyph,
+        &ctx,
+        label,
+        scan.unicode_labels(),
+        label_index,
+        info,
+        &name,
+        &name_zh,
+    );
+    if !scan.credential_words.is_empty() {
+        b.push(Finding::new(
+            "host.credential_words",
+            Severity::Low,
+            msg(
+                "The name also uses account or sign-in words, as fake login pages do.",
+                "该名称还使用了账户或登录类词语，这是假登录页的常见做法。",
+            ),
+            scan.credential_words.join(", "),
+        ));
+    }
+}
+
+/// A host without a profiled brand that imitates a popular site; returns the brand a profile
+/// owns the imitated site under, if any.
+fn popular_findings(
+    knowledge: &Knowledge,
+    b: &mut ReportBuilder,
+    info: &Analysis,
+    registered: &str,
+    scan: &Surroundings<'_>,
+    popular: &PopularOnce<'_>,
+) -> Option<usize> {
+    let found = knowledge.popular().imitated(
+        &info.ascii,
+        registered,
+        info.unicode
+            .as_deref()
+            .and_then(|u| unicode_registered(u, registered)),
+    )?;
+    if popular.registered_is_popular()
+        || (matches!(found, PopularMatch::Combined(_))
+            && is_ordinary_word(knowledge, found.target())
+            && !scan.open_host())
     {
-        let second_sign = !credential_words.is_empty() || free.is_some() || customer_hosted;
-        let names = HostNames {
-            ascii: &info.ascii,
-            unicode: info.unicode.as_deref(),
-            registered,
-        };
-        if let Some(brand) = push_popular_finding(engine, b, &names, &found, second_sign) {
-            info.brand = Some(brand);
-        }
+        return None;
     }
-    if let Some((shown, reg_label)) = fake_ending(&ascii_labels, registrable_index)
-        && !popular_registered()
+    let second_sign =
+        !scan.credential_words.is_empty() || scan.free.is_some() || scan.customer_hosted;
+    let names = HostNames {
+        ascii: &info.ascii,
+        unicode: info.unicode.as_deref(),
+        registered,
+    };
+    push_popular_finding(knowledge, b, &names, &found, second_sign)
+}
+
+/// What the hosting says on its own: a fake ending hiding the registered name, a free host.
+fn hosting_findings(
+    b: &mut ReportBuilder,
+    info: &Analysis,
+    scan: &Surroundings<'_>,
+    popular: &PopularOnce<'_>,
+) {
+    if let Some((shown, reg_label)) = fake_ending(&scan.ascii_labels, scan.registrable_index)
+        && !popular.registered_is_popular()
     {
         // `ezdrive.com-4bs9.xin` reads as `ezdrive.com`: whatever the name, only an impostor
         // hides the real ending behind a hyphen (no brand profile needed).
-        let sev = if abused_tld || free.is_some() {
+        let sev = if scan.abused_tld || scan.free.is_some() {
             Severity::High
         } else {
             Severity::Medium
@@ -496,12 +688,12 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             format!("label \"{reg_label}\" starts with a fake ending; registered name is {reg_name}"),
         ));
     }
-    if let Some(f) = &free {
+    if let Some(f) = &scan.free {
         // The provider's own name (`github.io`) is not a customer site.
         if info.ascii != f.suffix {
             // Alone it is a note (most sites there are harmless); beside a brand or credential
             // words it is what fake sign-in pages look like.
-            let sev = if info.brand.is_some() || !credential_words.is_empty() {
+            let sev = if info.brand.is_some() || !scan.credential_words.is_empty() {
                 Severity::Medium
             } else {
                 Severity::Low
@@ -517,7 +709,6 @@ fn analyze_inner(engine: &Engine, raw: &str, b: &mut ReportBuilder) -> Analysis 
             ));
         }
     }
-    info
 }
 
 /// The Unicode form of the registered name: as many trailing labels of `unicode` as
@@ -539,9 +730,9 @@ fn unicode_registered<'a>(unicode: &'a str, registered: &str) -> Option<&'a str>
 /// The name part of a popular domain is an ordinary word by a brand profile's own account
 /// (`booking`, `target`, `square` as context tokens): beside other words it is usually just
 /// the word (`secure-hotel-booking.com`), as for the brand matcher.
-fn is_ordinary_word(engine: &Engine, domain: &str) -> bool {
+fn is_ordinary_word(knowledge: &Knowledge, domain: &str) -> bool {
     let name = domain.split('.').next().unwrap_or(domain);
-    engine
+    knowledge
         .brands()
         .iter()
         .any(|p| p.context_tokens.iter().any(|t| t == name))
@@ -557,19 +748,19 @@ struct HostNames<'a> {
 /// A name that imitates a popular site (Chromium's top-domains list) rather than a profiled
 /// brand: the target is named, and its brand set (and returned) when a profile owns it.
 fn push_popular_finding(
-    engine: &Engine,
+    knowledge: &Knowledge,
     b: &mut ReportBuilder,
     names: &HostNames<'_>,
     found: &PopularMatch,
     second_sign: bool,
 ) -> Option<usize> {
-    let brand = engine
+    let brand = knowledge
         .owners_of_domain(found.target())
         .into_iter()
         .find(|o| o.role == DomainRole::Web)
         .and_then(|owner| {
             b.brand(&owner.brand);
-            engine.brands().iter().position(|p| p.id == owner.brand)
+            knowledge.brands().iter().position(|p| p.id == owner.brand)
         });
     let registered = names.registered;
     // Chromium warns on a swap of neighbours and only counts other one-edit and combined
@@ -712,7 +903,7 @@ struct BrandContext<'a> {
 /// Runs on nearly every host without a brand token, so it allocates nothing unless a label
 /// needs look-alike folding or something is found.
 fn lookalike_embedding(
-    engine: &Engine,
+    knowledge: &Knowledge,
     labels: &[&str],
     registrable_index: Option<usize>,
 ) -> Option<(usize, String)> {
@@ -755,7 +946,7 @@ fn lookalike_embedding(
                 _ => key.join(&[label_at(i + 1), label_at(i + 2)]),
             };
             let Some(tail) = tail else { break };
-            for (bi, token) in engine.embed_tail(tail) {
+            for (bi, token) in knowledge.embed_tail(tail) {
                 if resembles(head, token) {
                     return Some((*bi, format!("{}.{tail}", labels.get(i).unwrap_or(&""))));
                 }
@@ -776,7 +967,7 @@ fn lookalike_embedding(
                     _ => key.join(&[t1, t2]),
                 };
                 let Some(tail) = tail else { break };
-                for (bi, token) in engine.embed_tail(tail) {
+                for (bi, token) in knowledge.embed_tail(tail) {
                     if resembles(head, token) {
                         return Some((*bi, labels.get(i).unwrap_or(&"").to_string()));
                     }
@@ -834,7 +1025,7 @@ impl KeyBuf {
 /// Brand matches of one label: the raw ASCII tokens first, then look-alike forms
 /// (TR39 skeleton of a Unicode label, ASCII digit/letter folding). Reports Unicode tricks.
 fn label_matches(
-    engine: &Engine,
+    knowledge: &Knowledge,
     ulabel: &str,
     alabel: &str,
     tld: &str,
@@ -843,7 +1034,7 @@ fn label_matches(
     let non_ascii = !ulabel.is_ascii();
     if non_ascii {
         let sk = unicode::skeleton(ulabel);
-        let m = best_in_label(engine, &sk);
+        let m = best_in_label(knowledge, &sk);
         let shows = format!("{alabel} shows as {ulabel}: {}", unicode::point_out(ulabel));
         // Chromium's display rules for any name: what a browser would show as punycode is at
         // least suspicious, brand or not.
@@ -911,7 +1102,7 @@ fn label_matches(
         }
         return (None, false);
     }
-    let raw = best_in_label(engine, alabel);
+    let raw = best_in_label(knowledge, alabel);
     if raw
         .as_ref()
         .is_some_and(|m| m.kind == Kind::Exact && m.strong)
@@ -923,7 +1114,7 @@ fn label_matches(
         let mut f = String::new();
         for tok in alabel.split(['-', '_']) {
             if unicode::fold_ascii_into(tok, &mut f)
-                && let Some(m) = engine.matcher.find(&f).into_iter().find(|m| m.strong)
+                && let Some(m) = knowledge.matcher().find(&f).into_iter().find(|m| m.strong)
             {
                 return (Some(m), true);
             }
@@ -934,10 +1125,10 @@ fn label_matches(
 
 /// Best brand match among a label's hyphen tokens, or across a hyphen that splits the brand
 /// (`ama-zon`).
-fn best_in_label(engine: &Engine, label: &str) -> Option<TokenMatch> {
+fn best_in_label(knowledge: &Knowledge, label: &str) -> Option<TokenMatch> {
     let mut best: Option<TokenMatch> = None;
     for tok in label.split(['-', '_']) {
-        if let Some(m) = engine.matcher.find(tok).into_iter().next()
+        if let Some(m) = knowledge.matcher().find(tok).into_iter().next()
             && best
                 .as_ref()
                 .is_none_or(|bm| (m.kind, m.position) < (bm.kind, bm.position))
@@ -949,7 +1140,7 @@ fn best_in_label(engine: &Engine, label: &str) -> Option<TokenMatch> {
     // `ledger-live`), was found token by token.
     if best.as_ref().is_none_or(|m| m.context) && label.contains('-') {
         let joined: String = label.chars().filter(|&c| c != '-').collect();
-        let across = engine.matcher.find(&joined).into_iter().find(|m| {
+        let across = knowledge.matcher().find(&joined).into_iter().find(|m| {
             m.kind == Kind::Exact
                 && m.position != Position::Inside
                 && (best.is_none() || !m.context)
@@ -964,14 +1155,14 @@ fn best_in_label(engine: &Engine, label: &str) -> Option<TokenMatch> {
 /// Whether a whole official domain (`amazon.com`, `amazon.co.jp`) sits inside the host starting
 /// at `label_index`, as dotted labels or as hyphen tokens (`amazon-com`).
 fn embedded_official(
-    engine: &Engine,
+    knowledge: &Knowledge,
     labels: &[&str],
     label_index: usize,
     registrable_index: Option<usize>,
 ) -> Option<String> {
     let r = registrable_index?;
     let is_official = |cand: &str| {
-        engine
+        knowledge
             .owners_of_domain(cand)
             .iter()
             .any(|o| o.role == DomainRole::Web && o.matched == cand)

@@ -4,8 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Engine;
+use crate::knowledge::Knowledge;
 use crate::text::normalize;
+use crate::text::words::{contains_word, count_word};
 
 /// Characters of visible text that are read; the claim is made at the top of a page.
 pub const MAX_TEXT_CHARS: usize = 5000;
@@ -71,11 +72,15 @@ fn take_chars(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
+/// Per brand (in profile order): its names and words as a page's claim is matched, normalised
+/// once per knowledge.
+struct ClaimWords(Vec<Vec<String>>);
+
 /// The brand id the page claims, matched against the brand profiles' names and
 /// `words_en`/`words_zh`. Needs a real signal: the title or a logo naming the brand (3 points
 /// each), or the brand named twice in the headings and text (1 point per mention, up to 3 per
 /// word). The highest score wins; the first profile wins a tie.
-pub fn claimed_brand(engine: &Engine, claims: &PageClaims) -> Option<String> {
+pub fn claimed_brand(knowledge: &Knowledge, claims: &PageClaims) -> Option<String> {
     // The text normaliser folds look-alike letters, zero-width characters and spaced-out
     // words, so "Аmazon" with a Cyrillic А still names Amazon.
     let fold = |s: &str| normalize(s).text;
@@ -88,24 +93,25 @@ pub fn claimed_brand(engine: &Engine, claims: &PageClaims) -> Option<String> {
     }
     text.push_str(&claims.text);
     let text = fold(&text.chars().take(MAX_TEXT_CHARS).collect::<String>());
-    let words_of = engine.claim_words.get_or_init(|| {
-        engine
-            .brands()
-            .iter()
-            .map(|b| {
-                let mut words: Vec<String> = b.words_en.iter().map(|w| fold(w)).collect();
-                words.push(fold(&b.name));
-                words.extend(b.words_zh.iter().map(|w| fold(w)));
-                words.retain(|w| w.chars().count() >= 3);
-                // The name is usually also a word: one mention must count once.
-                words.sort_unstable();
-                words.dedup();
-                words
-            })
-            .collect()
+    let ClaimWords(words_of) = knowledge.derived(|k| {
+        ClaimWords(
+            k.brands()
+                .iter()
+                .map(|b| {
+                    let mut words: Vec<String> = b.words_en.iter().map(|w| fold(w)).collect();
+                    words.push(fold(&b.name));
+                    words.extend(b.words_zh.iter().map(|w| fold(w)));
+                    words.retain(|w| w.chars().count() >= 3);
+                    // The name is usually also a word: one mention must count once.
+                    words.sort_unstable();
+                    words.dedup();
+                    words
+                })
+                .collect(),
+        )
     });
     let mut best: Option<(u32, String)> = None;
-    for (b, words) in engine.brands().iter().zip(words_of) {
+    for (b, words) in knowledge.brands().iter().zip(words_of) {
         let mut score = 0u32;
         for w in words {
             if contains_word(&title, w) {
@@ -123,54 +129,17 @@ pub fn claimed_brand(engine: &Engine, claims: &PageClaims) -> Option<String> {
     best.map(|(_, id)| id)
 }
 
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
-}
-
-/// Occurrences of `w` in `hay` not glued to other letters (ASCII words); CJK words match
-/// anywhere. Counting stops at 10.
-fn count_word(hay: &str, w: &str) -> u32 {
-    if w.is_empty() {
-        return 0;
-    }
-    let cjk = !w.is_ascii();
-    let mut n = 0;
-    let mut start = 0;
-    while let Some(pos) = hay.get(start..).and_then(|h| h.find(w)) {
-        let at = start + pos;
-        let end = at + w.len();
-        let before_ok = cjk
-            || hay[..at]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !is_word_char(c));
-        let after_ok = cjk || hay[end..].chars().next().is_none_or(|c| !is_word_char(c));
-        if before_ok && after_ok {
-            n += 1;
-            if n >= 10 {
-                break;
-            }
-        }
-        start = end;
-    }
-    n
-}
-
-fn contains_word(hay: &str, w: &str) -> bool {
-    count_word(hay, w) > 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn engine() -> Engine {
-        Engine::embedded().expect("embedded data loads")
+    fn knowledge() -> Knowledge {
+        Knowledge::embedded().expect("embedded data loads")
     }
 
     #[test]
     fn title_or_logo_is_enough_one_mention_in_text_is_not() {
-        let e = engine();
+        let e = knowledge();
         let page = PageClaims {
             title: "Amazon Sign-In".into(),
             ..Default::default()
@@ -196,7 +165,7 @@ mod tests {
 
     #[test]
     fn words_inside_other_words_do_not_count() {
-        let e = engine();
+        let e = knowledge();
         let page = PageClaims {
             title: "Amazonite jewellery shop".into(),
             text: "amazonite amazonite amazonite".into(),
@@ -209,7 +178,7 @@ mod tests {
 
     #[test]
     fn look_alike_letters_and_invisible_characters_still_name_the_brand() {
-        let e = engine();
+        let e = knowledge();
         for title in [
             "\u{410}mazon Sign-In",
             "Am\u{200b}azon Sign-In",
@@ -229,7 +198,7 @@ mod tests {
 
     #[test]
     fn chinese_words_match_without_spaces() {
-        let e = engine();
+        let e = knowledge();
         let page = PageClaims {
             title: "登录亚马逊卖家平台".into(),
             ..Default::default()

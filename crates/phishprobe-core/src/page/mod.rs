@@ -13,7 +13,8 @@ pub use claim::{MAX_ITEM_CHARS, MAX_ITEMS, MAX_TEXT_CHARS, PageClaims, claimed_b
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{DomainRole, Engine};
+use crate::brand::DomainRole;
+use crate::knowledge::Knowledge;
 use crate::model::{Finding, Message, Report, ReportBuilder, Severity, Verdict};
 
 /// Longest URL taken from a page event; longer ones are cut (the host comes first anyway).
@@ -53,11 +54,13 @@ pub struct PageFacts {
     pub frame_url: Option<String>,
     /// Where the field's form posts, when it has an action.
     pub form_action: Option<String>,
+    /// The password field and what is happening in it.
     pub password: PasswordField,
     /// What the frame holding the field shows.
     pub claims: PageClaims,
     /// What the top page shows, when the field is in a frame.
     pub top_claims: Option<PageClaims>,
+    /// Set when the typed value is a password enrolled for a brand.
     pub reused: Option<ReusedPassword>,
 }
 
@@ -138,8 +141,8 @@ fn page_address(raw: &str) -> String {
 
 /// The finding for a page that presents itself as `claim`'s sign-in on `host`, which is not the
 /// brand's. Shared with the wrong-password probe (which uses its own `code`).
-pub fn off_brand_finding(engine: &Engine, code: &str, claim: &str, host: &str) -> Finding {
-    let name = brand_name(engine, claim);
+pub fn off_brand_finding(knowledge: &Knowledge, code: &str, claim: &str, host: &str) -> Finding {
+    let name = brand_name(knowledge, claim);
     Finding::new(
         code,
         Severity::Critical,
@@ -158,8 +161,8 @@ pub fn off_brand_finding(engine: &Engine, code: &str, claim: &str, host: &str) -
 }
 
 /// A brand's name in both languages; the id when the profile is unknown.
-pub fn brand_name(engine: &Engine, id: &str) -> Message {
-    engine
+pub fn brand_name(knowledge: &Knowledge, id: &str) -> Message {
+    knowledge
         .brands()
         .get(id)
         .map(|p| Message::new(p.name.clone(), p.name_zh.clone()))
@@ -168,16 +171,16 @@ pub fn brand_name(engine: &Engine, id: &str) -> Message {
 
 /// Whether `host` is at or under one of `brand`'s own web domains. Customer content under the
 /// brand's domains (a storage bucket, a seller's shop page) is not the brand's.
-pub fn owned_by(engine: &Engine, host: &str, brand: &str) -> bool {
-    engine
+pub fn owned_by(knowledge: &Knowledge, host: &str, brand: &str) -> bool {
+    knowledge
         .brand_of_domain(host)
         .is_some_and(|o| o.brand == brand && o.role == DomainRole::Web)
 }
 
 /// The brand's main address: its first listed storefront, else its first web domain. Where the
 /// advice sends a person to change a password.
-pub fn home_of(engine: &Engine, brand: &str) -> Option<String> {
-    let p = engine.brands().get(brand)?;
+pub fn home_of(knowledge: &Knowledge, brand: &str) -> Option<String> {
+    let p = knowledge.brands().get(brand)?;
     p.web
         .iter()
         .find(|w| w.kind == "storefront")
@@ -186,7 +189,7 @@ pub fn home_of(engine: &Engine, brand: &str) -> Option<String> {
 }
 
 /// Judge one page event.
-pub fn check(engine: &Engine, facts: &PageFacts) -> PageVerdict {
+pub fn check(knowledge: &Knowledge, facts: &PageFacts) -> PageVerdict {
     let top_url = cut(&facts.top_url);
     let frame_url = facts.frame_url.as_deref().map(cut);
     let field_url = frame_url.clone().unwrap_or_else(|| top_url.clone());
@@ -212,7 +215,7 @@ pub fn check(engine: &Engine, facts: &PageFacts) -> PageVerdict {
             return;
         }
         judged.push(host.to_string());
-        let rep = engine.check_url(&page_address(url));
+        let rep = crate::url::check(knowledge, &page_address(url));
         if let Some(brand) = &rep.brand {
             b.brand(brand);
         }
@@ -249,14 +252,14 @@ pub fn check(engine: &Engine, facts: &PageFacts) -> PageVerdict {
     }
 
     // What the page claims to be, against every host that shows or receives the password.
-    let claimed = claimed_brand(engine, &facts.claims.bounded()).or_else(|| {
+    let claimed = claimed_brand(knowledge, &facts.claims.bounded()).or_else(|| {
         // The page around a frame speaks for it, unless that page is the claimed brand's own:
         // a genuine page that embeds a payment or sign-in frame of another company (3-D
         // Secure, single sign-on) does not make that frame an impostor.
         let outer = facts.top_claims.as_ref()?;
-        let claim = claimed_brand(engine, &facts.claims.merged(outer))?;
+        let claim = claimed_brand(knowledge, &facts.claims.merged(outer))?;
         match &top_place {
-            Place::Host(h) if owned_by(engine, h, &claim) => None,
+            Place::Host(h) if owned_by(knowledge, h, &claim) => None,
             _ => Some(claim),
         }
     });
@@ -264,9 +267,9 @@ pub fn check(engine: &Engine, facts: &PageFacts) -> PageVerdict {
         && let Some(claim) = &claimed
     {
         b.brand(claim);
-        for host in receivers.iter().filter(|h| !owned_by(engine, h, claim)) {
+        for host in receivers.iter().filter(|h| !owned_by(knowledge, h, claim)) {
             b.push(off_brand_finding(
-                engine,
+                knowledge,
                 "page.brand_login_off_brand",
                 claim,
                 host,
@@ -291,12 +294,12 @@ pub fn check(engine: &Engine, facts: &PageFacts) -> PageVerdict {
         && !reused.brand.is_empty()
         && receivers
             .iter()
-            .any(|h| !owned_by(engine, h, &reused.brand))
+            .any(|h| !owned_by(knowledge, h, &reused.brand))
     {
-        let name = brand_name(engine, &reused.brand);
+        let name = brand_name(knowledge, &reused.brand);
         let at = Some(reused.enrolled_on.clone())
-            .filter(|h| owned_by(engine, h, &reused.brand))
-            .or_else(|| home_of(engine, &reused.brand))
+            .filter(|h| owned_by(knowledge, h, &reused.brand))
+            .or_else(|| home_of(knowledge, &reused.brand))
             .unwrap_or_else(|| reused.brand.clone());
         b.brand(&reused.brand);
         b.push(Finding::new(
@@ -326,7 +329,7 @@ pub fn check(engine: &Engine, facts: &PageFacts) -> PageVerdict {
         && (report.has("page.password_reused")
             || (brand_claimed
                 && matches!(report.verdict, Verdict::Suspicious | Verdict::Phishing)));
-    let brand_name = report.brand.as_deref().map(|id| brand_name(engine, id));
+    let brand_name = report.brand.as_deref().map(|id| brand_name(knowledge, id));
     PageVerdict {
         report,
         claimed_brand: claimed,

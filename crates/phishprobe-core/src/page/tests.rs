@@ -1,7 +1,7 @@
 use super::*;
 
-fn engine() -> Engine {
-    Engine::embedded().expect("embedded data loads")
+fn knowledge() -> Knowledge {
+    Knowledge::embedded().expect("embedded data loads")
 }
 
 fn typed(top: &str, title: &str) -> PageFacts {
@@ -22,7 +22,7 @@ fn typed(top: &str, title: &str) -> PageFacts {
 
 #[test]
 fn brand_sign_in_on_a_foreign_host_warns() {
-    let e = engine();
+    let e = knowledge();
     let v = check(
         &e,
         &typed("https://secure-login.example.org/signin", "Amazon Sign-In"),
@@ -36,7 +36,7 @@ fn brand_sign_in_on_a_foreign_host_warns() {
 
 #[test]
 fn the_brand_own_sign_in_is_genuine_and_quiet() {
-    let e = engine();
+    let e = knowledge();
     let v = check(
         &e,
         &typed(
@@ -51,7 +51,7 @@ fn the_brand_own_sign_in_is_genuine_and_quiet() {
 
 #[test]
 fn a_page_without_a_brand_claim_gets_no_warning() {
-    let e = engine();
+    let e = knowledge();
     let v = check(
         &e,
         &typed("https://forum.example.org/login", "Members' login"),
@@ -65,7 +65,7 @@ fn a_page_without_a_brand_claim_gets_no_warning() {
 
 #[test]
 fn a_look_alike_address_is_a_claim_by_itself() {
-    let e = engine();
+    let e = knowledge();
     let v = check(
         &e,
         &typed("https://amazon-account-verify.top/signin", "Sign in"),
@@ -76,7 +76,7 @@ fn a_look_alike_address_is_a_claim_by_itself() {
 
 #[test]
 fn no_password_field_no_warning() {
-    let e = engine();
+    let e = knowledge();
     let mut f = typed("https://secure-login.example.org/signin", "Amazon Sign-In");
     f.password = PasswordField::default();
     let v = check(&e, &f);
@@ -86,7 +86,7 @@ fn no_password_field_no_warning() {
 
 #[test]
 fn a_login_frame_is_judged_with_the_page_around_it() {
-    let e = engine();
+    let e = knowledge();
     // A look-alike login frame inside a harmless page.
     let mut f = typed("https://news.example.org/story", "Local news");
     f.frame_url = Some("https://amazon-account-verify.top/frame".into());
@@ -111,7 +111,7 @@ fn a_login_frame_is_judged_with_the_page_around_it() {
 
 #[test]
 fn a_form_that_posts_elsewhere_is_judged_by_its_receiver() {
-    let e = engine();
+    let e = knowledge();
     let mut f = typed("https://www.amazon.com/ap/signin", "Amazon Sign-In");
     f.form_action = Some("https://collect.example.net/p.php".into());
     let v = check(&e, &f);
@@ -126,7 +126,7 @@ fn a_form_that_posts_elsewhere_is_judged_by_its_receiver() {
 
 #[test]
 fn frames_without_an_address_of_their_own() {
-    let e = engine();
+    let e = knowledge();
     // about:blank shows its parent's content and address.
     let mut f = typed("https://www.amazon.com/ap/signin", "Amazon Sign-In");
     f.frame_url = Some("about:blank".into());
@@ -165,7 +165,7 @@ fn frames_without_an_address_of_their_own() {
 
 #[test]
 fn reuse_of_an_enrolled_password_off_its_brand() {
-    let e = engine();
+    let e = knowledge();
     let mut f = typed("https://forum.example.org/login", "Members' login");
     f.reused = Some(ReusedPassword {
         brand: "amazon".into(),
@@ -199,7 +199,7 @@ fn reuse_of_an_enrolled_password_off_its_brand() {
 
 #[test]
 fn masked_text_fields_are_named() {
-    let e = engine();
+    let e = knowledge();
     let mut f = typed("https://secure-login.example.org/", "Amazon Sign-In");
     f.password.masked_text = true;
     assert!(check(&e, &f).report.has("page.masked_text_password"));
@@ -215,7 +215,7 @@ fn page_facts_json_rejects_unknown_fields() {
 
 #[test]
 fn customer_content_under_a_brand_domain_is_not_the_brand() {
-    let e = engine();
+    let e = knowledge();
     let v = check(
         &e,
         &typed(
@@ -229,7 +229,7 @@ fn customer_content_under_a_brand_domain_is_not_the_brand() {
 
 #[test]
 fn the_query_of_a_genuine_page_cannot_make_it_phishing() {
-    let e = engine();
+    let e = knowledge();
     let v = check(
         &e,
         &typed(
@@ -243,7 +243,7 @@ fn the_query_of_a_genuine_page_cannot_make_it_phishing() {
 
 #[test]
 fn a_third_party_frame_on_the_brand_own_page_is_judged_on_its_own_claims() {
-    let e = engine();
+    let e = knowledge();
     // A bank's 3-D Secure frame inside the genuine checkout: no brand claim of its own.
     let mut f = typed("https://www.amazon.com/checkout/pay", "Amazon Checkout");
     f.top_claims = Some(f.claims.clone());

@@ -22,16 +22,17 @@
 pub mod extract;
 pub mod normalize;
 pub mod rules;
+pub mod words;
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Serialize;
 
-use crate::engine::Engine;
+use crate::knowledge::Knowledge;
 use crate::model::{Finding, Message, Report, ReportBuilder, Severity, Verdict};
 use crate::phone::{self, PhoneClass, PhoneInfo};
 
 pub use normalize::{Normalized, normalize};
 pub use rules::{Cue, CueKind, TextRules};
+pub use words::{BrandMention, brands_named, contains_word, count_word};
 
 /// How many `Low` cues count towards the score (2 x 10 < the suspicious threshold of 25).
 pub const MAX_LOW_CUES: usize = 2;
@@ -61,12 +62,14 @@ pub struct TextAnalysis {
     pub urls: Vec<String>,
     /// Verdicts of those links, same order.
     pub url_reports: Vec<Report>,
+    /// Phone numbers found, as parsed (at most the first few).
     pub phones: Vec<PhoneInfo>,
     /// `en`, `zh`, `mixed` or `unknown`.
     pub lang: String,
 }
 
 impl TextAnalysis {
+    /// Whether the text asks for a secret, control or money (decisive on its own).
     pub fn has_disclosure(&self) -> bool {
         !self.disclosure.is_empty()
     }
@@ -78,75 +81,6 @@ impl TextAnalysis {
             .chain(self.cues.iter())
             .chain(self.info.iter())
     }
-}
-
-/// Brand words of the engine's profiles, indexed once per engine (see
-/// [`Engine`]'s `text_brands`).
-#[derive(Debug)]
-pub(crate) struct BrandIndex {
-    ac: Option<AhoCorasick>,
-    /// Pattern index -> (brand id, needs ASCII word boundaries).
-    owners: Vec<(String, bool)>,
-}
-
-fn build_brand_index(engine: &Engine) -> BrandIndex {
-    let mut pats = Vec::new();
-    let mut owners = Vec::new();
-    for b in engine.brands().iter() {
-        for w in b.words_en.iter().chain(b.words_zh.iter()) {
-            let w = normalize(w).text;
-            let w = w.trim().to_string();
-            if w.chars().count() < 2 {
-                continue;
-            }
-            let ascii = w.is_ascii();
-            pats.push(w);
-            owners.push((b.id.clone(), ascii));
-        }
-    }
-    let ac = AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(&pats)
-        .or_else(|_| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&pats)
-        })
-        .ok();
-    BrandIndex { ac, owners }
-}
-
-fn brand_index(engine: &Engine) -> &BrandIndex {
-    engine.text_brands.get_or_init(|| build_brand_index(engine))
-}
-
-/// Brand ids named in the (normalised) text, most mentioned first, with where the first
-/// mention is (`start..end` in `text`) and the count.
-fn brands_named(engine: &Engine, text: &str) -> Vec<(String, usize, usize, usize)> {
-    let idx = brand_index(engine);
-    let Some(ac) = &idx.ac else {
-        return Vec::new();
-    };
-    let bytes = text.as_bytes();
-    let mut found: Vec<(String, usize, usize, usize)> = Vec::new();
-    for m in ac.find_iter(text).take(10_000) {
-        let Some((id, ascii)) = idx.owners.get(m.pattern().as_usize()) else {
-            continue;
-        };
-        if *ascii {
-            let word = |i: usize| bytes.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
-            if (m.start() > 0 && word(m.start() - 1)) || word(m.end()) {
-                continue;
-            }
-        }
-        match found.iter_mut().find(|f| &f.0 == id) {
-            Some(f) => f.3 += 1,
-            None => found.push((id.clone(), m.start(), m.end(), 1)),
-        }
-    }
-    found.sort_by_key(|f| std::cmp::Reverse(f.3));
-    found
 }
 
 /// The clause before `start`, at most `window` bytes, cut at the last sentence or clause
@@ -187,9 +121,8 @@ fn msg(en: impl Into<String>, zh: impl Into<String>) -> Message {
 ///
 /// Patterns, links and numbers are matched in the normalised text; everything reported (links,
 /// numbers, evidence) is cut from `text` itself through [`Normalized`]'s offset map.
-pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
+pub fn analyze(knowledge: &Knowledge, rules: &TextRules, text: &str) -> TextAnalysis {
     let norm = normalize(text);
-    let t = norm.text.as_str();
     let mut a = TextAnalysis {
         disclosure: Vec::new(),
         cues: Vec::new(),
@@ -202,11 +135,29 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
         lang: extract::detect_lang(text).to_string(),
     };
 
-    // Brand claims.
-    let named = brands_named(engine, t);
-    if let Some((id, start, end, _)) = named.first() {
+    brand_claim(knowledge, &norm, &mut a);
+    let all_links_genuine = link_findings(knowledge, text, &mut a);
+    cue_findings(rules, &norm, all_links_genuine, &mut a);
+    phone_findings(knowledge, &norm, &mut a);
+    rules.settle(knowledge, &mut a);
+    act_through_message(&mut a);
+    score(&mut a);
+    a
+}
+
+/// The brand the text names most (the first found on a tie), as an explanation.
+fn brand_claim(knowledge: &Knowledge, norm: &Normalized, a: &mut TextAnalysis) {
+    let t = norm.text.as_str();
+    let named = brands_named(knowledge, t);
+    if let Some(BrandMention {
+        brand: id,
+        start,
+        end,
+        ..
+    }) = named.first()
+    {
         a.brand = Some(id.clone());
-        let name = engine
+        let name = knowledge
             .brands()
             .get(id)
             .map(|b| (b.name.clone(), b.name_zh.clone()))
@@ -224,11 +175,14 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
             norm.evidence(*start, *end),
         ));
     }
+}
 
-    // Links.
+/// A finding per link, by the link's own verdict; whether every link is the brand's own
+/// (genuine), which excuses a request to act through a link.
+fn link_findings(knowledge: &Knowledge, text: &str, a: &mut TextAnalysis) -> bool {
     let mut all_links_genuine = !a.urls.is_empty();
     for u in &a.urls {
-        let r = engine.check_url(u);
+        let r = crate::url::check(knowledge, u);
         if r.verdict != Verdict::Genuine {
             all_links_genuine = false;
         }
@@ -313,8 +267,18 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
         }
         a.url_reports.push(r);
     }
+    all_links_genuine
+}
 
-    // Cues.
+/// The data-driven cues (disclosure requests and scam cues), with advice told apart from
+/// requests.
+fn cue_findings(
+    rules: &TextRules,
+    norm: &Normalized,
+    all_links_genuine: bool,
+    a: &mut TextAnalysis,
+) {
+    let t = norm.text.as_str();
     let candidates = rules.prefilter.candidates(t);
     for (cue, from) in rules
         .cues
@@ -377,8 +341,12 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
             }
         }
     }
+}
 
-    // Phone numbers.
+/// The phone numbers in the text: each parsed and explained, premium rates and the brands'
+/// published numbers pointed out, and once that caller ID proves nothing.
+fn phone_findings(knowledge: &Knowledge, norm: &Normalized, a: &mut TextAnalysis) {
+    let t = norm.text.as_str();
     let mut saw_number = false;
     for span in phone::find_spans_in_text(t).into_iter().take(MAX_PHONES) {
         // Written without a country code, the number may be premium-rate in another of the
@@ -430,7 +398,7 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
             n.clone(),
         ));
         if let Some(e) = &info.e164 {
-            for (_, label) in phone::published_matches(engine, e) {
+            for (_, label) in phone::published_matches(knowledge, e) {
                 a.info.push(Finding::new(
                     "text.brand_published_number",
                     Severity::Info,
@@ -455,9 +423,10 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
             "",
         ));
     }
+}
 
-    rules.settle(engine, &mut a);
-
+/// A scam cue together with a concrete link the message supplies is a cue of its own.
+fn act_through_message(a: &mut TextAnalysis) {
     // Acting through a channel the message itself provides (its link, its number, its short
     // code, another app) is how every scam text converts; combined with any other scam cue it
     // is a scam cue of its own.
@@ -486,7 +455,10 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
             ev,
         ));
     }
+}
 
+/// Caps the weak cues and adds up the scam score.
+fn score(a: &mut TextAnalysis) {
     // Weak cues (urgency, a link, "call us") are everywhere in marketing: at most
     // MAX_LOW_CUES of them count, so weak cues alone never make a text suspicious; they only
     // strengthen a real scam cue. The rest stay visible as Info.
@@ -505,7 +477,6 @@ pub fn analyze(engine: &Engine, rules: &TextRules, text: &str) -> TextAnalysis {
         .map(|f| f.severity.weight())
         .sum::<u32>()
         .min(100);
-    a
 }
 
 /// The matches `re.find_iter(text)` gives, knowing that none starts before `from`. From 0 it
@@ -535,8 +506,8 @@ fn clause_start(text: &str, start: usize, window: usize) -> usize {
 }
 
 /// Verdict for one text: see the module notes for the rules.
-pub fn check(engine: &Engine, rules: &TextRules, input: &str, text: &str) -> Report {
-    let a = analyze(engine, rules, text);
+pub fn check(knowledge: &Knowledge, rules: &TextRules, input: &str, text: &str) -> Report {
+    let a = analyze(knowledge, rules, text);
     report_from(input, &a)
 }
 

@@ -14,6 +14,8 @@
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
+use crate::unicode::is_invisible;
+
 /// One place where a text was rewritten: source bytes `src_start..src_end` became
 /// `out_start..out_end` of the result (empty when a character was dropped).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +72,7 @@ impl OffsetMap {
 /// The normalised text plus the way back to the original.
 #[derive(Debug, Clone)]
 pub struct Normalized<'a> {
+    /// The text as given; evidence is cut from it.
     pub original: &'a str,
     /// What the patterns, link and number finders match against. Never shown to anyone.
     pub text: String,
@@ -78,15 +81,6 @@ pub struct Normalized<'a> {
     /// Second pass (spaced-out letters joined), when it changed anything: `text` -> the first
     /// pass's output.
     joined: Option<OffsetMap>,
-}
-
-/// Characters that carry nothing and are used to split words invisibly.
-fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
-        | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
-        | '\u{2060}'..='\u{206f}' | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}'
-        | '\u{ffa0}' | '\u{e0000}'..='\u{e0fff}')
 }
 
 /// CJK Unified Ideographs (U+4E00..U+9FFF), the bulk of Chinese text.

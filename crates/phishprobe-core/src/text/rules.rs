@@ -2,7 +2,7 @@
 //! profiles: a new phrase is a data change, not a code change. Schema: `data/patterns/README.md`.
 //!
 //! Patterns are regular expressions matched against the normalised, lowercased text
-//! (see [`super::normalize`]). To keep English patterns fast and readable the loader expands:
+//! (see [`super::normalize()`]). To keep English patterns fast and readable the loader expands:
 //! - `\b` -> an ASCII word boundary (Unicode boundaries would force the slow regex engine on
 //!   text holding any non-ASCII character);
 //! - `{_}` -> one run of spaces/punctuation inside a sentence;
@@ -82,15 +82,23 @@ struct PatternFile {
 /// One compiled cue.
 #[derive(Debug, Clone)]
 pub struct Cue {
+    /// Stable finding code (`text.asks_password`).
     pub code: String,
+    /// Disclosure request or scam cue.
     pub kind: CueKind,
+    /// The category other cues can require (`callback_transaction`, `account_hacked`).
     pub category: String,
+    /// Its weight when it fires.
     pub severity: Severity,
+    /// What it means, in both languages.
     pub message: Message,
+    /// Advice ("never share your code") written before the match stops it from firing.
     pub negatable: bool,
+    /// Dropped when every link in the text is the claimed brand's own site.
     pub unless_links_genuine: bool,
     /// Categories of which one must also have fired (empty: none needed).
     pub requires: Vec<String>,
+    /// Back to an Info note when every number in the text is one a brand publishes.
     pub unless_number_published: bool,
     /// Language of the file it came from (`en`, `zh`).
     pub lang: String,
@@ -427,6 +435,7 @@ impl TextRules {
         }
     }
 
+    /// Every cue, in file order (the order findings are reported in).
     pub fn cues(&self) -> &[Cue] {
         &self.cues
     }
@@ -435,7 +444,11 @@ impl TextRules {
     /// number is in: a cue whose `requires` categories did not fire is dropped; one marked
     /// `unless_number_published` becomes an Info note when every number found is one a
     /// brand publishes.
-    pub(crate) fn settle(&self, engine: &crate::Engine, a: &mut super::TextAnalysis) {
+    pub(crate) fn settle(
+        &self,
+        knowledge: &crate::knowledge::Knowledge,
+        a: &mut super::TextAnalysis,
+    ) {
         let category = |code: &str| {
             self.cues
                 .iter()
@@ -465,7 +478,7 @@ impl TextRules {
             && a.phones.iter().all(|p| {
                 p.e164
                     .as_deref()
-                    .is_some_and(|e| !crate::phone::published_matches(engine, e).is_empty())
+                    .is_some_and(|e| !crate::phone::published_matches(knowledge, e).is_empty())
             });
         if !all_published {
             return;

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::unicode;
+use crate::unicode;
 
 /// The marker line Chromium's list uses between its top bucket and the rest.
 const TOP_BUCKET_END: &str = "###END_TOP_BUCKET###";

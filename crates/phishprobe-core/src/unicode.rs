@@ -239,22 +239,26 @@ fn latin_with_cyrillic_or_greek(label: &str) -> bool {
     latin && other
 }
 
-/// Characters a reader cannot see or that change how a neighbour looks.
+/// Characters that show nothing and are used to split or pad words invisibly: soft hyphens,
+/// zero-width spaces and joiners, bidi controls, variation selectors, Hangul fillers, tags.
+/// The one table of the workspace: the text normaliser drops them, the host check reports them.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Characters a reader cannot see or that change how a neighbour looks: the invisible ones
+/// ([`is_invisible`]), musical-notation format controls and combining marks.
 pub fn hidden_chars(s: &str) -> Vec<char> {
     // None of them is ASCII.
     if s.is_ascii() {
         return Vec::new();
     }
     s.chars()
-        .filter(|&c| {
-            matches!(c,
-                '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}'
-                | '\u{17B5}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'
-                | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}'
-                | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{1D173}'..='\u{1D17A}'
-                | '\u{E0000}'..='\u{E0FFF}')
-                || is_combining(c)
-        })
+        .filter(|&c| is_invisible(c) || matches!(c, '\u{1D173}'..='\u{1D17A}') || is_combining(c))
         .collect()
 }
 

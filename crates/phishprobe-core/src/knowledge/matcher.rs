@@ -31,28 +31,37 @@ pub const TWO_EDIT_MIN: usize = 8;
 /// How a brand token was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
+    /// The brand token as written.
     Exact,
+    /// One edit (or two for long tokens) away from the brand token.
     Typo,
 }
 
 /// Where in the host token the brand token sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Position {
+    /// The brand token is the whole host token.
     Whole,
+    /// The host token starts with the brand token.
     Prefix,
+    /// The host token ends with the brand token.
     Suffix,
+    /// The brand token sits inside the host token.
     Inside,
 }
 
 /// One brand token found in a host token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenMatch {
+    /// Index of the brand in the profile set.
     pub brand: usize,
     /// The brand's own token (`amazon`).
     pub brand_token: String,
     /// What stood in the host token (`amazom`).
     pub found: String,
+    /// Exactly or as a typo.
     pub kind: Kind,
+    /// Where in the host token.
     pub position: Position,
     /// The rest of the host token around the match (`support` in `amazonsupport`).
     pub rest: String,
@@ -64,6 +73,8 @@ pub struct TokenMatch {
     pub context: bool,
 }
 
+/// Finds brand tokens, exactly or one edit away, inside host tokens: the look-alike search every
+/// hostname goes through, built once from the profiles and the lists' exceptions.
 #[derive(Debug)]
 pub struct TokenMatcher {
     exact: Option<AhoCorasick>,
@@ -89,6 +100,8 @@ pub struct TokenMatcher {
 }
 
 impl TokenMatcher {
+    /// Index the profiles' tokens; `exceptions` are real words that contain a brand token
+    /// (`amazonia`), `login_words` the account words that make a glued typo strong.
     pub fn new(brands: &BrandSet, exceptions: &[String], login_words: &[String]) -> Self {
         let mut exact_owner: Vec<(usize, String)> = Vec::new();
         let mut exact_weak: Vec<bool> = Vec::new();
@@ -757,8 +770,8 @@ mod tests {
     /// generator exactly, for every token of every profile and for strings two edits away.
     #[test]
     fn variant_check_agrees_with_the_generator() {
-        let engine = crate::Engine::embedded().expect("embedded data");
-        let m = &engine.matcher;
+        let knowledge = crate::knowledge::Knowledge::embedded().expect("embedded data");
+        let m = &knowledge.matcher;
         let mut checked = 0usize;
         for (_, t) in &m.exact_owner {
             if t.len() < TYPO_MIN {

@@ -1,0 +1,142 @@
+//! Words in normalised text: the one brand-word matcher of the workspace.
+//!
+//! Both sides are normalised with [`normalize`](super::normalize()) first, so a brand written
+//! with look-alike letters, invisible characters or spaced-out letters is still its word. The
+//! text check, the page-claim check and (through them) the mail and probe checks ask here
+//! whether a text names a brand, rather than each keeping a matcher of its own.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::normalize;
+use crate::knowledge::Knowledge;
+
+/// A brand named in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrandMention {
+    /// The brand's id.
+    pub brand: String,
+    /// Where its first mention starts in the normalised text (bytes).
+    pub start: usize,
+    /// Where its first mention ends in the normalised text (bytes).
+    pub end: usize,
+    /// How many times it is named.
+    pub count: usize,
+}
+
+/// Brand words of the profiles, indexed once per knowledge (not per text).
+#[derive(Debug)]
+struct BrandIndex {
+    ac: Option<AhoCorasick>,
+    /// Pattern index -> (brand id, needs ASCII word boundaries).
+    owners: Vec<(String, bool)>,
+}
+
+fn build_brand_index(knowledge: &Knowledge) -> BrandIndex {
+    let mut pats = Vec::new();
+    let mut owners = Vec::new();
+    for b in knowledge.brands().iter() {
+        for w in b.words_en.iter().chain(b.words_zh.iter()) {
+            let w = normalize(w).text;
+            let w = w.trim().to_string();
+            if w.chars().count() < 2 {
+                continue;
+            }
+            let ascii = w.is_ascii();
+            pats.push(w);
+            owners.push((b.id.clone(), ascii));
+        }
+    }
+    let ac = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(&pats)
+        .or_else(|_| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&pats)
+        })
+        .ok();
+    BrandIndex { ac, owners }
+}
+
+fn brand_index(knowledge: &Knowledge) -> &BrandIndex {
+    knowledge.derived(build_brand_index)
+}
+
+/// The brands named in a text, most mentioned first (the first named first on a tie): the
+/// brand-word matcher of the text check, over the profiles' `words_en` and `words_zh`.
+///
+/// `text` must be normalised with [`normalize`](super::normalize()) (look-alike letters,
+/// invisible characters and spacing undone), as the words are: `start..end` are offsets in it.
+/// ASCII words match only where no ASCII letter or digit is glued to them (`amazon` is not in
+/// `amazonia`); Chinese words match anywhere. Reading stops after 10,000 matches.
+pub fn brands_named(knowledge: &Knowledge, text: &str) -> Vec<BrandMention> {
+    let idx = brand_index(knowledge);
+    let Some(ac) = &idx.ac else {
+        return Vec::new();
+    };
+    let bytes = text.as_bytes();
+    let mut found: Vec<BrandMention> = Vec::new();
+    for m in ac.find_iter(text).take(10_000) {
+        let Some((id, ascii)) = idx.owners.get(m.pattern().as_usize()) else {
+            continue;
+        };
+        if *ascii {
+            let word = |i: usize| bytes.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
+            if (m.start() > 0 && word(m.start() - 1)) || word(m.end()) {
+                continue;
+            }
+        }
+        match found.iter_mut().find(|f| &f.brand == id) {
+            Some(f) => f.count += 1,
+            None => found.push(BrandMention {
+                brand: id.clone(),
+                start: m.start(),
+                end: m.end(),
+                count: 1,
+            }),
+        }
+    }
+    found.sort_by_key(|f| std::cmp::Reverse(f.count));
+    found
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Occurrences of the word `w` in `hay`, both normalised with
+/// [`normalize`](super::normalize()): an ASCII word counts only where no letter or digit is glued
+/// to it (`amazon` is not in `amazonia`), a Chinese word anywhere. Counting stops at 10: what
+/// callers weigh is "once, twice, many".
+pub fn count_word(hay: &str, w: &str) -> u32 {
+    if w.is_empty() {
+        return 0;
+    }
+    let cjk = !w.is_ascii();
+    let mut n = 0;
+    let mut start = 0;
+    while let Some(pos) = hay.get(start..).and_then(|h| h.find(w)) {
+        let at = start + pos;
+        let end = at + w.len();
+        let before_ok = cjk
+            || hay[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !is_word_char(c));
+        let after_ok = cjk || hay[end..].chars().next().is_none_or(|c| !is_word_char(c));
+        if before_ok && after_ok {
+            n += 1;
+            if n >= 10 {
+                break;
+            }
+        }
+        start = end;
+    }
+    n
+}
+
+/// Whether the word `w` is in `hay` by the rule of [`count_word`].
+pub fn contains_word(hay: &str, w: &str) -> bool {
+    count_word(hay, w) > 0
+}

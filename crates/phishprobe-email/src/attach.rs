@@ -375,39 +375,38 @@ fn downscaled_luma(img: &image::DynamicImage, max: u32) -> image::GrayImage {
     let luma = |r: u8, g: u8, b: u8| -> u8 {
         ((u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000) as u8
     };
-    let src = |x: u32, y: u32| -> (u32, u32) {
-        (
-            (u64::from(x) * u64::from(w) / u64::from(tw)) as u32,
-            (u64::from(y) * u64::from(h) / u64::from(th)) as u32,
-        )
+    // Source column of each target column and source row of each target row, computed once
+    // (nearest neighbour: `x * w / tw`).
+    let xs: Vec<u32> = (0..tw)
+        .map(|x| ((u64::from(x) * u64::from(w) / u64::from(tw)) as u32).min(w - 1))
+        .collect();
+    let sample = |pixel: &dyn Fn(u32, u32) -> u8| -> image::GrayImage {
+        let mut buf = Vec::with_capacity(tw as usize * th as usize);
+        for y in 0..th {
+            let sy = ((u64::from(y) * u64::from(h) / u64::from(th)) as u32).min(h - 1);
+            buf.extend(xs.iter().map(|&sx| pixel(sx, sy)));
+        }
+        image::GrayImage::from_raw(tw, th, buf).unwrap_or_else(|| image::GrayImage::new(tw, th))
     };
     match img {
-        D::ImageRgb8(b) => image::GrayImage::from_fn(tw, th, |x, y| {
-            let (sx, sy) = src(x, y);
-            let p = b.get_pixel(sx.min(w - 1), sy.min(h - 1)).0;
-            image::Luma([luma(p[0], p[1], p[2])])
+        D::ImageRgb8(b) => sample(&|sx, sy| {
+            let p = b.get_pixel(sx, sy).0;
+            luma(p[0], p[1], p[2])
         }),
-        D::ImageRgba8(b) => image::GrayImage::from_fn(tw, th, |x, y| {
-            let (sx, sy) = src(x, y);
-            let p = b.get_pixel(sx.min(w - 1), sy.min(h - 1)).0;
+        D::ImageRgba8(b) => sample(&|sx, sy| {
+            let p = b.get_pixel(sx, sy).0;
             // Transparent pixels over a white page.
             let a = u32::from(p[3]);
             let v = u32::from(luma(p[0], p[1], p[2]));
-            image::Luma([((v * a + 255 * (255 - a)) / 255) as u8])
+            ((v * a + 255 * (255 - a)) / 255) as u8
         }),
-        D::ImageLuma8(b) => image::GrayImage::from_fn(tw, th, |x, y| {
-            let (sx, sy) = src(x, y);
-            *b.get_pixel(sx.min(w - 1), sy.min(h - 1))
-        }),
+        D::ImageLuma8(b) => sample(&|sx, sy| b.get_pixel(sx, sy).0[0]),
         other => {
             let g = other.to_luma8();
             if (tw, th) == (w, h) {
                 g
             } else {
-                image::GrayImage::from_fn(tw, th, |x, y| {
-                    let (sx, sy) = src(x, y);
-                    *g.get_pixel(sx.min(w - 1), sy.min(h - 1))
-                })
+                sample(&|sx, sy| g.get_pixel(sx, sy).0[0])
             }
         }
     }

@@ -106,8 +106,8 @@ pub fn style_hides(style: &str) -> bool {
     let s: String = style
         .chars()
         .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase();
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
     if s.contains("display:none") || s.contains("visibility:hidden") {
         return true;
     }

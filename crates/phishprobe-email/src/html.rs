@@ -17,30 +17,39 @@ const MAX_LINK_TEXT: usize = 300;
 /// A hyperlink and the text the reader sees for it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Link {
+    /// The `href` as written.
     pub href: String,
+    /// Visible text of the anchor (and alt text of images inside it).
     pub text: String,
 }
 
 /// A form: where it posts and whether it asks for a password.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Form {
+    /// Where the form sends what is typed (`action`, empty for the page itself).
     pub action: String,
+    /// Password inputs inside the form.
     pub password_fields: usize,
 }
 
 /// Everything the email checks need from one HTML document.
 #[derive(Debug, Clone, Default)]
 pub struct HtmlDoc {
+    /// The `<title>`.
     pub title: String,
     /// Visible text, hidden elements removed, block elements separated by newlines.
     pub text: String,
     /// Text inside hidden elements (kept for diagnostics, capped).
     pub hidden_text_len: usize,
+    /// Anchors and image-map areas.
     pub links: Vec<Link>,
+    /// Forms.
     pub forms: Vec<Form>,
     /// Password inputs anywhere (also outside a form).
     pub password_fields: usize,
+    /// Sources of frames, embeds and objects.
     pub iframes: Vec<String>,
+    /// Images: (source, alt text).
     pub images: Vec<(String, String)>,
     /// URLs a script or meta refresh sends the reader to (or "(computed)" when not literal).
     pub redirects: Vec<String>,

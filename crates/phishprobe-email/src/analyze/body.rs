@@ -93,7 +93,7 @@ impl EmailChecker<'_> {
         }
     }
 
-    /// The email's own phrase lists (`data/lures.toml`, eight languages) for what the core
+    /// The email's own phrase lists (`data/email/lures.toml`, eight languages) for what the core
     /// text patterns (English and Chinese, weighed before this) did not report: a purpose the
     /// core already found is not counted twice, but a credential request and an account
     /// threat found by either together make the classic "verify or lose it" script.

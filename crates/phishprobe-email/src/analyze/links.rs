@@ -14,7 +14,7 @@ use super::util::{
 };
 use super::{BODY_MAX, EmailChecker};
 use crate::bodytext::LinkSummary;
-use crate::{Details, LinkInfo};
+use crate::{Details, LinkInfo, LinkSource};
 
 /// What the link weighing needs to know about the message.
 pub(crate) struct LinkContext {
@@ -55,26 +55,26 @@ impl EmailChecker<'_> {
         let mut raw_links: Vec<RawLink> = Vec::new();
         for h in g.htmls.iter().chain(g.pages.iter().map(|(_, p)| p)) {
             for l in &h.links {
-                raw_links.push((l.href.clone(), "href", l.text.clone()));
+                raw_links.push((l.href.clone(), LinkSource::Href, l.text.clone()));
             }
             for f in &h.forms {
-                raw_links.push((f.action.clone(), "form", String::new()));
+                raw_links.push((f.action.clone(), LinkSource::Form, String::new()));
             }
             for s in &h.iframes {
-                raw_links.push((s.clone(), "iframe", String::new()));
+                raw_links.push((s.clone(), LinkSource::Iframe, String::new()));
             }
             for r in &h.redirects {
-                raw_links.push((r.clone(), "redirect", String::new()));
+                raw_links.push((r.clone(), LinkSource::Redirect, String::new()));
             }
             for (src, _) in h.images.iter().take(30) {
-                raw_links.push((src.clone(), "img", String::new()));
+                raw_links.push((src.clone(), LinkSource::Img, String::new()));
             }
         }
         let mut tu = Vec::new();
         for t in g.texts.iter().chain(g.attachment_texts.iter()) {
             text_urls(cut(t, BODY_MAX * 4), self.opts.max_urls, &mut tu);
         }
-        raw_links.extend(tu.into_iter().map(|u| (u, "text", String::new())));
+        raw_links.extend(tu.into_iter().map(|u| (u, LinkSource::Text, String::new())));
         raw_links.append(&mut attachment_links);
         if !b
             .findings()
@@ -97,7 +97,7 @@ impl EmailChecker<'_> {
         let mut known: Vec<(String, phishprobe_core::Report)> = Vec::new();
         if let Some(a) = &text_analysis {
             for (u, r) in a.urls.iter().zip(a.url_reports.iter()) {
-                raw_links.push((u.clone(), "text", String::new()));
+                raw_links.push((u.clone(), LinkSource::Text, String::new()));
                 known.push((u.clone(), r.clone()));
             }
         }
@@ -185,7 +185,7 @@ impl EmailChecker<'_> {
                 || lower.starts_with("tel:")
                 || lower.starts_with("cid:")
                 || lower.starts_with("sms:")
-                || (lower.starts_with("data:") && source == "img")
+                || (lower.starts_with("data:") && source == LinkSource::Img)
                 || (!u.contains('.') && !lower.starts_with("data:"))
                 || u.starts_with('/') && !u.starts_with("//")
             {
@@ -195,7 +195,7 @@ impl EmailChecker<'_> {
                 && !lower.starts_with("www.")
                 && !lower.starts_with("//")
                 && !lower.starts_with("data:")
-                && source != "text"
+                && source != LinkSource::Text
             {
                 // Relative links and odd schemes in HTML: nothing to resolve offline.
                 if !u.contains("://") {
@@ -219,7 +219,7 @@ impl EmailChecker<'_> {
                 Some((_, r)) => r.clone(),
                 None => engine.check_url(cut(u, 4096)),
             };
-            if source != "img" {
+            if source != LinkSource::Img {
                 summary.checked += 1;
                 if own || r.verdict == Verdict::Genuine {
                     summary.genuine_or_own += 1;
@@ -238,7 +238,7 @@ impl EmailChecker<'_> {
                     t.phishing
                         .push(format!("{} ({})", cut(u, 200), cut(&reason, 200)))
                 }
-                Verdict::Suspicious if source != "img" => {
+                Verdict::Suspicious if source != LinkSource::Img => {
                     t.suspicious
                         .push(format!("{} ({})", cut(u, 200), cut(&reason, 200)))
                 }
@@ -247,14 +247,15 @@ impl EmailChecker<'_> {
             if details.links.len() < 200 {
                 details.links.push(LinkInfo {
                     url: cut(u, 500).to_string(),
-                    source: source.to_string(),
+                    source,
                     shown: cut(&shown, 120).to_string(),
-                    verdict: r.verdict.as_str().to_string(),
+                    verdict: r.verdict,
                     brand: r.brand.clone(),
                     reason: cut(&reason, 300).to_string(),
+                    report: r,
                 });
             }
-            if source == "qr" {
+            if source == LinkSource::Qr {
                 b.push(finding(
                     "email.qr_link",
                     Severity::Low,

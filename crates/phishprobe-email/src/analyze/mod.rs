@@ -65,7 +65,7 @@ struct ExtraFile {
     brand: Vec<ExtraBrand>,
 }
 
-/// A commonly imitated brand without a full profile (data/impersonated.toml).
+/// A commonly imitated brand without a full profile (data/email/impersonated.toml).
 #[derive(Debug, Clone, Deserialize)]
 struct ExtraBrand {
     names: Vec<String>,
@@ -94,6 +94,21 @@ pub struct EmailChecker<'e> {
     parser: MessageParser,
 }
 
+/// The embedded imitated brands (`data/email/impersonated.toml`). The file is checked by the
+/// tests; a broken one is a build mistake and stops here with the file named.
+fn embedded_extras() -> Vec<ExtraBrand> {
+    toml::from_str::<ExtraFile>(include_str!("../../../../data/email/impersonated.toml"))
+        .map(|f| f.brand)
+        .unwrap_or_else(|e| panic!("data/email/impersonated.toml: {e}"))
+}
+
+/// The embedded free-mail domains (`data/email/freemail.toml`), checked like the others.
+fn embedded_freemail() -> HashSet<String> {
+    toml::from_str::<FreemailFile>(include_str!("../../../../data/email/freemail.toml"))
+        .map(|f| f.domains.into_iter().collect())
+        .unwrap_or_else(|e| panic!("data/email/freemail.toml: {e}"))
+}
+
 /// mail-parser's own header choice, less the structured parsing of headers nothing here reads
 /// (`Received`, `Date`, message ids, `List-*`): they are kept as raw text, which is all that
 /// the authentication and verification code looks at. Parsing the trace headers' structure
@@ -116,6 +131,7 @@ fn message_parser() -> MessageParser {
 }
 
 impl<'e> EmailChecker<'e> {
+    /// A checker over `engine`'s brand profiles, with the embedded text patterns.
     pub fn new(engine: &'e Engine, opts: Options) -> Self {
         Self::with_text_rules(engine, opts, TextRules::embedded().ok())
     }
@@ -146,10 +162,7 @@ impl<'e> EmailChecker<'e> {
                 }
             }
         }
-        let extras: Vec<ExtraBrand> =
-            toml::from_str::<ExtraFile>(include_str!("../../data/impersonated.toml"))
-                .map(|f| f.brand)
-                .unwrap_or_default();
+        let extras = embedded_extras();
         for (i, e) in extras.iter().enumerate() {
             for n in &e.names {
                 let f = fold(n).text;
@@ -163,9 +176,7 @@ impl<'e> EmailChecker<'e> {
             .match_kind(MatchKind::LeftmostLongest)
             .build(brand_words.iter().map(|(_, w)| w.as_str()))
             .ok();
-        let freemail = toml::from_str::<FreemailFile>(include_str!("../../data/freemail.toml"))
-            .map(|f| f.domains.into_iter().collect())
-            .unwrap_or_default();
+        let freemail = embedded_freemail();
         let brand_names = BrandNames::new(brand_words.iter().filter_map(|(r, w)| match r {
             BrandRef::Profile(i) => Some((*i, w.as_str())),
             BrandRef::Extra(_) => None,
@@ -184,10 +195,12 @@ impl<'e> EmailChecker<'e> {
         }
     }
 
+    /// The options the checker was built with.
     pub fn options(&self) -> &Options {
         &self.opts
     }
 
+    /// Whether `domain` (or its registered domain) is a free-mail provider's.
     pub fn is_freemail(&self, domain: &str) -> bool {
         self.freemail.contains(domain)
             || reg(domain) != domain && self.freemail.contains(&reg(domain))
@@ -434,5 +447,18 @@ impl<'e> EmailChecker<'e> {
         // nothing against it (the builder keeps risk findings above vouching).
         let report = b.build();
         EmailReport { report, details }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_data_loads() {
+        assert!(!embedded_extras().is_empty());
+        assert!(embedded_freemail().contains("gmail.com"));
+        let hits = Lures::embedded().find("verify your account");
+        assert!(hits.has(crate::cues::Lure::Credential));
     }
 }

@@ -6,13 +6,13 @@ use mail_parser::{Message, MimeHeaders, PartType};
 
 use super::EmailChecker;
 use super::util::cut;
-use crate::AttachmentInfo;
 use crate::attach::{self, FileKind};
 use crate::auth::AuthSummary;
 use crate::html::{self, HtmlDoc};
+use crate::{AttachmentInfo, LinkSource};
 
 /// A link as found: (URL, where it was found, the text shown for it).
-pub(crate) type RawLink = (String, &'static str, String);
+pub(crate) type RawLink = (String, LinkSource, String);
 
 /// Everything read from the MIME tree before weighing.
 #[derive(Default)]
@@ -88,7 +88,7 @@ impl EmailChecker<'_> {
                         } else if kind == FileKind::Document && t.starts_with("{\\rtf") {
                             let (text, links) = attach::rtf_text(t.as_bytes(), t.len());
                             for u in links {
-                                g.links.push((u, "attachment", String::new()));
+                                g.links.push((u, LinkSource::Attachment, String::new()));
                             }
                             if g.doc_texts.len() < 8 {
                                 g.doc_texts.push((name.clone(), text));
@@ -141,7 +141,7 @@ impl EmailChecker<'_> {
             name: cut(name, 200).to_string(),
             content_type: cut(ctype, 100).to_string(),
             size,
-            kind: format!("{kind:?}").to_lowercase(),
+            kind,
             inside,
         });
         if kind == FileKind::Executable {
@@ -167,7 +167,7 @@ impl EmailChecker<'_> {
             FileKind::Pdf => {
                 let s = attach::pdf_scan(data, 50);
                 for u in &s.uris {
-                    g.links.push((u.clone(), "pdf", String::new()));
+                    g.links.push((u.clone(), LinkSource::Pdf, String::new()));
                 }
                 if s.launch {
                     g.pdf_active.push(format!("{name}: /Launch"));
@@ -181,7 +181,7 @@ impl EmailChecker<'_> {
                 g.qr_done += 1;
                 for t in attach::qr_texts(data) {
                     if t.contains("://") || t.starts_with("www.") {
-                        g.links.push((t.clone(), "qr", String::new()));
+                        g.links.push((t.clone(), LinkSource::Qr, String::new()));
                     }
                     inside.push(format!("QR: {}", cut(&t, 300)));
                 }
@@ -191,7 +191,8 @@ impl EmailChecker<'_> {
             {
                 let (text, links) = attach::rtf_text(data, self.opts.max_part_bytes);
                 for u in &links {
-                    g.links.push((u.clone(), "attachment", String::new()));
+                    g.links
+                        .push((u.clone(), LinkSource::Attachment, String::new()));
                 }
                 inside = links;
                 if g.doc_texts.len() < 8 {

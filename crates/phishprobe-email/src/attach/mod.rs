@@ -65,16 +65,48 @@ const DOCUMENT: &[&str] = &[
     "rtf", "doc", "dot", "xls", "xlt", "ppt", "pps", "odt", "ods", "odp", "wps", "pages",
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What an attached file is, from its name and content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FileKind {
+    /// A program, script, disk image, shortcut or macro document.
     Executable,
+    /// A web page (HTML, SVG, MHT).
     Page,
+    /// An office or RTF document.
     Document,
+    /// A ZIP archive (members are listed).
     Archive,
+    /// Another archive format (not opened).
     OtherArchive,
+    /// A PDF file.
     Pdf,
+    /// A picture (PNG, JPEG, GIF: read for QR codes).
     Image,
+    /// Anything else.
     Other,
+}
+
+impl FileKind {
+    /// The name used in JSON and tables (`executable`, `otherarchive`, `pdf`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Executable => "executable",
+            FileKind::Page => "page",
+            FileKind::Document => "document",
+            FileKind::Archive => "archive",
+            FileKind::OtherArchive => "otherarchive",
+            FileKind::Pdf => "pdf",
+            FileKind::Image => "image",
+            FileKind::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for FileKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 /// Lowercase extension of a file name (the last one: `invoice.pdf.exe` is `exe`).
@@ -86,6 +118,7 @@ pub fn extension(name: &str) -> String {
     }
 }
 
+/// What a file is, from its name (extension, also a double one) and content type.
 pub fn kind_of(name: &str, content_type: &str) -> FileKind {
     let ext = extension(name);
     let ct = content_type.to_ascii_lowercase();

@@ -4,11 +4,15 @@
 /// `/Launch` or `/JavaScript` actions. Only uncompressed dictionaries are read (link
 /// annotations usually are; object streams are not inflated: a documented limit).
 pub struct PdfScan {
+    /// Targets of `/URI` actions.
     pub uris: Vec<String>,
+    /// The file carries a `/Launch` action (starts a program).
     pub launch: bool,
+    /// The file carries `/JavaScript`.
     pub javascript: bool,
 }
 
+/// Scan a PDF for link actions (at most `max` of them) and active content.
 pub fn pdf_scan(data: &[u8], max: usize) -> PdfScan {
     let mut uris = Vec::new();
     let finder = memchr::memmem::Finder::new(b"/URI");

@@ -113,7 +113,7 @@ pub(crate) struct MessageFacts {
     pub(crate) primary: Option<usize>,
     /// Claims checked against the sender: every identity claim, plus the reported brand.
     pub(crate) to_check: Vec<usize>,
-    /// The Amazon profile, for Amazon-style order numbers.
+    /// The profile whose order numbers the `123-1234567-1234567` format is (Amazon's).
     pub(crate) amazon: Option<usize>,
     /// Amazon-style order numbers in the subject and body.
     pub(crate) order_nums: Vec<String>,
@@ -201,7 +201,7 @@ impl EmailChecker<'_> {
             forward,
         );
         // Order numbers in the Amazon format: a claim to be about an Amazon order.
-        let amazon = engine.brands().iter().position(|b| b.id == "amazon");
+        let amazon = engine.brands().iter().position(|b| b.order_numbers);
         let mut order_nums = cues::order_numbers(&subject, 2);
         order_nums.extend(cues::order_numbers(&body, 2));
 

@@ -16,7 +16,7 @@ use phishprobe_core::combine::{
 use phishprobe_core::phone::{self, UserMark};
 use phishprobe_core::text::{self, TextRules};
 use phishprobe_core::{DataError, Engine, Message, Report, Verdict};
-use phishprobe_email::{EmailChecker, Options as EmailOptions};
+use phishprobe_email::{EmailChecker, LinkSource, Options as EmailOptions};
 use phishprobe_store::{CaseInput, EvidenceFile, NewCase};
 
 pub mod export;
@@ -82,8 +82,8 @@ pub struct PartReports {
     /// Each part, with the name it is shown under when it is not the default one.
     reports: Vec<(PartKind, Report, Option<Message>)>,
     /// Links seen inside the email and texts, in order (http and https only), with the name
-    /// of the part they were found in.
-    found_links: Vec<(String, Verdict, Message)>,
+    /// of the part they were found in, and the URL report already made for them.
+    found_links: Vec<(String, Verdict, Message, Option<Report>)>,
     explicit_urls: Vec<String>,
 }
 
@@ -103,10 +103,10 @@ impl PartReports {
             .or_else(|| {
                 self.found_links
                     .iter()
-                    .find(|(_, v, _)| *v != Verdict::Genuine)
-                    .map(|(u, _, _)| u.clone())
+                    .find(|(_, v, _, _)| *v != Verdict::Genuine)
+                    .map(|(u, _, _, _)| u.clone())
             })
-            .or_else(|| self.found_links.first().map(|(u, _, _)| u.clone()))
+            .or_else(|| self.found_links.first().map(|(u, _, _, _)| u.clone()))
     }
 
     /// Whether a link or page is part of the case.
@@ -212,17 +212,17 @@ impl CaseChecker {
             })?;
             // Images load by themselves; only what a person can click or scan is a link they
             // were sent.
+            // The email check already analysed each link: its report is used again when it
+            // was made for the link as listed (links over 500 bytes are listed cut).
             for l in &checked.details.links {
-                if web_link(&l.url) && l.source != "img" {
-                    let v = match l.verdict.as_str() {
-                        "genuine" => Verdict::Genuine,
-                        "phishing" => Verdict::Phishing,
-                        "suspicious" => Verdict::Suspicious,
-                        _ => Verdict::Unknown,
-                    };
-                    parts
-                        .found_links
-                        .push((l.url.clone(), v, part_label(PartKind::Email, 0, 1)));
+                if web_link(&l.url) && l.source != LinkSource::Img {
+                    let report = (l.report.input == l.url).then(|| l.report.clone());
+                    parts.found_links.push((
+                        l.url.clone(),
+                        l.verdict,
+                        part_label(PartKind::Email, 0, 1),
+                        report,
+                    ));
                 }
             }
             parts.reports.push((PartKind::Email, checked.report, None));
@@ -233,9 +233,10 @@ impl CaseChecker {
             let origin = part_label(PartKind::Text, i, texts);
             for (u, r) in a.urls.iter().zip(&a.url_reports) {
                 if web_link(u) {
+                    let report = (r.input == *u).then(|| r.clone());
                     parts
                         .found_links
-                        .push((u.clone(), r.verdict, origin.clone()));
+                        .push((u.clone(), r.verdict, origin.clone(), report));
                 }
             }
             parts
@@ -256,22 +257,32 @@ impl CaseChecker {
         // it reports on them even when they are fine (the first few distinct ones: a newsletter
         // may carry hundreds, and the email check already looked at all of them).
         // A link found in several parts is checked once and named after all of them.
-        let mut linked: Vec<(&str, Vec<&Message>)> = Vec::new();
-        for (u, _, origin) in &parts.found_links {
+        // The report the email or text check made for a link is used, not made again.
+        let mut linked: Vec<(&str, Vec<&Message>, Option<&Report>)> = Vec::new();
+        for (u, _, origin, report) in &parts.found_links {
             if parts.explicit_urls.contains(u) {
                 continue;
             }
             let room = linked.len() < MAX_LINK_PARTS;
-            match linked.iter_mut().find(|(l, _)| l == u) {
-                Some((_, origins)) if !origins.contains(&origin) => origins.push(origin),
-                Some(_) => {}
-                None if room => linked.push((u, vec![origin])),
+            match linked.iter_mut().find(|(l, _, _)| l == u) {
+                Some((_, origins, known)) => {
+                    if !origins.contains(&origin) {
+                        origins.push(origin);
+                    }
+                    if known.is_none() {
+                        *known = report.as_ref();
+                    }
+                }
+                None if room => linked.push((u, vec![origin], report.as_ref())),
                 None => {}
             }
         }
         let link_reports: Vec<(Report, Message)> = linked
             .iter()
-            .map(|(u, origins)| (engine.check_url(u), link_in(origins)))
+            .map(|(u, origins, known)| {
+                let r = known.cloned().unwrap_or_else(|| engine.check_url(u));
+                (r, link_in(origins))
+            })
             .collect();
         for (r, name) in link_reports {
             parts.reports.push((PartKind::Link, r, Some(name)));

@@ -112,6 +112,10 @@ pub struct BrandProfile {
     /// defensive registrations that a profile does not list).
     #[serde(default)]
     pub domains_complete: bool,
+    /// Order numbers in the `123-1234567-1234567` format are this brand's: a message quoting
+    /// one claims to be about the brand's orders (Amazon).
+    #[serde(default)]
+    pub order_numbers: bool,
     /// English words that name the brand in a text (`Amazon`, `Seller Central`).
     #[serde(default)]
     pub words_en: Vec<String>,

@@ -1,5 +1,5 @@
 //! Print the JSON verdict (with details) for the files given: a debugging aid.
-use phishprobe_core::Engine;
+use phishprobe_core::{Engine, Verdict};
 use phishprobe_email::{EmailChecker, Options};
 
 fn main() {
@@ -29,9 +29,15 @@ fn main() {
                     .details
                     .links
                     .iter()
-                    .filter(|l| l.verdict != "unknown" && l.verdict != "genuine")
+                    .filter(|l| l.verdict != Verdict::Unknown && l.verdict != Verdict::Genuine)
                 {
-                    println!("  LINK {} {} {} | {}", l.verdict, l.source, l.url, l.reason);
+                    println!(
+                        "  LINK {} {} {} | {}",
+                        l.verdict.as_str(),
+                        l.source,
+                        l.url,
+                        l.reason
+                    );
                 }
                 for c in &r.details.claims {
                     println!("  CLAIM {} {} {}", c.brand, c.place, c.evidence);

@@ -11,7 +11,9 @@ use serde::Serialize;
 /// One method result (`dkim=pass header.d=example.com`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AuthResult {
+    /// Method: `spf`, `dkim`, `dmarc`, `arc`, `compauth`, ...
     pub method: String,
+    /// Result keyword, lowercase: `pass`, `fail`, `softfail`, `none`, ...
     pub result: String,
     /// The domain the result is about: `smtp.mailfrom` (SPF), `header.d`/`header.i` (DKIM),
     /// `header.from` (DMARC). Lowercase; empty when the header gave none.
@@ -31,11 +33,14 @@ pub struct AuthResult {
 /// The trusted results of one message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AuthSummary {
+    /// The receiving server that wrote the results (or `phishprobe-verify`).
     pub authserv_id: String,
+    /// One row per method result.
     pub results: Vec<AuthResult>,
 }
 
 impl AuthSummary {
+    /// The results of one method.
     pub fn get(&self, method: &str) -> impl Iterator<Item = &AuthResult> {
         self.results.iter().filter(move |r| r.method == method)
     }

@@ -54,6 +54,7 @@ pub struct Signals {
     pub threat: bool,
     /// Promises a prize, money or an offer.
     pub prize: bool,
+    /// Pushes to act at once.
     pub urgency: bool,
     /// A decisive request (the core's disclosure kind) survived the email context.
     pub disclosure: bool,
@@ -205,6 +206,7 @@ pub struct LinkSummary {
 }
 
 impl LinkSummary {
+    /// Whether every checked link is on a genuine or the sender's own site.
     pub fn all_genuine(&self) -> bool {
         self.checked > 0 && self.genuine_or_own == self.checked
     }
@@ -213,9 +215,11 @@ impl LinkSummary {
 /// How the message's context changes the text findings.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Context {
+    /// The message forwards another one.
     pub forward: bool,
     /// From is one of the claimed brand's own sender domains.
     pub brand_sender: bool,
+    /// What the link weighing found.
     pub links: LinkSummary,
     /// Characters of visible text (see [`LONG_TEXT`]).
     pub text_chars: usize,

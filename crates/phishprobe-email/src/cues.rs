@@ -1,5 +1,5 @@
 //! Email-specific text cues until (and alongside) `phishprobe_core::text`: phrases that ask for
-//! credentials, threaten the account, promise prizes or push for speed (data/lures.toml, eight
+//! credentials, threaten the account, promise prizes or push for speed (data/email/lures.toml, eight
 //! languages), and Amazon-style order numbers (`123-1234567-1234567`).
 //!
 //! All matching runs on folded text ([`crate::normalize::fold`]) with one Aho-Corasick
@@ -13,9 +13,13 @@ use crate::normalize::{contains_word, fold};
 /// Purpose of a lure phrase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Lure {
+    /// Asks to sign in, verify or hand over account, card or identity data.
     Credential,
+    /// Says the account, payment, parcel or device is in trouble.
     Threat,
+    /// Promises a prize, gift or money.
     Prize,
+    /// Pushes to act at once.
     Urgency,
 }
 
@@ -36,13 +40,16 @@ pub struct Lures {
 /// What the text matched: per purpose, the first phrases found.
 #[derive(Debug, Clone, Default)]
 pub struct LureHits {
+    /// Each phrase found, with its purpose.
     pub hits: Vec<(Lure, String)>,
 }
 
 impl LureHits {
+    /// Whether a phrase of this purpose was found.
     pub fn has(&self, l: Lure) -> bool {
         self.hits.iter().any(|(k, _)| *k == l)
     }
+    /// The first few phrases found for this purpose.
     pub fn phrases(&self, l: Lure) -> Vec<&str> {
         self.hits
             .iter()
@@ -54,18 +61,14 @@ impl LureHits {
 }
 
 impl Lures {
-    /// The embedded phrase lists.
+    /// The embedded phrase lists (`data/email/lures.toml`). The file is checked by the
+    /// tests; a broken one is a build mistake and stops here with the file named.
     pub fn embedded() -> Lures {
-        Lures::from_toml(include_str!("../data/lures.toml")).unwrap_or_else(|_| Lures::empty())
+        Lures::from_toml(include_str!("../../../data/email/lures.toml"))
+            .unwrap_or_else(|e| panic!("data/email/lures.toml: {e}"))
     }
 
-    fn empty() -> Lures {
-        Lures {
-            ac: AhoCorasick::new(Vec::<String>::new()).unwrap_or_else(|_| unreachable_ac()),
-            kinds: Vec::new(),
-        }
-    }
-
+    /// Phrase lists from a TOML text (`credential`, `threat`, `prize`, `urgency` arrays).
     pub fn from_toml(text: &str) -> Result<Lures, String> {
         let f: LureFile = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut kinds = Vec::new();
@@ -111,11 +114,6 @@ impl Lures {
         }
         out
     }
-}
-
-fn unreachable_ac() -> AhoCorasick {
-    // Building an automaton over zero patterns cannot fail; this keeps the code panic-free.
-    AhoCorasick::new(["\u{0}"]).unwrap_or_else(|_| std::process::abort())
 }
 
 fn floor(s: &str, mut i: usize) -> usize {

@@ -17,30 +17,39 @@ const MAX_LINK_TEXT: usize = 300;
 /// A hyperlink and the text the reader sees for it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Link {
+    /// The `href` as written.
     pub href: String,
+    /// Visible text of the anchor (and alt text of images inside it).
     pub text: String,
 }
 
 /// A form: where it posts and whether it asks for a password.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Form {
+    /// Where the form sends what is typed (`action`, empty for the page itself).
     pub action: String,
+    /// Password inputs inside the form.
     pub password_fields: usize,
 }
 
 /// Everything the email checks need from one HTML document.
 #[derive(Debug, Clone, Default)]
 pub struct HtmlDoc {
+    /// The `<title>`.
     pub title: String,
     /// Visible text, hidden elements removed, block elements separated by newlines.
     pub text: String,
     /// Text inside hidden elements (kept for diagnostics, capped).
     pub hidden_text_len: usize,
+    /// Anchors and image-map areas.
     pub links: Vec<Link>,
+    /// Forms.
     pub forms: Vec<Form>,
     /// Password inputs anywhere (also outside a form).
     pub password_fields: usize,
+    /// Sources of frames, embeds and objects.
     pub iframes: Vec<String>,
+    /// Images: (source, alt text).
     pub images: Vec<(String, String)>,
     /// URLs a script or meta refresh sends the reader to (or "(computed)" when not literal).
     pub redirects: Vec<String>,
@@ -106,8 +115,8 @@ pub fn style_hides(style: &str) -> bool {
     let s: String = style
         .chars()
         .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase();
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
     if s.contains("display:none") || s.contains("visibility:hidden") {
         return true;
     }
@@ -443,71 +452,7 @@ pub fn scan(html: &str) -> HtmlDoc {
             "title" => {
                 in_title = true;
             }
-            "a" | "area" => {
-                if let Some(l) = open_link.take()
-                    && doc.links.len() < MAX_ITEMS
-                {
-                    doc.links.push(l);
-                }
-                if let Some(h) = attr(&attrs, "href") {
-                    let l = Link {
-                        href: h.to_string(),
-                        text: attr(&attrs, "title")
-                            .unwrap_or("")
-                            .chars()
-                            .take(0)
-                            .collect(),
-                    };
-                    if tag == "area" {
-                        if doc.links.len() < MAX_ITEMS {
-                            doc.links.push(l);
-                        }
-                    } else {
-                        open_link = Some(l);
-                    }
-                }
-            }
-            "form" if doc.forms.len() < MAX_ITEMS => {
-                doc.forms.push(Form {
-                    action: attr(&attrs, "action").unwrap_or("").to_string(),
-                    password_fields: 0,
-                });
-                open_form = Some(doc.forms.len() - 1);
-            }
-            "input" if attr(&attrs, "type").is_some_and(|t| t.eq_ignore_ascii_case("password")) => {
-                doc.password_fields += 1;
-                if let Some(f) = open_form.and_then(|k| doc.forms.get_mut(k)) {
-                    f.password_fields += 1;
-                }
-            }
-            "iframe" | "frame" | "embed" | "object" => {
-                if let Some(s) = attr(&attrs, "src").or_else(|| attr(&attrs, "data"))
-                    && doc.iframes.len() < MAX_ITEMS
-                {
-                    doc.iframes.push(s.to_string());
-                }
-            }
-            "img" => {
-                if doc.images.len() < MAX_ITEMS {
-                    doc.images.push((
-                        attr(&attrs, "src").unwrap_or("").to_string(),
-                        attr(&attrs, "alt").unwrap_or("").to_string(),
-                    ));
-                }
-                if let (Some(l), Some(alt)) = (open_link.as_mut(), attr(&attrs, "alt"))
-                    && l.text.len() < MAX_LINK_TEXT
-                {
-                    l.text.push_str(alt);
-                }
-            }
-            "meta" => {
-                if attr(&attrs, "http-equiv").is_some_and(|v| v.eq_ignore_ascii_case("refresh"))
-                    && let Some(u) = attr(&attrs, "content").and_then(refresh_url)
-                {
-                    doc.redirects.push(u);
-                }
-            }
-            _ => {}
+            _ => element(&mut doc, &tag, &attrs, &mut open_link, &mut open_form),
         }
         let self_closing = attrs_src.trim_end().ends_with('/');
         if !is_void(&tag) && !self_closing && stack.len() < MAX_STACK {
@@ -525,6 +470,80 @@ pub fn scan(html: &str) -> HtmlDoc {
     let t = doc.title.trim().to_string();
     doc.title = t;
     doc
+}
+
+/// What an opening tag other than a script, style or title adds to the document: links,
+/// forms and password fields, frames, images (and their alt text inside a link), refreshes.
+fn element(
+    doc: &mut HtmlDoc,
+    tag: &str,
+    attrs: &[(String, String)],
+    open_link: &mut Option<Link>,
+    open_form: &mut Option<usize>,
+) {
+    match tag {
+        "a" | "area" => {
+            if let Some(l) = open_link.take()
+                && doc.links.len() < MAX_ITEMS
+            {
+                doc.links.push(l);
+            }
+            if let Some(h) = attr(attrs, "href") {
+                let l = Link {
+                    href: h.to_string(),
+                    text: attr(attrs, "title").unwrap_or("").chars().take(0).collect(),
+                };
+                if tag == "area" {
+                    if doc.links.len() < MAX_ITEMS {
+                        doc.links.push(l);
+                    }
+                } else {
+                    *open_link = Some(l);
+                }
+            }
+        }
+        "form" if doc.forms.len() < MAX_ITEMS => {
+            doc.forms.push(Form {
+                action: attr(attrs, "action").unwrap_or("").to_string(),
+                password_fields: 0,
+            });
+            *open_form = Some(doc.forms.len() - 1);
+        }
+        "input" if attr(attrs, "type").is_some_and(|t| t.eq_ignore_ascii_case("password")) => {
+            doc.password_fields += 1;
+            if let Some(f) = open_form.and_then(|k| doc.forms.get_mut(k)) {
+                f.password_fields += 1;
+            }
+        }
+        "iframe" | "frame" | "embed" | "object" => {
+            if let Some(s) = attr(attrs, "src").or_else(|| attr(attrs, "data"))
+                && doc.iframes.len() < MAX_ITEMS
+            {
+                doc.iframes.push(s.to_string());
+            }
+        }
+        "img" => {
+            if doc.images.len() < MAX_ITEMS {
+                doc.images.push((
+                    attr(attrs, "src").unwrap_or("").to_string(),
+                    attr(attrs, "alt").unwrap_or("").to_string(),
+                ));
+            }
+            if let (Some(l), Some(alt)) = (open_link.as_mut(), attr(attrs, "alt"))
+                && l.text.len() < MAX_LINK_TEXT
+            {
+                l.text.push_str(alt);
+            }
+        }
+        "meta" => {
+            if attr(attrs, "http-equiv").is_some_and(|v| v.eq_ignore_ascii_case("refresh"))
+                && let Some(u) = attr(attrs, "content").and_then(refresh_url)
+            {
+                doc.redirects.push(u);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Index just past the `>` closing a tag that starts before `from`, honouring quotes.

@@ -12,6 +12,8 @@
 //! Signals that separate test corpora for the wrong reason are deliberately never used: the
 //! recipient address, the message date/age, and a *missing* authentication header.
 
+#![warn(missing_docs)]
+
 pub mod analyze;
 pub mod attach;
 pub mod auth;
@@ -23,7 +25,7 @@ pub mod mbox;
 pub mod normalize;
 pub mod verify;
 
-use phishprobe_core::{Engine, Report};
+use phishprobe_core::{Engine, Report, Verdict};
 use serde::Serialize;
 
 pub use analyze::EmailChecker;
@@ -64,40 +66,111 @@ impl Default for Options {
 /// The sender identity as the message states it.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Sender {
+    /// Display name of the From address.
     pub from_name: String,
+    /// The From address.
     pub from_address: String,
+    /// Domain of the From address, lowercase.
     pub from_domain: String,
     /// Number of mailboxes in From (more than one is unusual).
     pub from_count: usize,
+    /// The Sender address.
     pub sender: String,
+    /// The Reply-To address.
     pub reply_to: String,
+    /// The Return-Path (envelope sender).
     pub return_path: String,
     /// The From line with invisible and look-alike characters marked, when it has any.
     pub marked: Option<String>,
+    /// The subject.
     pub subject: String,
+}
+
+/// Where a link was found in the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkSource {
+    /// An HTML anchor (`<a href>`, `<area href>`).
+    Href,
+    /// A URL written in the text.
+    Text,
+    /// Where an HTML form sends what is typed.
+    Form,
+    /// An embedded frame or object.
+    Iframe,
+    /// An image source (loads by itself; not something a person clicks).
+    Img,
+    /// An HTML or script redirect.
+    Redirect,
+    /// A QR code in an attached or inline image.
+    Qr,
+    /// A link action in an attached PDF.
+    Pdf,
+    /// A link in another attached document (RTF).
+    Attachment,
+}
+
+impl LinkSource {
+    /// The name used in JSON and tables (`href`, `text`, `qr`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkSource::Href => "href",
+            LinkSource::Text => "text",
+            LinkSource::Form => "form",
+            LinkSource::Iframe => "iframe",
+            LinkSource::Img => "img",
+            LinkSource::Redirect => "redirect",
+            LinkSource::Qr => "qr",
+            LinkSource::Pdf => "pdf",
+            LinkSource::Attachment => "attachment",
+        }
+    }
+}
+
+impl std::fmt::Display for LinkSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for LinkSource {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 /// One checked link.
 #[derive(Debug, Clone, Serialize)]
 pub struct LinkInfo {
+    /// The link, cut to 500 bytes.
     pub url: String,
-    /// Where it came from: `href`, `text`, `form`, `iframe`, `img`, `redirect`, `qr`, `pdf`, `attachment`.
-    pub source: String,
+    /// Where it came from.
+    pub source: LinkSource,
     /// Text the reader sees for the link (HTML anchors).
     pub shown: String,
-    pub verdict: String,
+    /// The URL analysis's verdict.
+    pub verdict: Verdict,
+    /// The brand the URL analysis names.
     pub brand: Option<String>,
     /// One-line reason from the URL analysis.
     pub reason: String,
+    /// The URL analysis itself (not serialised): its input is the link as checked, which is
+    /// [`LinkInfo::url`] unless the link was longer than 500 bytes.
+    #[serde(skip)]
+    pub report: Report,
 }
 
 /// One attachment.
 #[derive(Debug, Clone, Serialize)]
 pub struct AttachmentInfo {
+    /// File name as given (cut to 200 bytes).
     pub name: String,
+    /// MIME type, lowercase.
     pub content_type: String,
+    /// Size in bytes (decoded).
     pub size: usize,
-    pub kind: String,
+    /// What the file is, from its name and content type.
+    pub kind: attach::FileKind,
     /// Archive members, QR texts or PDF links found inside.
     pub inside: Vec<String>,
 }
@@ -105,8 +178,11 @@ pub struct AttachmentInfo {
 /// Brand claimed, and where.
 #[derive(Debug, Clone, Serialize)]
 pub struct Claim {
+    /// Brand id (profile id, or the imitated brand's name).
     pub brand: String,
+    /// Where the strongest claim is: `from_name`, `subject`, `html_title`, `body`, ...
     pub place: String,
+    /// The text that claims it.
     pub evidence: String,
     /// Whether the brand name was disguised (look-alike letters, invisible characters).
     pub disguised: bool,
@@ -115,10 +191,15 @@ pub struct Claim {
 /// What the tables in readable output and the extra JSON fields show.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Details {
+    /// The sender identity.
     pub sender: Sender,
+    /// Authentication results, when the message has them (or `--verify-auth` made them).
     pub authentication: Option<auth::AuthSummary>,
+    /// Brands the message claims, the reported one first.
     pub claims: Vec<Claim>,
+    /// Checked links (at most 200).
     pub links: Vec<LinkInfo>,
+    /// Attachments (at most 200).
     pub attachments: Vec<AttachmentInfo>,
     /// Parser notes: truncation, caps reached, undecodable parts.
     pub notes: Vec<String>,
@@ -129,7 +210,9 @@ pub struct Details {
 /// A verdict for one message, with the tables behind it.
 #[derive(Debug, Clone)]
 pub struct EmailReport {
+    /// The verdict, brand, score and findings.
     pub report: Report,
+    /// The tables behind it.
     pub details: Details,
 }
 
@@ -137,8 +220,10 @@ pub struct EmailReport {
 #[derive(Debug, thiserror::Error)]
 pub enum EmailError {
     #[error("not an email message: {0}")]
+    /// The input is not an email (empty, or no header section).
     NotEmail(String),
     #[error("internal error while analysing the message (reported, batch continues): {0}")]
+    /// A panic inside the parser, caught: the batch goes on.
     Internal(String),
 }
 

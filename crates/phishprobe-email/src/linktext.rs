@@ -9,6 +9,8 @@
 //! invisible characters) and with trademark signs and punctuation dropped. A sentence that
 //! merely mentions the brand ("Shop Amazon deals") is not a name and is left alone.
 
+use std::collections::HashMap;
+
 use crate::normalize::fold;
 
 /// Link texts longer than this are sentences, not names.
@@ -32,6 +34,11 @@ pub(crate) fn name_words(text: &str) -> Vec<String> {
 pub(crate) struct BrandNames {
     /// (profile index, the words of one of its names)
     names: Vec<(usize, Vec<String>)>,
+    /// Indexes into `names` by the name's first word: a link text can only be a brand's name
+    /// when one of that brand's names starts it.
+    by_first: HashMap<String, Vec<usize>>,
+    /// Indexes into `names` per profile index.
+    by_brand: HashMap<usize, Vec<usize>>,
 }
 
 impl BrandNames {
@@ -45,7 +52,19 @@ impl BrandNames {
             }
             out.push((bi, w));
         }
-        BrandNames { names: out }
+        let mut by_first: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_brand: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, (bi, w)) in out.iter().enumerate() {
+            if let Some(first) = w.first() {
+                by_first.entry(first.clone()).or_default().push(i);
+            }
+            by_brand.entry(*bi).or_default().push(i);
+        }
+        BrandNames {
+            names: out,
+            by_first,
+            by_brand,
+        }
     }
 
     /// The profile whose name the whole link text is, if any.
@@ -57,7 +76,16 @@ impl BrandNames {
         if words.is_empty() || words.len() > MAX_WORDS {
             return None;
         }
-        let mut brands: Vec<usize> = self.names.iter().map(|(b, _)| *b).collect();
+        // Only brands with a name that starts the text can cover it; the lowest profile index
+        // wins, as in profile order.
+        let mut brands: Vec<usize> = self
+            .by_first
+            .get(&words[0])
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.names.get(i).map(|(b, _)| *b))
+            .collect();
+        brands.sort_unstable();
         brands.dedup();
         brands.into_iter().find(|&bi| self.covers(bi, &words))
     }
@@ -71,7 +99,8 @@ impl BrandNames {
             if !reach[i] {
                 continue;
             }
-            for (_, name) in self.names.iter().filter(|(b, _)| *b == bi) {
+            let own = self.by_brand.get(&bi).into_iter().flatten();
+            for (_, name) in own.filter_map(|&n| self.names.get(n)) {
                 let end = i + name.len();
                 if end <= words.len() && words[i..end] == name[..] {
                     reach[end] = true;

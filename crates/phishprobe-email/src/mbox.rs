@@ -20,6 +20,7 @@ pub struct MboxReader<R> {
 
 /// One message from an mbox, or why it was cut.
 pub struct MboxMessage {
+    /// The message, `>From ` quoting undone.
     pub bytes: Vec<u8>,
     /// The message was longer than the cap; only its start is kept.
     pub truncated: bool,

@@ -28,8 +28,11 @@ pub const VERIFIED_ID: &str = "phishprobe-verify";
 /// What SPF needs from the message's trace headers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Envelope {
+    /// The SMTP client address, from the trace headers.
     pub client_ip: Option<IpAddr>,
+    /// The client's HELO name.
     pub helo: String,
+    /// The envelope sender (Return-Path).
     pub mail_from: String,
 }
 

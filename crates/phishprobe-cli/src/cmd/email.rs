@@ -457,7 +457,7 @@ fn readable_tables(d: &Details) -> String {
         for l in d.links.iter().take(25) {
             s.push_str(&format!(
                 "    {:<11} {:<9} {}",
-                l.verdict,
+                l.verdict.as_str(),
                 l.source,
                 clip(&l.url, 100)
             ));

@@ -16,7 +16,7 @@ use phishprobe_core::combine::{
 use phishprobe_core::phone::{self, UserMark};
 use phishprobe_core::text::{self, TextRules};
 use phishprobe_core::{DataError, Engine, Message, Report, Verdict};
-use phishprobe_email::{EmailChecker, LinkSource, Options as EmailOptions};
+use phishprobe_email::{EmailChecker, EmailData, LinkSource, Options as EmailOptions};
 use phishprobe_store::{CaseInput, EvidenceFile, NewCase};
 
 pub mod export;
@@ -120,6 +120,8 @@ impl PartReports {
 pub struct CaseChecker {
     rules: CaseRules,
     text_rules: TextRules,
+    /// The email checker's data files (embedded unless the caller gives others).
+    email_data: EmailData,
 }
 
 fn web_link(u: &str) -> bool {
@@ -139,7 +141,14 @@ impl CaseChecker {
         Ok(CaseChecker {
             rules: CaseRules::embedded()?,
             text_rules,
+            email_data: EmailData::embedded(),
         })
+    }
+
+    /// With the email checker's data files replaced (`--brands DIR` with an `email/` folder).
+    pub fn with_email_data(mut self, email_data: EmailData) -> CaseChecker {
+        self.email_data = email_data;
+        self
     }
 
     /// The case rules in use (`data/case.toml`): which findings mean a request for a password,
@@ -168,10 +177,11 @@ impl CaseChecker {
 
     /// An email checker that shares this checker's text patterns (built once, not twice).
     pub fn email_checker<'e>(&self, engine: &'e Engine) -> EmailChecker<'e> {
-        EmailChecker::with_text_rules(
+        EmailChecker::with_data(
             engine,
             EmailOptions::default(),
             Some(self.text_rules.clone()),
+            self.email_data.clone(),
         )
     }
 

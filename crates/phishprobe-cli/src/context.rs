@@ -20,6 +20,8 @@ pub enum ColorArg {
 pub struct Context {
     /// The brand profiles and lists in use.
     pub engine: Engine,
+    /// The email checker's lists (imitated brands, free mail, lures) in use.
+    pub email_data: phishprobe_email::EmailData,
     /// Language of readable output.
     pub lang: Lang,
     /// One JSON object per input instead of readable text.

@@ -322,3 +322,71 @@ fn hundred_thousand_message_mbox_streams() {
     // Windows of 256 messages: memory does not grow with the mbox.
     assert!(peak_kib < 400 * 1024, "peak RSS {peak_kib} KiB");
 }
+
+/// A message that presents itself as Amazon from an address on `domain`.
+fn amazon_from(domain: &str) -> String {
+    format!(
+        "From: \"Amazon Seller Support\" <support@{domain}>\r\nTo: seller@example.net\r\n\
+         Subject: Amazon Seller Central: your account is on hold\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Dear seller, your Amazon account is on hold. Reply to this message.\r\n"
+    )
+}
+
+#[test]
+fn brands_dir_email_folder_replaces_the_email_lists() {
+    let dir = tmp_dir("email-data");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/brands/amazon.toml");
+    std::fs::copy(&data, dir.join("amazon.toml")).expect("copy profile");
+    let eml = dir.join("message.eml");
+    std::fs::write(&eml, amazon_from("mailbox-free.example")).expect("write message");
+    let args = |d: &Path| {
+        vec![
+            "--json".to_string(),
+            "email".to_string(),
+            "--brands".to_string(),
+            d.display().to_string(),
+            eml.display().to_string(),
+        ]
+    };
+    let run_with = |d: &Path| {
+        let a = args(d);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        run(&a, None)
+    };
+
+    // Without an email/ folder the embedded lists: the domain is no free-mail provider.
+    let o = run_with(&dir);
+    let v = json_lines(&o);
+    assert_eq!(v.len(), 1, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        !codes(&v[0]).contains(&"email.freemail_brand".to_string()),
+        "{}",
+        v[0]
+    );
+
+    // An email/freemail.toml naming it: now the brand writes from free mail.
+    std::fs::create_dir_all(dir.join("email")).expect("email dir");
+    std::fs::write(
+        dir.join("email/freemail.toml"),
+        "domains = [\"mailbox-free.example\"]\n",
+    )
+    .expect("write freemail");
+    let o = run_with(&dir);
+    let v = json_lines(&o);
+    assert_eq!(v.len(), 1, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        codes(&v[0]).contains(&"email.freemail_brand".to_string()),
+        "{}",
+        v[0]
+    );
+
+    // A file that does not load is an error naming it, not skipped.
+    std::fs::write(dir.join("email/lures.toml"), "credential = [1, 2").expect("write lures");
+    let o = run_with(&dir);
+    assert!(!o.status.success());
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("lures.toml"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -42,11 +42,6 @@ pub mod text;
 pub mod unicode;
 pub mod url;
 
-/// The old name of [`combine`], kept so code written against it still compiles while the
-/// workspace moves over; use `combine`.
-#[doc(hidden)]
-pub use combine as case;
-
 /// Data files compiled into the binary (see `build.rs`).
 pub mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));

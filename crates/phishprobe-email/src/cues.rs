@@ -32,6 +32,7 @@ struct LureFile {
 }
 
 /// The compiled phrase set.
+#[derive(Debug, Clone)]
 pub struct Lures {
     ac: AhoCorasick,
     kinds: Vec<(Lure, String)>,
@@ -61,13 +62,6 @@ impl LureHits {
 }
 
 impl Lures {
-    /// The embedded phrase lists (`data/email/lures.toml`). The file is checked by the
-    /// tests; a broken one is a build mistake and stops here with the file named.
-    pub fn embedded() -> Lures {
-        Lures::from_toml(include_str!("../../../data/email/lures.toml"))
-            .unwrap_or_else(|e| panic!("data/email/lures.toml: {e}"))
-    }
-
     /// Phrase lists from a TOML text (`credential`, `threat`, `prize`, `urgency` arrays).
     pub fn from_toml(text: &str) -> Result<Lures, String> {
         let f: LureFile = toml::from_str(text).map_err(|e| e.to_string())?;
@@ -191,7 +185,7 @@ mod tests {
 
     #[test]
     fn finds_lures_in_languages() {
-        let l = Lures::embedded();
+        let l = crate::data::EmailData::embedded().lures;
         let h = l.find(
             &fold("Your account has been suspended. Verify your account within 24 hours.").text,
         );

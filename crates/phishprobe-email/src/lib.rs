@@ -19,6 +19,8 @@ pub mod attach;
 pub mod auth;
 pub mod bodytext;
 pub mod cues;
+pub mod data;
+pub mod engine_handle;
 pub mod html;
 mod linktext;
 pub mod mbox;
@@ -29,6 +31,8 @@ use phishprobe_core::{Engine, Report, Verdict};
 use serde::Serialize;
 
 pub use analyze::EmailChecker;
+pub use data::EmailData;
+pub use engine_handle::EngineHandle;
 
 /// Limits that keep one message's cost bounded whatever it contains.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use miltr_server::Server;
 use phishprobe_core::Engine;
-use phishprobe_email::{EmailChecker, Options};
+use phishprobe_email::{EmailChecker, EmailData, Options};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Semaphore;
 use tokio_util::compat::TokioAsyncReadCompatExt;
@@ -53,6 +53,8 @@ pub struct ServeOptions {
     /// Handed each suspicious or phishing message that is delivered or held (see
     /// [`AfterCheck`]).
     pub after_check: Option<Arc<dyn AfterCheck>>,
+    /// The email checker's data files, when not the embedded ones (`--brands DIR`).
+    pub email_data: Option<EmailData>,
 }
 
 /// The listening socket, bound at start so a taken address fails before the server runs.
@@ -148,7 +150,15 @@ impl MilterServer {
             max_message_bytes: limits.max_message_bytes,
             ..Options::default()
         };
-        let checker = EmailChecker::new(engine, email_options);
+        let checker = match &self.options.email_data {
+            Some(data) => EmailChecker::with_data(
+                engine,
+                email_options,
+                phishprobe_core::text::TextRules::embedded().ok(),
+                data.clone(),
+            ),
+            None => EmailChecker::new(engine, email_options),
+        };
         let workers = match limits.workers {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,

@@ -379,7 +379,7 @@ pub async fn text(
     let st2 = st.clone();
     let v = tokio::task::spawn_blocking(move || {
         let rules = rules_for(&st2, lang.as_deref()).unwrap_or(&st2.rules);
-        let a = text::analyze(st2.engine, rules, &t);
+        let a = text::analyze(&st2.engine, rules, &t);
         let report = text::report_from(&text_label(&t), &a);
         extended(&report, text_extra(&a))
     })
@@ -396,7 +396,7 @@ pub(crate) fn phone_value(
     mark: Option<UserMark>,
 ) -> Value {
     let info = phone::analyze(n, region);
-    let report = phone::check_info(st.engine, &info, mark);
+    let report = phone::check_info(&st.engine, &info, mark);
     let mut extra = Map::new();
     extra.insert("class".into(), to_value(&info.class));
     extra.insert("e164".into(), json!(info.e164));

@@ -15,7 +15,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use phishprobe_case::{CaseChecker, CaseError, CaseInputs};
-use phishprobe_core::Engine;
 use phishprobe_core::combine::ProbeStatus;
 use phishprobe_core::phone::{self, UserMark};
 use phishprobe_store::{EvidenceFile, HistoryStore, Mark};
@@ -307,7 +306,7 @@ pub async fn create(
     };
 
     // The checks (CPU work, and number marks from the store) on a blocking thread.
-    let engine: &'static Engine = st.engine;
+    let engine = st.engine.clone();
     let db = st.cases.db()?;
     let (inputs, parts) = {
         let checker = checker.clone();
@@ -319,7 +318,7 @@ pub async fn create(
             };
             // The server's email checker, built once: building one per case would cost more
             // than the whole check.
-            let parts = checker.check_parts_with(engine, &state.email, &inputs, &mark);
+            let parts = checker.check_parts_with(&state.engine, &state.email, &inputs, &mark);
             (inputs, parts)
         })
         .await
@@ -328,23 +327,23 @@ pub async fn create(
     let parts = parts.map_err(case_error)?;
 
     if !inputs.probe {
-        let report = checker.finish(engine, &parts, ProbeStatus::NotRequested);
+        let report = checker.finish(&engine, &parts, ProbeStatus::NotRequested);
         let v = save(&st.cases, inputs, report, Vec::new()).await?;
         return Ok((StatusCode::CREATED, Json(v)).into_response());
     }
     let Some(target) = parts.probe_target() else {
-        let report = checker.finish(engine, &parts, ProbeStatus::NoTarget);
+        let report = checker.finish(&engine, &parts, ProbeStatus::NoTarget);
         let v = save(&st.cases, inputs, report, Vec::new()).await?;
         return Ok((StatusCode::CREATED, Json(v)).into_response());
     };
     if let Err(e) = st.jobs.check_target(&target).await {
         // Refused by the operator's policy: the step is reported as not run, with the reason.
-        let report = checker.finish(engine, &parts, phishprobe_case::probe::failed(&e.message));
+        let report = checker.finish(&engine, &parts, phishprobe_case::probe::failed(&e.message));
         let v = save(&st.cases, inputs, report, Vec::new()).await?;
         return Ok((StatusCode::CREATED, Json(v)).into_response());
     }
     let preliminary = checker.finish(
-        engine,
+        &engine,
         &parts,
         ProbeStatus::Failed(phishprobe_core::Message::new(
             "the wrong-password test is still running",
@@ -357,7 +356,7 @@ pub async fn create(
     let work: crate::jobs::Work = Box::new(move |prober, _dir| {
         Box::pin(async move {
             let (status, evidence) = match prober {
-                Ok(p) => phishprobe_case::probe::run(engine, &p, &url, opts).await,
+                Ok(p) => phishprobe_case::probe::run(&engine, &p, &url, opts).await,
                 Err(e) => (phishprobe_case::probe::failed(&e), Vec::new()),
             };
             let outcome = evidence
@@ -366,7 +365,7 @@ pub async fn create(
                 .and_then(|e| serde_json::from_slice::<Value>(&e.content).ok())
                 .and_then(|v| v.get("outcome").cloned())
                 .unwrap_or(Value::Null);
-            let report = checker.finish(engine, &parts, status);
+            let report = checker.finish(&engine, &parts, status);
             let result = save(&st2.cases, inputs, report, evidence)
                 .await
                 .map(|case| json!({"case": case, "outcome": outcome}))

@@ -157,8 +157,8 @@ pub enum ServeError {
 
 /// Shared by every request.
 pub(crate) struct AppState {
-    /// Kept alive for the whole process (the email checker borrows it).
-    pub engine: &'static Engine,
+    /// The brand knowledge every check reads, shared with the email checker and the jobs.
+    pub engine: Arc<Engine>,
     pub email: EmailChecker<'static>,
     pub rules: TextRules,
     pub rules_en: TextRules,
@@ -266,14 +266,10 @@ async fn build_state(config: ServerConfig, addr: SocketAddr) -> Result<Arc<AppSt
     };
     let rules = TextRules::embedded().map_err(|e| ServeError::Data(e.to_string()))?;
     let jobs = jobs::Jobs::new(config.probe.clone(), engine.clone())?;
-    // The email checker borrows the engine and is costly to build (automata, data files), so
-    // it is built once; the engine it borrows lives as long as the process (one `Arc` handle
-    // is leaked per server start, which tests do a few times and `phishprobe serve` once).
-    let leaked: &'static Arc<Engine> = Box::leak(Box::new(engine.clone()));
-    let engine: &'static Engine = leaked;
-    // One compiled set of text patterns for the text endpoint, the email checker and cases.
+    // The email checker is costly to build (automata, data files), so it is built once and
+    // holds a share of the engine: both live as long as the server state.
     let email = EmailChecker::with_text_rules(
-        engine,
+        engine.clone(),
         phishprobe_email::Options {
             max_message_bytes: config.max_email_bytes,
             ..phishprobe_email::Options::default()

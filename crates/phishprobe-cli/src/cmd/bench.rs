@@ -188,9 +188,10 @@ fn bench_case(args: &Args, ctx: &Context) -> Result<u8> {
         bail!("bench case uses its built-in case; --file is for hosts and urls");
     }
     let load = Instant::now();
-    let checker = phishprobe_case::CaseChecker::embedded().context("loading the case rules")?;
-    let email =
-        phishprobe_email::EmailChecker::new(&ctx.engine, phishprobe_email::Options::default());
+    let checker = phishprobe_case::CaseChecker::embedded()
+        .context("loading the case rules")?
+        .with_email_data(ctx.email_data.clone());
+    let email = checker.email_checker(&ctx.engine);
     let load = load.elapsed();
     let mut db = match &args.db {
         Some(d) => Some(super::case::open_db(Some(d))?),

@@ -237,7 +237,9 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
     }
     super::phone::check_region(args.region.as_deref())?;
     let inputs = gather(&args)?;
-    let checker = CaseChecker::embedded().context("loading the case rules")?;
+    let checker = CaseChecker::embedded()
+        .context("loading the case rules")?
+        .with_email_data(ctx.email_data.clone());
     // The history also holds the user's numbers list; open it only when it is needed.
     let mut db = if args.no_save && inputs.phones.is_empty() && args.db.is_none() {
         None

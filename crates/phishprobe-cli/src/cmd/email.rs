@@ -64,7 +64,12 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
     if args.no_qr {
         opts.max_qr_images = 0;
     }
-    let checker = EmailChecker::new(&ctx.engine, opts);
+    let checker = EmailChecker::with_data(
+        &ctx.engine,
+        opts,
+        phishprobe_core::text::TextRules::embedded().ok(),
+        ctx.email_data.clone(),
+    );
     let verifier = if args.verify_auth {
         let v = match &args.dns_records {
             Some(p) => {

@@ -91,6 +91,7 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
         after_check: history
             .is_some()
             .then(|| Arc::new(ProbeQueue { queue }) as Arc<dyn AfterCheck>),
+        email_data: Some(ctx.email_data.clone()),
     };
     let server = MilterServer::bind(&args.listen, config, options)?;
     let metrics = server
@@ -110,9 +111,10 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
     let stats = std::thread::scope(|scope| {
         if let Some(db) = history {
             let engine = &ctx.engine;
+            let email_data = &ctx.email_data;
             let args = &args;
             let stopping = &stopping;
-            scope.spawn(move || probe_worker(engine, args, db, jobs, stopping));
+            scope.spawn(move || probe_worker(engine, email_data, args, db, jobs, stopping));
         } else {
             drop(jobs);
         }
@@ -156,12 +158,13 @@ impl AfterCheck for ProbeQueue {
 /// case. Ends when the milter stops.
 fn probe_worker(
     engine: &Engine,
+    email_data: &phishprobe_email::EmailData,
     args: &Args,
     mut db: phishprobe_store::HistoryStore,
     jobs: Receiver<ProbeJob>,
     stopping: &AtomicBool,
 ) {
-    let Ok(checker) = CaseChecker::embedded() else {
+    let Ok(checker) = CaseChecker::embedded().map(|c| c.with_email_data(email_data.clone())) else {
         eprintln!("phishprobe milter: probe queue off: the case rules did not load");
         return;
     };

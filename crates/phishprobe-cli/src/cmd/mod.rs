@@ -28,8 +28,8 @@ const JSON_HELP: &str =
     "Print one JSON object per input (the verdict model) instead of readable text";
 const LANG_HELP: &str = "Language of the readable output and its labels: en (default) or zh";
 const COLOR_HELP: &str = "Colour: auto (default: only on a terminal), always, never";
-const BRANDS_HELP: &str =
-    "Use the brand profiles (*.toml) in this folder instead of the embedded ones";
+const BRANDS_HELP: &str = "Use the brand profiles (*.toml) in this folder instead of the embedded ones (a hosting.toml \
+     there replaces the host lists, an email/ folder the email checker's lists)";
 
 /// The global options as given before the subcommand (`phishprobe --json url ...`). Not
 /// `global = true`: each subcommand declares only the ones it uses (see [`OutputOpts`],
@@ -167,8 +167,17 @@ impl Context {
             None => Engine::embedded().context("loading the embedded brand profiles")?,
             Some(dir) => load_brand_dir(dir)?,
         };
+        // The email checker's own lists: `DIR/email/` replaces those of its files it holds.
+        let email_data = match &g.brands {
+            Some(dir) if dir.join("email").is_dir() => {
+                phishprobe_email::EmailData::from_dir(&dir.join("email"))
+                    .context("loading the email data files")?
+            }
+            _ => phishprobe_email::EmailData::embedded(),
+        };
         Ok(Context {
             engine,
+            email_data,
             lang: match g.lang {
                 Some(LangArg::Zh) => Lang::Zh,
                 _ => Lang::En,

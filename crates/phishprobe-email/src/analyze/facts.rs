@@ -152,7 +152,7 @@ impl MessageFacts {
 impl EmailChecker<'_> {
     /// Read the facts of a parsed message out of its headers and its MIME content.
     pub(super) fn message_facts(&self, m: &Message<'_>, mut g: MimeContent) -> MessageFacts {
-        let engine = self.engine;
+        let engine: &Engine = &self.engine;
         let (mut from_name, from_address, from_count) = first_addr(m.from());
         let raw_from = m.header_raw("From").unwrap_or("").trim().to_string();
         if from_name.is_empty() && from_address.is_empty() && !raw_from.is_empty() {
@@ -296,7 +296,7 @@ impl EmailChecker<'_> {
         &self,
         from_domain: &str,
     ) -> (Vec<DomainOwner>, bool, Option<usize>, Option<usize>) {
-        let engine = self.engine;
+        let engine: &Engine = &self.engine;
         let owners = if from_domain.is_empty() {
             Vec::new()
         } else {
@@ -464,7 +464,7 @@ impl EmailChecker<'_> {
         body_f: &Folded,
         forward: bool,
     ) -> TextCues {
-        let engine = self.engine;
+        let engine: &Engine = &self.engine;
         // Lures in the subject and text, found once and used by several weighings.
         let mut cue_text = String::with_capacity(subject_f.text.len() + body_f.text.len() + 1);
         cue_text.push_str(&subject_f.text);

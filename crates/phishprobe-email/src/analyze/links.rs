@@ -168,7 +168,7 @@ impl EmailChecker<'_> {
     ) -> (LinkSummary, LinkTally) {
         let mut summary = LinkSummary::default();
         let brand_sender = ctx.brand_sender;
-        let engine = self.engine;
+        let engine: &phishprobe_core::Engine = &self.engine;
         let mut seen: HashSet<String> = HashSet::new();
         let mut t = LinkTally::default();
         let mut checked = 0usize;
@@ -279,7 +279,7 @@ impl EmailChecker<'_> {
         own: bool,
         brand_sender: bool,
     ) {
-        let engine = self.engine;
+        let engine: &phishprobe_core::Engine = &self.engine;
         // Shown text naming another host than the target.
         let shown_h = shown_host(shown);
         // Shown text that is a brand's name ("Amazon®") on a link the brand does not own.

@@ -35,12 +35,13 @@ use std::collections::HashSet;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use mail_parser::{Message, MessageParser};
+use phishprobe_core::ReportBuilder;
 use phishprobe_core::text::TextRules;
-use phishprobe_core::{Engine, ReportBuilder};
-use serde::Deserialize;
 
 use crate::auth::AuthSummary;
 use crate::cues::Lures;
+use crate::data::{EmailData, ExtraBrand};
+use crate::engine_handle::EngineHandle;
 use crate::linktext::BrandNames;
 use crate::normalize::{contains_word, fold, mark_non_ascii};
 use crate::{Claim, Details, EmailError, EmailReport, Options, Sender};
@@ -60,26 +61,9 @@ const PAGE_TEXT_MAX: usize = 16 * 1024;
 /// Characters of visible text under which a message "says nothing" (a greeting and a name).
 const ATTACHMENT_ONLY_TEXT: usize = 80;
 
-#[derive(Debug, Deserialize)]
-struct ExtraFile {
-    brand: Vec<ExtraBrand>,
-}
-
-/// A commonly imitated brand without a full profile (data/email/impersonated.toml).
-#[derive(Debug, Clone, Deserialize)]
-struct ExtraBrand {
-    names: Vec<String>,
-    domains: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct FreemailFile {
-    domains: Vec<String>,
-}
-
 /// Reusable checker: build once (it compiles the phrase automata), share across threads.
 pub struct EmailChecker<'e> {
-    engine: &'e Engine,
+    engine: EngineHandle<'e>,
     opts: Options,
     lures: Lures,
     /// The core's text patterns (`data/patterns/*.toml`), run on the message text.
@@ -92,21 +76,6 @@ pub struct EmailChecker<'e> {
     freemail: HashSet<String>,
     /// The MIME parser, set up once: see [`message_parser`].
     parser: MessageParser,
-}
-
-/// The embedded imitated brands (`data/email/impersonated.toml`). The file is checked by the
-/// tests; a broken one is a build mistake and stops here with the file named.
-fn embedded_extras() -> Vec<ExtraBrand> {
-    toml::from_str::<ExtraFile>(include_str!("../../../../data/email/impersonated.toml"))
-        .map(|f| f.brand)
-        .unwrap_or_else(|e| panic!("data/email/impersonated.toml: {e}"))
-}
-
-/// The embedded free-mail domains (`data/email/freemail.toml`), checked like the others.
-fn embedded_freemail() -> HashSet<String> {
-    toml::from_str::<FreemailFile>(include_str!("../../../../data/email/freemail.toml"))
-        .map(|f| f.domains.into_iter().collect())
-        .unwrap_or_else(|e| panic!("data/email/freemail.toml: {e}"))
 }
 
 /// mail-parser's own header choice, less the structured parsing of headers nothing here reads
@@ -131,18 +100,36 @@ fn message_parser() -> MessageParser {
 }
 
 impl<'e> EmailChecker<'e> {
-    /// A checker over `engine`'s brand profiles, with the embedded text patterns.
-    pub fn new(engine: &'e Engine, opts: Options) -> Self {
+    /// A checker over `engine`'s brand profiles, with the embedded text patterns and email
+    /// data. `engine` is borrowed (`&Engine`) or shared (`Arc<Engine>`, for a checker that
+    /// lives as long as a server).
+    pub fn new(engine: impl Into<EngineHandle<'e>>, opts: Options) -> Self {
         Self::with_text_rules(engine, opts, TextRules::embedded().ok())
     }
 
     /// With text patterns the caller already built (a case checker holds them too):
     /// compiling them is most of the cost of building a checker.
     pub fn with_text_rules(
-        engine: &'e Engine,
+        engine: impl Into<EngineHandle<'e>>,
         opts: Options,
         text_rules: Option<TextRules>,
     ) -> Self {
+        Self::with_data(engine, opts, text_rules, EmailData::embedded())
+    }
+
+    /// With the email data files given too (`--brands DIR` with an `email/` folder).
+    pub fn with_data(
+        engine: impl Into<EngineHandle<'e>>,
+        opts: Options,
+        text_rules: Option<TextRules>,
+        data: EmailData,
+    ) -> Self {
+        let engine = engine.into();
+        let EmailData {
+            extras,
+            freemail,
+            lures,
+        } = data;
         let mut brand_words: Vec<(BrandRef, String)> = Vec::new();
         for (i, b) in engine.brands().iter().enumerate() {
             let mut ws: Vec<&str> = vec![b.name.as_str()];
@@ -162,7 +149,6 @@ impl<'e> EmailChecker<'e> {
                 }
             }
         }
-        let extras = embedded_extras();
         for (i, e) in extras.iter().enumerate() {
             for n in &e.names {
                 let f = fold(n).text;
@@ -176,7 +162,6 @@ impl<'e> EmailChecker<'e> {
             .match_kind(MatchKind::LeftmostLongest)
             .build(brand_words.iter().map(|(_, w)| w.as_str()))
             .ok();
-        let freemail = embedded_freemail();
         let brand_names = BrandNames::new(brand_words.iter().filter_map(|(r, w)| match r {
             BrandRef::Profile(i) => Some((*i, w.as_str())),
             BrandRef::Extra(_) => None,
@@ -184,7 +169,7 @@ impl<'e> EmailChecker<'e> {
         EmailChecker {
             engine,
             opts,
-            lures: Lures::embedded(),
+            lures,
             text_rules,
             brand_ac,
             brand_words,
@@ -455,10 +440,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn embedded_data_loads() {
-        assert!(!embedded_extras().is_empty());
-        assert!(embedded_freemail().contains("gmail.com"));
-        let hits = Lures::embedded().find("verify your account");
+    fn embedded_lures_load() {
+        let hits = EmailData::embedded().lures.find("verify your account");
         assert!(hits.has(crate::cues::Lure::Credential));
     }
 }

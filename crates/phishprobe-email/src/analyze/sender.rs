@@ -34,7 +34,7 @@ impl EmailChecker<'_> {
     /// A From domain that is a brand's own sender or relay domain, and senders a brand lists
     /// as fake.
     fn weigh_brand_sender(&self, f: &MessageFacts, b: &mut ReportBuilder) -> SenderOutcome {
-        let engine = self.engine;
+        let engine: &phishprobe_core::Engine = &self.engine;
         let from_address = &f.from_address;
         let from_domain = &f.from_domain;
         let reply_addr = &f.reply_addr;
@@ -111,7 +111,7 @@ impl EmailChecker<'_> {
         b: &mut ReportBuilder,
         claimed_profile: &mut Option<usize>,
     ) -> bool {
-        let engine = self.engine;
+        let engine: &phishprobe_core::Engine = &self.engine;
         let from_address = &f.from_address;
         let from_domain = &f.from_domain;
         let freemail = f.freemail;
@@ -214,7 +214,7 @@ impl EmailChecker<'_> {
         claimed_profile: &mut Option<usize>,
         brand_domain_claimed: bool,
     ) {
-        let engine = self.engine;
+        let engine: &phishprobe_core::Engine = &self.engine;
         let from_name = &f.from_name;
         let from_address = &f.from_address;
         let from_domain = &f.from_domain;
@@ -347,7 +347,7 @@ impl EmailChecker<'_> {
     /// The sender's domain when it is no brand's own (look-alikes, free hosting), and a
     /// Reply-To going to free mail.
     fn weigh_sender_domain(&self, f: &MessageFacts, b: &mut ReportBuilder, brand_sender: bool) {
-        let engine = self.engine;
+        let engine: &phishprobe_core::Engine = &self.engine;
         let from_address = &f.from_address;
         let from_domain = &f.from_domain;
         let reply_addr = &f.reply_addr;

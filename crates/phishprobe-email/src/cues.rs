@@ -185,7 +185,7 @@ mod tests {
 
     #[test]
     fn finds_lures_in_languages() {
-        let l = crate::data::EmailData::embedded().lures;
+        let l = Lures::from_toml(include_str!("../../../data/email/lures.toml")).expect("lures");
         let h = l.find(
             &fold("Your account has been suspended. Verify your account within 24 hours.").text,
         );

@@ -7,6 +7,7 @@
 //! [`fold`] gives the text used for brand matching; [`Folded::tricks`] says whether anything
 //! had to be undone *inside a word*, which genuine senders never need to do.
 
+use phishprobe_core::unicode::is_invisible;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -26,15 +27,6 @@ impl Folded {
     pub fn tricks(&self) -> bool {
         self.hidden_in_word > 0 || self.lookalikes_in_word > 0
     }
-}
-
-/// Invisible characters that only serve to split or disguise words.
-pub fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
-        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
-        | '\u{E0000}'..='\u{E0FFF}')
 }
 
 /// Greek and Cyrillic letters that render like a Latin letter (lower- or upper-case).
@@ -331,33 +323,6 @@ fn describe(c: char) -> &'static str {
     }
 }
 
-/// Whether `hay` (folded) contains `word` (folded) at word boundaries. ASCII letters/digits on
-/// either side break the match, so `amazon` is found in `amazon.com` and `amazon-gutschein`
-/// but not in `amazonas`.
-pub fn contains_word(hay: &str, word: &str) -> bool {
-    if word.is_empty() {
-        return false;
-    }
-    let wb = word.as_bytes();
-    let ascii_word = wb.iter().all(|b| b.is_ascii());
-    let mut start = 0;
-    while let Some(pos) = hay.get(start..).and_then(|h| h.find(word)) {
-        let at = start + pos;
-        let end = at + word.len();
-        if !ascii_word {
-            return true;
-        }
-        let before = hay[..at].chars().next_back();
-        let after = hay[end..].chars().next();
-        let is_wordish = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
-        if !is_wordish(before) && !is_wordish(after) {
-            return true;
-        }
-        start = at + hay[at..].chars().next().map_or(1, |c| c.len_utf8());
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,6 +352,7 @@ mod tests {
 
     #[test]
     fn word_boundaries() {
+        use phishprobe_core::text::contains_word;
         assert!(contains_word("visit amazon.com now", "amazon"));
         assert!(contains_word("amazon-gutschein", "amazon"));
         assert!(!contains_word("the amazonas river", "amazon"));

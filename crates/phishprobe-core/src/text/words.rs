@@ -136,7 +136,46 @@ pub fn count_word(hay: &str, w: &str) -> u32 {
     n
 }
 
-/// Whether the word `w` is in `hay` by the rule of [`count_word`].
+/// Whether the word `w` is in `hay` at word boundaries: an ASCII word only where no letter or
+/// digit is glued to it (`amazon` is in `amazon.com` and `amazon-gutschein`, not in
+/// `amazonas`), a Chinese word anywhere. Every occurrence is tried, including one that starts
+/// inside a rejected one (`a a` is in `xa a a`), which [`count_word`] steps over.
 pub fn contains_word(hay: &str, w: &str) -> bool {
-    count_word(hay, w) > 0
+    if w.is_empty() {
+        return false;
+    }
+    let ascii_word = w.is_ascii();
+    let mut start = 0;
+    while let Some(pos) = hay.get(start..).and_then(|h| h.find(w)) {
+        let at = start + pos;
+        if !ascii_word {
+            return true;
+        }
+        let end = at + w.len();
+        let before = hay[..at].chars().next_back();
+        let after = hay[end..].chars().next();
+        let glued = |c: Option<char>| c.is_some_and(is_word_char);
+        if !glued(before) && !glued(after) {
+            return true;
+        }
+        start = at + hay[at..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_boundaries() {
+        assert!(contains_word("visit amazon.com now", "amazon"));
+        assert!(contains_word("amazon-gutschein", "amazon"));
+        assert!(!contains_word("the amazonas river", "amazon"));
+        assert!(contains_word("亚马逊客服", "亚马逊"));
+        assert!(!contains_word("anything", ""));
+        // An occurrence starting inside a rejected one is still found; counting steps over it.
+        assert!(contains_word("xa a a", "a a"));
+        assert_eq!(count_word("xa a a", "a a"), 0);
+    }
 }

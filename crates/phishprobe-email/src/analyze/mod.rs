@@ -42,10 +42,11 @@ use serde::Deserialize;
 use crate::auth::AuthSummary;
 use crate::cues::Lures;
 use crate::linktext::BrandNames;
-use crate::normalize::{contains_word, fold, mark_non_ascii};
+use crate::normalize::{fold, mark_non_ascii};
 use crate::{Claim, Details, EmailError, EmailReport, Options, Sender};
 use facts::BrandRef;
 use parts::MimeContent;
+use phishprobe_core::text::contains_word;
 use util::reg;
 
 pub use util::{domain_of, host_of, text_urls};

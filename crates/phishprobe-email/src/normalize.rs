@@ -6,6 +6,21 @@
 //!
 //! [`fold`] gives the text used for brand matching; [`Folded::tricks`] says whether anything
 //! had to be undone *inside a word*, which genuine senders never need to do.
+//!
+//! The invisible-character table is core's ([`phishprobe_core::unicode::is_invisible`]), and
+//! the brand words are found with core's matcher ([`phishprobe_core::text::WordMatcher`],
+//! [`phishprobe_core::text::contains_word`]). The folding itself is not core's normaliser
+//! ([`phishprobe_core::text::normalize()`]): the two give different text, and the mail
+//! verdicts are made on this one:
+//! - accents: NFKC keeps composed letters (`Müller` -> `müller`), core decomposes and drops
+//!   the marks (`muller`);
+//! - look-alikes: the tables differ (Greek `Μ` and `Η` are `m` and `h` here, `u` and `n` in
+//!   core, which maps lower-case `μ` and `η`; Cyrillic `п` and `г` are only mapped in core);
+//! - core also reads `0` between letters as `o` (`bl0cked`), joins spaced-out letters
+//!   (`p a y p a l`) and turns emoji into spaces; fold does none of these;
+//! - `™` and `℠` become a space here (`mcafee™` -> `mcafee `), core spells them out
+//!   (`mcafeetm`);
+//! - fold counts what it undid inside words ([`Folded::tricks`]), which core does not.
 
 use phishprobe_core::unicode::is_invisible;
 use unicode_normalization::UnicodeNormalization;
@@ -340,6 +355,24 @@ mod tests {
         assert!(z.tricks());
         assert_eq!(fold("𝗔𝗺𝗮𝘇𝗼𝗻").text, "amazon");
         assert_eq!(fold("Mcafee™ Support").text, "mcafee  support");
+    }
+
+    #[test]
+    fn differs_from_core_normalize() {
+        // Why mail keeps its own fold (the module notes): each input folds differently.
+        use phishprobe_core::text::normalize;
+        for (text, here, core) in [
+            ("Müller", "müller", "muller"),
+            ("\u{039C}icrosoft", "microsoft", "uicrosoft"),
+            ("\u{0397}ello", "hello", "nello"),
+            ("bl0cked", "bl0cked", "blocked"),
+            ("p a y p a l", "p a y p a l", "paypal"),
+            ("click👉here", "click👉here", "click here"),
+            ("mcafee™", "mcafee ", "mcafeetm"),
+        ] {
+            assert_eq!(fold(text).text, here, "{text}");
+            assert_eq!(normalize(text).text, core, "{text}");
+        }
     }
 
     #[test]

@@ -89,6 +89,7 @@ impl WordMatcher {
 
     /// Every leftmost-longest occurrence of a word in `text`, at word boundaries or not
     /// (see [`WordMatcher::at_boundary`]).
+    #[inline]
     pub fn find_iter<'a>(&'a self, text: &'a str) -> impl Iterator<Item = WordMatch> + 'a {
         self.ac
             .as_ref()
@@ -103,6 +104,7 @@ impl WordMatcher {
 
     /// Whether the match `m` in `text` stands as a word of its own: nothing glued to an ASCII
     /// word by the matcher's [`Boundary`]; a word that is not ASCII always.
+    #[inline]
     pub fn at_boundary(&self, text: &str, m: &WordMatch) -> bool {
         if !self.ascii.get(m.word).copied().unwrap_or(false) {
             return true;
@@ -185,6 +187,7 @@ pub fn brands_named(knowledge: &Knowledge, text: &str) -> Vec<BrandMention> {
     found
 }
 
+#[inline]
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }

@@ -62,8 +62,32 @@ pub struct WordMatcher {
 }
 
 impl WordMatcher {
-    /// A matcher over `words`, judging the boundaries of ASCII words by `boundary`.
+    /// A matcher over `words`, judging the boundaries of ASCII words by `boundary`; the
+    /// automaton kind is the one Aho-Corasick picks for the number of words (a compact NFA for
+    /// hundreds of them).
     pub fn new<I, S>(words: I, boundary: Boundary) -> WordMatcher
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Self::build(words, boundary, None)
+    }
+
+    /// Like [`WordMatcher::new`], but a full DFA when one can be built: a faster search for
+    /// more memory (the profiles' words of [`brands_named`]).
+    pub fn with_dfa<I, S>(words: I, boundary: Boundary) -> WordMatcher
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Self::build(words, boundary, Some(aho_corasick::AhoCorasickKind::DFA))
+    }
+
+    fn build<I, S>(
+        words: I,
+        boundary: Boundary,
+        kind: Option<aho_corasick::AhoCorasickKind>,
+    ) -> WordMatcher
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
@@ -72,7 +96,7 @@ impl WordMatcher {
         let ascii = pats.iter().map(|w| w.is_ascii()).collect();
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .kind(kind)
             .build(&pats)
             .or_else(|_| {
                 AhoCorasick::builder()
@@ -147,7 +171,7 @@ fn build_brand_index(knowledge: &Knowledge) -> BrandIndex {
         }
     }
     BrandIndex {
-        matcher: WordMatcher::new(&pats, Boundary::AsciiAlphanumeric),
+        matcher: WordMatcher::with_dfa(&pats, Boundary::AsciiAlphanumeric),
         owners,
     }
 }

@@ -242,6 +242,8 @@ fn latin_with_cyrillic_or_greek(label: &str) -> bool {
 /// Characters that show nothing and are used to split or pad words invisibly: soft hyphens,
 /// zero-width spaces and joiners, bidi controls, variation selectors, Hangul fillers, tags.
 /// The one table of the workspace: the text normaliser drops them, the host check reports them.
+/// Inlined into other crates' character loops (the mail fold asks it for every non-ASCII character).
+#[inline]
 pub fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'

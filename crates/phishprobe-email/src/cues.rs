@@ -8,7 +8,8 @@
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Deserialize;
 
-use crate::normalize::{contains_word, fold};
+use crate::normalize::fold;
+use phishprobe_core::text::contains_word;
 
 /// Purpose of a lure phrase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

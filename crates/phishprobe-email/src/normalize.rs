@@ -6,7 +6,23 @@
 //!
 //! [`fold`] gives the text used for brand matching; [`Folded::tricks`] says whether anything
 //! had to be undone *inside a word*, which genuine senders never need to do.
+//!
+//! The invisible-character table is core's ([`phishprobe_core::unicode::is_invisible`]), and
+//! the brand words are found with core's matcher ([`phishprobe_core::text::WordMatcher`],
+//! [`phishprobe_core::text::contains_word`]). The folding itself is not core's normaliser
+//! ([`phishprobe_core::text::normalize()`]): the two give different text, and the mail
+//! verdicts are made on this one:
+//! - accents: NFKC keeps composed letters (`Müller` -> `müller`), core decomposes and drops
+//!   the marks (`muller`);
+//! - look-alikes: the tables differ (Greek `Μ` and `Η` are `m` and `h` here, `u` and `n` in
+//!   core, which maps lower-case `μ` and `η`; Cyrillic `п` and `г` are only mapped in core);
+//! - core also reads `0` between letters as `o` (`bl0cked`), joins spaced-out letters
+//!   (`p a y p a l`) and turns emoji into spaces; fold does none of these;
+//! - `™` and `℠` become a space here (`mcafee™` -> `mcafee `), core spells them out
+//!   (`mcafeetm`);
+//! - fold counts what it undid inside words ([`Folded::tricks`]), which core does not.
 
+use phishprobe_core::unicode::is_invisible;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -26,15 +42,6 @@ impl Folded {
     pub fn tricks(&self) -> bool {
         self.hidden_in_word > 0 || self.lookalikes_in_word > 0
     }
-}
-
-/// Invisible characters that only serve to split or disguise words.
-pub fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
-        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
-        | '\u{E0000}'..='\u{E0FFF}')
 }
 
 /// Greek and Cyrillic letters that render like a Latin letter (lower- or upper-case).
@@ -331,33 +338,6 @@ fn describe(c: char) -> &'static str {
     }
 }
 
-/// Whether `hay` (folded) contains `word` (folded) at word boundaries. ASCII letters/digits on
-/// either side break the match, so `amazon` is found in `amazon.com` and `amazon-gutschein`
-/// but not in `amazonas`.
-pub fn contains_word(hay: &str, word: &str) -> bool {
-    if word.is_empty() {
-        return false;
-    }
-    let wb = word.as_bytes();
-    let ascii_word = wb.iter().all(|b| b.is_ascii());
-    let mut start = 0;
-    while let Some(pos) = hay.get(start..).and_then(|h| h.find(word)) {
-        let at = start + pos;
-        let end = at + word.len();
-        if !ascii_word {
-            return true;
-        }
-        let before = hay[..at].chars().next_back();
-        let after = hay[end..].chars().next();
-        let is_wordish = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
-        if !is_wordish(before) && !is_wordish(after) {
-            return true;
-        }
-        start = at + hay[at..].chars().next().map_or(1, |c| c.len_utf8());
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,6 +358,24 @@ mod tests {
     }
 
     #[test]
+    fn differs_from_core_normalize() {
+        // Why mail keeps its own fold (the module notes): each input folds differently.
+        use phishprobe_core::text::normalize;
+        for (text, here, core) in [
+            ("Müller", "müller", "muller"),
+            ("\u{039C}icrosoft", "microsoft", "uicrosoft"),
+            ("\u{0397}ello", "hello", "nello"),
+            ("bl0cked", "bl0cked", "blocked"),
+            ("p a y p a l", "p a y p a l", "paypal"),
+            ("click👉here", "click👉here", "click here"),
+            ("mcafee™", "mcafee ", "mcafeetm"),
+        ] {
+            assert_eq!(fold(text).text, here, "{text}");
+            assert_eq!(normalize(text).text, core, "{text}");
+        }
+    }
+
+    #[test]
     fn plain_text_and_accents_are_not_tricks() {
         let f = fold("Café Müller – Sicherheitsprüfung ❗️");
         assert!(!f.tricks(), "{f:?}");
@@ -387,6 +385,7 @@ mod tests {
 
     #[test]
     fn word_boundaries() {
+        use phishprobe_core::text::contains_word;
         assert!(contains_word("visit amazon.com now", "amazon"));
         assert!(contains_word("amazon-gutschein", "amazon"));
         assert!(!contains_word("the amazonas river", "amazon"));

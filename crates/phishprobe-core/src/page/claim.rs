@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::knowledge::Knowledge;
 use crate::text::normalize;
-use crate::text::words::{contains_word, count_word};
+use crate::text::words::count_word;
 
 /// Characters of visible text that are read; the claim is made at the top of a page.
 pub const MAX_TEXT_CHARS: usize = 5000;
@@ -114,10 +114,10 @@ pub fn claimed_brand(knowledge: &Knowledge, claims: &PageClaims) -> Option<Strin
     for (b, words) in knowledge.brands().iter().zip(words_of) {
         let mut score = 0u32;
         for w in words {
-            if contains_word(&title, w) {
+            if count_word(&title, w) > 0 {
                 score += 3;
             }
-            if logos.iter().any(|l| contains_word(l, w)) {
+            if logos.iter().any(|l| count_word(l, w) > 0) {
                 score += 3;
             }
             score += count_word(&text, w).min(3);

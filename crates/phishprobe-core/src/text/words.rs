@@ -4,6 +4,10 @@
 //! with look-alike letters, invisible characters or spaced-out letters is still its word. The
 //! text check, the page-claim check and (through them) the mail and probe checks ask here
 //! whether a text names a brand, rather than each keeping a matcher of its own.
+//!
+//! [`WordMatcher`] is the automaton under all of them: [`brands_named`] runs it over the
+//! profiles' words; the mail check runs one over its own brand words (names, imitated brands)
+//! on its folded text, with the stricter [`Boundary::Alphanumeric`].
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
@@ -23,12 +27,133 @@ pub struct BrandMention {
     pub count: usize,
 }
 
+/// Which characters beside a matched ASCII word make it part of a longer word (a word that is
+/// not ASCII, such as a Chinese one, matches anywhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Boundary {
+    /// An ASCII letter or digit glued to it (`amazon` is not in `amazonia`, but is in
+    /// `amazonía`): the text check's rule.
+    AsciiAlphanumeric,
+    /// A letter or digit of any script glued to it (`amazon` is in neither): the mail
+    /// check's rule.
+    Alphanumeric,
+}
+
+/// One match of a [`WordMatcher`]: which word, where (bytes of the searched text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WordMatch {
+    /// Index of the word in the order the matcher was given them.
+    pub word: usize,
+    /// Start of the match.
+    pub start: usize,
+    /// End of the match.
+    pub end: usize,
+}
+
+/// A set of words searched in one pass (leftmost-longest, Aho-Corasick): the automaton of
+/// every brand-word search in the workspace. The words and the text must be normalised the
+/// same way; the caller keeps what each word stands for by its index.
+#[derive(Debug)]
+pub struct WordMatcher {
+    ac: Option<AhoCorasick>,
+    /// Per word: whether it is ASCII (and so needs word boundaries).
+    ascii: Vec<bool>,
+    boundary: Boundary,
+}
+
+impl WordMatcher {
+    /// A matcher over `words`, judging the boundaries of ASCII words by `boundary`; the
+    /// automaton kind is the one Aho-Corasick picks for the number of words (a compact NFA for
+    /// hundreds of them).
+    pub fn new<I, S>(words: I, boundary: Boundary) -> WordMatcher
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Self::build(words, boundary, None)
+    }
+
+    /// Like [`WordMatcher::new`], but a full DFA when one can be built: a faster search for
+    /// more memory (the profiles' words of [`brands_named`]).
+    pub fn with_dfa<I, S>(words: I, boundary: Boundary) -> WordMatcher
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Self::build(words, boundary, Some(aho_corasick::AhoCorasickKind::DFA))
+    }
+
+    fn build<I, S>(
+        words: I,
+        boundary: Boundary,
+        kind: Option<aho_corasick::AhoCorasickKind>,
+    ) -> WordMatcher
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let pats: Vec<String> = words.into_iter().map(|w| w.as_ref().to_string()).collect();
+        let ascii = pats.iter().map(|w| w.is_ascii()).collect();
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(kind)
+            .build(&pats)
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&pats)
+            })
+            .ok();
+        WordMatcher {
+            ac,
+            ascii,
+            boundary,
+        }
+    }
+
+    /// Every leftmost-longest occurrence of a word in `text`, at word boundaries or not
+    /// (see [`WordMatcher::at_boundary`]).
+    #[inline]
+    pub fn find_iter<'a>(&'a self, text: &'a str) -> impl Iterator<Item = WordMatch> + 'a {
+        self.ac
+            .as_ref()
+            .into_iter()
+            .flat_map(move |ac| ac.find_iter(text))
+            .map(|m| WordMatch {
+                word: m.pattern().as_usize(),
+                start: m.start(),
+                end: m.end(),
+            })
+    }
+
+    /// Whether the match `m` in `text` stands as a word of its own: nothing glued to an ASCII
+    /// word by the matcher's [`Boundary`]; a word that is not ASCII always.
+    #[inline]
+    pub fn at_boundary(&self, text: &str, m: &WordMatch) -> bool {
+        if !self.ascii.get(m.word).copied().unwrap_or(false) {
+            return true;
+        }
+        match self.boundary {
+            Boundary::AsciiAlphanumeric => {
+                let bytes = text.as_bytes();
+                let word = |i: usize| bytes.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
+                !((m.start > 0 && word(m.start - 1)) || word(m.end))
+            }
+            Boundary::Alphanumeric => {
+                let glued = |c: Option<char>| c.is_some_and(is_word_char);
+                !glued(text.get(..m.start).and_then(|t| t.chars().next_back()))
+                    && !glued(text.get(m.end..).and_then(|t| t.chars().next()))
+            }
+        }
+    }
+}
+
 /// Brand words of the profiles, indexed once per knowledge (not per text).
 #[derive(Debug)]
 struct BrandIndex {
-    ac: Option<AhoCorasick>,
-    /// Pattern index -> (brand id, needs ASCII word boundaries).
-    owners: Vec<(String, bool)>,
+    matcher: WordMatcher,
+    /// Word index -> brand id.
+    owners: Vec<String>,
 }
 
 fn build_brand_index(knowledge: &Knowledge) -> BrandIndex {
@@ -41,22 +166,14 @@ fn build_brand_index(knowledge: &Knowledge) -> BrandIndex {
             if w.chars().count() < 2 {
                 continue;
             }
-            let ascii = w.is_ascii();
             pats.push(w);
-            owners.push((b.id.clone(), ascii));
+            owners.push(b.id.clone());
         }
     }
-    let ac = AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(&pats)
-        .or_else(|_| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&pats)
-        })
-        .ok();
-    BrandIndex { ac, owners }
+    BrandIndex {
+        matcher: WordMatcher::with_dfa(&pats, Boundary::AsciiAlphanumeric),
+        owners,
+    }
 }
 
 fn brand_index(knowledge: &Knowledge) -> &BrandIndex {
@@ -72,27 +189,20 @@ fn brand_index(knowledge: &Knowledge) -> &BrandIndex {
 /// `amazonia`); Chinese words match anywhere. Reading stops after 10,000 matches.
 pub fn brands_named(knowledge: &Knowledge, text: &str) -> Vec<BrandMention> {
     let idx = brand_index(knowledge);
-    let Some(ac) = &idx.ac else {
-        return Vec::new();
-    };
-    let bytes = text.as_bytes();
     let mut found: Vec<BrandMention> = Vec::new();
-    for m in ac.find_iter(text).take(10_000) {
-        let Some((id, ascii)) = idx.owners.get(m.pattern().as_usize()) else {
+    for m in idx.matcher.find_iter(text).take(10_000) {
+        let Some(id) = idx.owners.get(m.word) else {
             continue;
         };
-        if *ascii {
-            let word = |i: usize| bytes.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
-            if (m.start() > 0 && word(m.start() - 1)) || word(m.end()) {
-                continue;
-            }
+        if !idx.matcher.at_boundary(text, &m) {
+            continue;
         }
         match found.iter_mut().find(|f| &f.brand == id) {
             Some(f) => f.count += 1,
             None => found.push(BrandMention {
                 brand: id.clone(),
-                start: m.start(),
-                end: m.end(),
+                start: m.start,
+                end: m.end,
                 count: 1,
             }),
         }
@@ -101,6 +211,7 @@ pub fn brands_named(knowledge: &Knowledge, text: &str) -> Vec<BrandMention> {
     found
 }
 
+#[inline]
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
@@ -136,7 +247,59 @@ pub fn count_word(hay: &str, w: &str) -> u32 {
     n
 }
 
-/// Whether the word `w` is in `hay` by the rule of [`count_word`].
+/// Whether the word `w` is in `hay` at word boundaries: an ASCII word only where no letter or
+/// digit is glued to it (`amazon` is in `amazon.com` and `amazon-gutschein`, not in
+/// `amazonas`), a Chinese word anywhere. Every occurrence is tried, including one that starts
+/// inside a rejected one (`a a` is in `xa a a`), which [`count_word`] steps over.
 pub fn contains_word(hay: &str, w: &str) -> bool {
-    count_word(hay, w) > 0
+    if w.is_empty() {
+        return false;
+    }
+    let ascii_word = w.is_ascii();
+    let mut start = 0;
+    while let Some(pos) = hay.get(start..).and_then(|h| h.find(w)) {
+        let at = start + pos;
+        if !ascii_word {
+            return true;
+        }
+        let end = at + w.len();
+        let before = hay[..at].chars().next_back();
+        let after = hay[end..].chars().next();
+        let glued = |c: Option<char>| c.is_some_and(is_word_char);
+        if !glued(before) && !glued(after) {
+            return true;
+        }
+        start = at + hay[at..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_boundaries() {
+        assert!(contains_word("visit amazon.com now", "amazon"));
+        assert!(contains_word("amazon-gutschein", "amazon"));
+        assert!(!contains_word("the amazonas river", "amazon"));
+        assert!(contains_word("亚马逊客服", "亚马逊"));
+        assert!(!contains_word("anything", ""));
+        // An occurrence starting inside a rejected one is still found; counting steps over it.
+        assert!(contains_word("xa a a", "a a"));
+        assert_eq!(count_word("xa a a", "a a"), 0);
+    }
+
+    #[test]
+    fn word_matcher_boundaries() {
+        let text = "amazonía amazon 亚马逊x";
+        for (boundary, hits) in [
+            (Boundary::AsciiAlphanumeric, 3),
+            (Boundary::Alphanumeric, 2),
+        ] {
+            let m = WordMatcher::new(["amazon", "亚马逊"], boundary);
+            let found = m.find_iter(text).filter(|x| m.at_boundary(text, x));
+            assert_eq!(found.count(), hits, "{boundary:?}");
+        }
+    }
 }

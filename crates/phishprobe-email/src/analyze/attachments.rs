@@ -8,7 +8,8 @@ use super::facts::MessageFacts;
 use super::util::finding;
 use super::{ATTACHMENT_ONLY_TEXT, EmailChecker};
 use crate::AttachmentInfo;
-use crate::normalize::{is_invisible, mark_non_ascii};
+use crate::normalize::mark_non_ascii;
+use phishprobe_core::unicode::is_invisible;
 
 impl EmailChecker<'_> {
     /// HTML bodies with forms; HTML attachments analysed like pages.

@@ -14,7 +14,8 @@ use super::{BODY_MAX, EmailChecker, PAGE_TEXT_MAX};
 use crate::auth::{self, AuthSummary};
 use crate::bodytext::{self, Signals};
 use crate::cues::{self, Lure, LureHits};
-use crate::normalize::{Folded, contains_word, fold, injected_junk, strip_junk};
+use crate::normalize::{Folded, fold, injected_junk, strip_junk};
+use phishprobe_core::text::contains_word;
 
 /// How strongly a place in the message claims a brand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -33,20 +33,20 @@ mod util;
 
 use std::collections::HashSet;
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use mail_parser::{Message, MessageParser};
 use phishprobe_core::ReportBuilder;
-use phishprobe_core::text::TextRules;
+use phishprobe_core::text::{Boundary, TextRules, WordMatcher};
 
 use crate::auth::AuthSummary;
 use crate::cues::Lures;
 use crate::data::{EmailData, ExtraBrand};
 use crate::engine_handle::EngineHandle;
 use crate::linktext::BrandNames;
-use crate::normalize::{contains_word, fold, mark_non_ascii};
+use crate::normalize::{fold, mark_non_ascii};
 use crate::{Claim, Details, EmailError, EmailReport, Options, Sender};
 use facts::BrandRef;
 use parts::MimeContent;
+use phishprobe_core::text::contains_word;
 use util::reg;
 
 pub use util::{domain_of, host_of, text_urls};
@@ -68,7 +68,8 @@ pub struct EmailChecker<'e> {
     lures: Lures,
     /// The core's text patterns (`data/patterns/*.toml`), run on the message text.
     text_rules: Option<TextRules>,
-    brand_ac: Option<AhoCorasick>,
+    /// Core's word matcher over `brand_words` (same order), with mail's word boundaries.
+    brand_matcher: WordMatcher,
     brand_words: Vec<(BrandRef, String)>,
     /// The profiles' names as word sequences, for link texts that are a brand's name.
     brand_names: BrandNames,
@@ -158,10 +159,10 @@ impl<'e> EmailChecker<'e> {
                 }
             }
         }
-        let brand_ac = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(brand_words.iter().map(|(_, w)| w.as_str()))
-            .ok();
+        let brand_matcher = WordMatcher::new(
+            brand_words.iter().map(|(_, w)| w.as_str()),
+            Boundary::Alphanumeric,
+        );
         let brand_names = BrandNames::new(brand_words.iter().filter_map(|(r, w)| match r {
             BrandRef::Profile(i) => Some((*i, w.as_str())),
             BrandRef::Extra(_) => None,
@@ -171,7 +172,7 @@ impl<'e> EmailChecker<'e> {
             opts,
             lures,
             text_rules,
-            brand_ac,
+            brand_matcher,
             brand_words,
             brand_names,
             extras,
@@ -240,15 +241,11 @@ impl<'e> EmailChecker<'e> {
     /// Brands named in `text` with how often (capped at 10), at word boundaries.
     fn brand_counts(&self, folded: &str, max: usize) -> Vec<(BrandRef, String, usize)> {
         let mut out: Vec<(BrandRef, String, usize)> = Vec::new();
-        let Some(ac) = &self.brand_ac else { return out };
-        for m in ac.find_iter(folded) {
-            let Some((r, w)) = self.brand_words.get(m.pattern().as_usize()) else {
+        for m in self.brand_matcher.find_iter(folded) {
+            let Some((r, w)) = self.brand_words.get(m.word) else {
                 continue;
             };
-            let before = folded[..m.start()].chars().next_back();
-            let after = folded[m.end()..].chars().next();
-            let wordish = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
-            if w.is_ascii() && (wordish(before) || wordish(after)) {
+            if !self.brand_matcher.at_boundary(folded, &m) {
                 continue;
             }
             if let Some(e) = out.iter_mut().find(|(x, _, _)| x == r) {
@@ -263,16 +260,15 @@ impl<'e> EmailChecker<'e> {
     /// Brands named in `text` at word boundaries (folded matching).
     fn brands_in(&self, folded: &str, max: usize) -> Vec<(BrandRef, String)> {
         let mut out: Vec<(BrandRef, String)> = Vec::new();
-        let Some(ac) = &self.brand_ac else { return out };
-        for m in ac.find_iter(folded) {
-            let Some((r, w)) = self.brand_words.get(m.pattern().as_usize()) else {
+        for m in self.brand_matcher.find_iter(folded) {
+            let Some((r, w)) = self.brand_words.get(m.word) else {
                 continue;
             };
             if out.iter().any(|(x, _)| x == r) {
                 continue;
             }
-            let s = m.start().saturating_sub(4);
-            let e = (m.end() + 4).min(folded.len());
+            let s = m.start.saturating_sub(4);
+            let e = (m.end + 4).min(folded.len());
             let mut s2 = s;
             while s2 > 0 && !folded.is_char_boundary(s2) {
                 s2 -= 1;

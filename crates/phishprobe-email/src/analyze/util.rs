@@ -4,7 +4,7 @@ use mail_parser::Address;
 use phishprobe_core::host::psl::registrable;
 use phishprobe_core::{Finding, Message as Msg, Severity};
 
-use crate::normalize::is_invisible;
+use phishprobe_core::unicode::is_invisible;
 
 /// A finding with its message in English and Chinese.
 pub(crate) fn finding(

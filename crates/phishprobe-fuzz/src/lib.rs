@@ -7,6 +7,8 @@
 //! libFuzzer) and by `tests/replay.rs` (stable) over the committed seed corpora and the inputs
 //! of every crash found so far, so a fixed crash stays fixed in CI.
 
+#![warn(missing_docs)]
+
 use std::sync::OnceLock;
 
 mod milter;

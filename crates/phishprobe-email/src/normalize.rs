@@ -384,15 +384,6 @@ mod tests {
     }
 
     #[test]
-    fn word_boundaries() {
-        use phishprobe_core::text::contains_word;
-        assert!(contains_word("visit amazon.com now", "amazon"));
-        assert!(contains_word("amazon-gutschein", "amazon"));
-        assert!(!contains_word("the amazonas river", "amazon"));
-        assert!(contains_word("亚马逊客服", "亚马逊"));
-    }
-
-    #[test]
     fn finds_injected_junk() {
         let t = "Your AX34QDJLJ89mazon Prime MemX34QDJLJ89bership card caP08X34QDJLJ89rd is no longer vX34QDJLJ89alid. Your AmP08X34QDJLJ89aP08X34QDJLJ89zoP08X34QDJLJ89n Prime";
         let j = injected_junk(t);

@@ -9,4 +9,9 @@
 
 #![warn(missing_docs)]
 
+pub mod broker;
+pub mod dedup;
+pub mod feed;
 pub mod name;
+pub mod screen;
+pub mod source;

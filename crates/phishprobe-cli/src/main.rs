@@ -62,6 +62,12 @@ pub enum Command {
     Milter(cmd::milter::Args),
     /// Measure throughput of the analysis pipelines on generated or corpus input.
     Bench(cmd::bench::Args),
+    /// Screen every newly seen domain: follow a CT log, certstream, zone-file differences or a
+    /// list; judge here, or publish to NATS JetStream for `screen` workers (--to).
+    Feed(cmd::feed::Args),
+    /// A screening worker on NATS JetStream: judge the names `feed --to` published and store
+    /// every verdict (run as many as you like).
+    Screen(cmd::screen::Args),
 }
 
 impl Command {
@@ -79,6 +85,8 @@ impl Command {
             Command::Bench(a) => a.brands.globals(),
             Command::Serve(_) => cmd::GlobalArgs::default(),
             Command::Milter(a) => a.brands.globals(),
+            Command::Feed(a) => a.output_opts.with_brands(&a.brands),
+            Command::Screen(a) => a.output_opts.with_brands(&a.brands),
         }
     }
 
@@ -95,6 +103,8 @@ impl Command {
             Command::Serve(_) => "serve",
             Command::Milter(_) => "milter",
             Command::Bench(_) => "bench",
+            Command::Feed(_) => "feed",
+            Command::Screen(_) => "screen",
         }
     }
 }
@@ -185,6 +195,11 @@ fn main() -> ExitCode {
         Command::Serve(a) => cmd::serve::run(a, &ctx),
         Command::Milter(a) => cmd::milter::run(a, &ctx),
         Command::Bench(a) => cmd::bench::run(a, &ctx),
+        Command::Feed(a) => cmd::feed::run(a, &ctx),
+        Command::Screen(a) => match cmd::rules_version(globals.brands.as_deref()) {
+            Ok(version) => cmd::screen::run(a, &ctx, version),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(code) => ExitCode::from(code),

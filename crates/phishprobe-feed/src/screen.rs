@@ -6,6 +6,8 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
 use std::time::{Duration, Instant};
 
 use phishprobe_core::{Report, Verdict};
@@ -23,6 +25,8 @@ pub struct Screened {
     pub report: Report,
     /// How many times the broker delivered this name (more than 1 after a worker died).
     pub delivered: u64,
+    /// The feed that saw the name (`ct:https://…`), when the publisher said.
+    pub source: Option<String>,
 }
 
 /// Where verdicts go: the history store (SQLite or PostgreSQL) in the CLI.
@@ -39,6 +43,8 @@ pub trait VerdictSink: Send + 'static {
 /// Worker settings.
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
+    /// Which queue to work on: newly seen names (host check) or flagged ones (deep checks).
+    pub queue: Queue,
     /// Names fetched and stored together.
     pub batch: usize,
     /// Longest wait for new names in one fetch.
@@ -57,6 +63,7 @@ pub struct WorkerOptions {
 impl Default for WorkerOptions {
     fn default() -> WorkerOptions {
         WorkerOptions {
+            queue: Queue::Names,
             batch: 256,
             fetch_wait: Duration::from_secs(2),
             until_idle: None,
@@ -83,9 +90,10 @@ pub struct WorkerTally {
 }
 
 /// Judge names from `queue` until idle (or forever), storing each verdict in `sink` before
-/// acknowledging it. `judge` is the host check; `on_stored` sees every stored verdict (for
-/// `--json` output).
-pub async fn run_worker<Q, S, J, O>(
+/// acknowledging it. `judge` is the host check (or, on the deep queue, the page check; a job
+/// that takes long keeps telling the broker it is still being worked on); `on_stored` sees
+/// every stored verdict (for `--json` output).
+pub async fn run_worker<'a, Q, S, J, O>(
     queue: &Q,
     sink: S,
     judge: J,
@@ -95,7 +103,7 @@ pub async fn run_worker<Q, S, J, O>(
 where
     Q: NameQueue,
     S: VerdictSink,
-    J: Fn(&str) -> Report,
+    J: Fn(String) -> BoxFuture<'a, Report>,
     O: FnMut(&Screened),
 {
     let sink = Arc::new(Mutex::new(sink));
@@ -125,7 +133,7 @@ where
             continue;
         }
         last_work = Instant::now();
-        let (screened, settled) = judge_jobs(&jobs, &judge);
+        let (screened, settled) = judge_jobs(&jobs, &judge, options.queue).await;
         for (job, reason) in &settled {
             give_up(&sink, job, reason, &mut tally).await;
         }
@@ -159,7 +167,7 @@ where
         }
         tally.stored += screened.len() as u64;
         tally.redelivered += screened.iter().filter(|s| s.delivered > 1).count() as u64;
-        if options.forward_flagged {
+        if options.forward_flagged && options.queue == Queue::Names {
             tally.forwarded += forward_flagged(queue, &screened, &mut tally.errors).await;
         }
         for item in &screened {
@@ -175,25 +183,36 @@ where
 }
 
 /// Judge every job; names that are not hostnames are settled at once (retrying cannot help).
-fn judge_jobs<'a>(
-    jobs: &'a [Job],
-    judge: &impl Fn(&str) -> Report,
-) -> (Vec<Screened>, Vec<(&'a Job, String)>) {
+async fn judge_jobs<'j, 'a>(
+    jobs: &'j [Job],
+    judge: &impl Fn(String) -> BoxFuture<'a, Report>,
+    queue: Queue,
+) -> (Vec<Screened>, Vec<(&'j Job, String)>) {
     let mut screened = Vec::with_capacity(jobs.len());
     let mut refused = Vec::new();
     for job in jobs {
         let text = String::from_utf8_lossy(&job.payload);
         match canonical(&text) {
-            Ok(name) => screened.push(Screened {
-                report: judge(&name),
-                name,
-                delivered: job.delivered,
-            }),
+            Ok(name) => {
+                let report = match queue {
+                    Queue::Names => judge(name.clone()).await,
+                    Queue::Deep => with_progress(job, PROGRESS_EVERY, judge(name.clone())).await,
+                };
+                screened.push(Screened {
+                    report,
+                    name,
+                    delivered: job.delivered,
+                    source: job.source.clone(),
+                });
+            }
             Err(e) => refused.push((job, format!("not a hostname: {e}"))),
         }
     }
     (screened, refused)
 }
+
+/// How often a deep-check worker says "still working" (well inside the deep ack wait).
+const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
 async fn store_blocking<S: VerdictSink>(
     sink: &Arc<Mutex<S>>,
@@ -249,7 +268,7 @@ async fn forward_flagged<Q: NameQueue>(queue: &Q, screened: &[Screened], errors:
     if flagged.is_empty() {
         return 0;
     }
-    match queue.publish(Queue::Deep, &flagged).await {
+    match queue.publish(Queue::Deep, &flagged, "screen").await {
         Ok(published) => published.stored,
         Err(e) => {
             *errors += 1;

@@ -5,12 +5,14 @@ pub mod bench;
 pub mod bench_milter;
 pub mod case;
 pub mod email;
+pub mod feed;
 pub mod history;
 pub mod input;
 pub mod milter;
 pub mod numbers;
 pub mod phone;
 pub mod probe;
+pub mod screen;
 pub mod serve;
 pub mod text;
 pub mod url;
@@ -221,4 +223,31 @@ fn load_brand_dir(dir: &std::path::Path) -> Result<Engine> {
         (&hosting.0, &hosting.1),
     )?;
     Ok(engine)
+}
+
+/// The rules in use, for storing verdicts per rules version: the embedded data files, or the
+/// `*.toml` files of `--brands DIR` (and its `email/` folder does not judge hostnames).
+pub fn rules_version(brands: Option<&std::path::Path>) -> Result<String> {
+    let Some(dir) = brands else {
+        let embedded = phishprobe_core::embedded::BRANDS
+            .iter()
+            .copied()
+            .chain([("hosting.toml", phishprobe_core::embedded::HOSTING)]);
+        return Ok(phishprobe_feed::rules_version(embedded));
+    };
+    let mut files = Vec::new();
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("reading brand folder {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().and_then(|e| e.to_str()) == Some("toml") {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            files.push((name, text));
+        }
+    }
+    Ok(phishprobe_feed::rules_version(
+        files.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+    ))
 }

@@ -79,6 +79,8 @@ pub struct Job {
     pub payload: Vec<u8>,
     /// 1 on the first delivery, more after redeliveries.
     pub delivered: u64,
+    /// The feed that published it, when the publisher said.
+    pub source: Option<String>,
     /// Acknowledge, retry or give up.
     pub settle: Box<dyn Settle>,
 }
@@ -86,10 +88,12 @@ pub struct Job {
 /// A work queue of names with at-least-once delivery.
 pub trait NameQueue: Send + Sync {
     /// Publish names (each name is its own message id) and wait for the broker to store them.
+    /// `source` names the feed, kept with each verdict.
     fn publish(
         &self,
         queue: Queue,
         names: &[String],
+        source: &str,
     ) -> impl Future<Output = Result<Published, BrokerError>> + Send;
 
     /// Up to `max` jobs from the shared consumer of `queue`, waiting at most `wait` for the first.

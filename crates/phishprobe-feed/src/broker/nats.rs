@@ -50,6 +50,8 @@ const NAMES_SUBJECT: &str = "phishprobe.names";
 const DEEP_STREAM: &str = "PHISHPROBE_DEEP";
 const DEEP_SUBJECT: &str = "phishprobe.deep";
 const NAMES_CONSUMER: &str = "screen";
+/// The header that names the feed a name came from.
+const SOURCE_HEADER: &str = "Phishprobe-Source";
 const DEEP_CONSUMER: &str = "deep";
 
 /// A connection to JetStream with both streams and their consumers set up.
@@ -186,15 +188,23 @@ where
 }
 
 impl NameQueue for NatsQueue {
-    async fn publish(&self, queue: Queue, names: &[String]) -> Result<Published, BrokerError> {
+    async fn publish(
+        &self,
+        queue: Queue,
+        names: &[String],
+        source: &str,
+    ) -> Result<Published, BrokerError> {
         let subject = match queue {
             Queue::Names => NAMES_SUBJECT,
             Queue::Deep => DEEP_SUBJECT,
         };
         let mut acks = Vec::with_capacity(names.len());
         for name in names {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert(SOURCE_HEADER, source);
             let message = async_nats::jetstream::message::PublishMessage::build()
                 .payload(name.clone().into_bytes().into())
+                .headers(headers)
                 .message_id(name);
             let ack = self
                 .context
@@ -238,9 +248,15 @@ impl NameQueue for NatsQueue {
                 .info()
                 .map(|info| u64::try_from(info.delivered).unwrap_or(1))
                 .unwrap_or(1);
+            let source = message
+                .headers
+                .as_ref()
+                .and_then(|h| h.get(SOURCE_HEADER))
+                .map(|v| v.as_str().chars().take(500).collect());
             jobs.push(Job {
                 payload: message.payload.to_vec(),
                 delivered,
+                source,
                 settle: Box::new(NatsJob(message)),
             });
         }

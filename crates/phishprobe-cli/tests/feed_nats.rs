@@ -1,0 +1,250 @@
+//! The domain feed spread over NATS JetStream, end to end with real `nats-server` processes
+//! (started here on 127.0.0.1) and real `phishprobe feed` / `phishprobe screen` processes:
+//! a worker killed midway, a crash between the write and the ack, the broker killed and
+//! restarted, and a three-node cluster losing its stream leader. Every name must end with
+//! exactly one stored verdict and nothing left pending.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{bin, run};
+use phishprobe_store::{DomainQuery, HistoryStore};
+use phishprobe_testkit::nats::NatsSetup;
+
+/// Names as a CT feed brings them: look-alikes of brands among ordinary shop names.
+fn names(count: usize, tag: &str) -> Vec<String> {
+    (0..count)
+        .map(|i| match i % 4 {
+            0 => format!("amazon-seller-verify-{tag}{i}.top"),
+            1 => format!("paypal-login-{tag}{i}.com"),
+            _ => format!("shop-{tag}{i}.example.org"),
+        })
+        .collect()
+}
+
+fn write_list(dir: &Path, names: &[String]) -> PathBuf {
+    let path = dir.join("names.txt");
+    std::fs::write(&path, names.join("\n")).unwrap();
+    path
+}
+
+fn feed_to(list: &Path, urls: &str, extra: &[&str]) {
+    let from = format!("list:{}", list.display());
+    let mut args = vec!["feed", "--from", &from, "--to", urls, "--json"];
+    args.extend_from_slice(extra);
+    let out = run(&args, None);
+    assert_eq!(out.status.code(), Some(0), "feed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn spawn_screen(urls: &str, db: &Path, extra: &[&str]) -> Child {
+    bin()
+        .args(["screen", "--nats", urls, "--db"])
+        .arg(db)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn screen")
+}
+
+fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("a worker did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Stored rows: name → (verdict, writes).
+fn stored(db: &Path) -> HashMap<String, (String, i64)> {
+    let mut store = HistoryStore::open(&db.display().to_string()).unwrap();
+    let mut rows = HashMap::new();
+    let mut offset = 0;
+    loop {
+        let query = DomainQuery { verdicts: vec![], name_contains: None, limit: 5_000, offset };
+        let page = store.list_domain_verdicts(&query).unwrap();
+        if page.is_empty() {
+            return rows;
+        }
+        offset += page.len() as u32;
+        for row in page {
+            let previous = rows.insert(row.name.clone(), (row.verdict.clone(), row.writes));
+            assert!(previous.is_none(), "{} stored twice", row.name);
+        }
+    }
+}
+
+fn stored_count(db: &Path) -> usize {
+    if !db.exists() {
+        return 0;
+    }
+    HistoryStore::open(&db.display().to_string())
+        .ok()
+        .and_then(|mut s| s.count_domain_verdicts(&DomainQuery { verdicts: vec![], name_contains: None, limit: 1, offset: 0 }).ok())
+        .map_or(0, |n| n as usize)
+}
+
+fn status(urls: &str) -> serde_json::Value {
+    let out = run(&["screen", "--nats", urls, "--status"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn assert_drained(urls: &str) {
+    let s = status(urls);
+    for key in ["names_waiting", "names_pending", "names_unacked"] {
+        assert_eq!(s[key], 0, "{key} in {s}");
+    }
+}
+
+/// Every name has one stored verdict, and it is the verdict `phishprobe url` gives.
+fn assert_all_stored_once(db: &Path, names: &[String]) -> HashMap<String, (String, i64)> {
+    let rows = stored(db);
+    assert_eq!(rows.len(), names.len(), "stored names");
+    for name in names {
+        assert!(rows.contains_key(name), "{name} missing");
+    }
+    let sample: Vec<&String> = names.iter().step_by(names.len().div_ceil(40)).collect();
+    let mut args = vec!["url", "--json"];
+    args.extend(sample.iter().map(|s| s.as_str()));
+    let out = run(&args, None);
+    for line in common::json_lines(&out) {
+        let input = line["input"].as_str().unwrap();
+        assert_eq!(rows[input].0, line["verdict"].as_str().unwrap(), "{input}");
+    }
+    let flagged = rows
+        .iter()
+        .filter(|(n, (v, _))| n.starts_with("amazon-seller-verify") && (v == "phishing" || v == "suspicious"))
+        .count();
+    let lookalikes = names.iter().filter(|n| n.starts_with("amazon-seller-verify")).count();
+    assert_eq!(flagged, lookalikes, "every Amazon look-alike flagged");
+    rows
+}
+
+#[test]
+fn two_workers_one_killed_midway_every_name_stored_once_nothing_pending() {
+    let Some(nats) = NatsSetup::single() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let names = names(6_000, "k");
+    let list = write_list(dir.path(), &names);
+    let db = dir.path().join("verdicts.db");
+    let urls = nats.urls();
+    feed_to(&list, &urls, &[]);
+    assert_eq!(status(&urls)["names_waiting"], 6_000);
+    let worker = ["--batch", "20", "--ack-wait", "2", "--until-idle", "4"];
+    let mut doomed = spawn_screen(&urls, &db, &worker);
+    let mut survivor = spawn_screen(&urls, &db, &worker);
+    let started = Instant::now();
+    while stored_count(&db) < 300 {
+        assert!(started.elapsed() < Duration::from_secs(60), "workers store nothing");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    doomed.kill().unwrap(); // SIGKILL
+    doomed.wait().unwrap();
+    let status_code = wait_exit(&mut survivor, Duration::from_secs(180));
+    assert!(status_code.success());
+    assert_all_stored_once(&db, &names);
+    assert_drained(&urls);
+}
+
+#[test]
+fn a_crash_between_the_write_and_the_ack_is_processed_twice_and_stored_once() {
+    let Some(nats) = NatsSetup::single() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let names = names(300, "c");
+    let list = write_list(dir.path(), &names);
+    let db = dir.path().join("verdicts.db");
+    let urls = nats.urls();
+    feed_to(&list, &urls, &[]);
+    let mut crashing = spawn_screen(
+        &urls,
+        &db,
+        &["--batch", "50", "--ack-wait", "2", "--crash-after-batches", "1"],
+    );
+    let code = wait_exit(&mut crashing, Duration::from_secs(60));
+    assert!(!code.success(), "the worker was meant to abort");
+    assert_eq!(stored_count(&db), 50, "one batch stored before the crash");
+    let mut second = spawn_screen(&urls, &db, &["--batch", "50", "--until-idle", "4"]);
+    assert!(wait_exit(&mut second, Duration::from_secs(120)).success());
+    let rows = assert_all_stored_once(&db, &names);
+    let twice = rows.values().filter(|(_, writes)| *writes == 2).count();
+    let once = rows.values().filter(|(_, writes)| *writes == 1).count();
+    assert_eq!((twice, once), (50, 250), "the unacknowledged batch came back and was rewritten");
+    assert_drained(&urls);
+}
+
+#[test]
+fn the_broker_killed_and_restarted_loses_nothing() {
+    let Some(mut nats) = NatsSetup::single() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let names = names(30_000, "b");
+    let list = write_list(dir.path(), &names);
+    let db = dir.path().join("verdicts.db");
+    let urls = nats.urls();
+    let from = format!("list:{}", list.display());
+    let mut feeder = bin()
+        .args(["feed", "--from", &from, "--to", &urls])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kill the broker while the feed is publishing, then bring it back on the same store.
+    let started = Instant::now();
+    loop {
+        let waiting = status(&urls)["names_waiting"].as_u64().unwrap_or(0);
+        if waiting > 0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "nothing published");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    nats.nodes[0].kill();
+    std::thread::sleep(Duration::from_secs(1));
+    nats.nodes[0].start();
+    nats.wait_healthy(Duration::from_secs(30));
+    assert!(wait_exit(&mut feeder, Duration::from_secs(120)).success(), "the feed retried and finished");
+    assert_eq!(status(&urls)["names_waiting"], 30_000, "nothing lost, nothing doubled");
+    let mut worker = spawn_screen(&urls, &db, &["--until-idle", "3"]);
+    assert!(wait_exit(&mut worker, Duration::from_secs(180)).success());
+    assert_all_stored_once(&db, &names);
+    assert_drained(&urls);
+}
+
+#[test]
+fn a_three_node_cluster_finishes_the_work_after_its_stream_leader_is_killed() {
+    let Some(mut nats) = NatsSetup::cluster() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let names = names(4_000, "l");
+    let list = write_list(dir.path(), &names);
+    let db = dir.path().join("verdicts.db");
+    let urls = nats.urls();
+    feed_to(&list, &urls, &["--replicas", "3"]);
+    let leader = nats.stream_leader("PHISHPROBE_NAMES").expect("a stream leader");
+    let mut worker = spawn_screen(&urls, &db, &["--batch", "20", "--ack-wait", "3", "--until-idle", "5"]);
+    let started = Instant::now();
+    while stored_count(&db) < 200 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the worker stores nothing");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    nats.nodes[leader].kill();
+    assert!(wait_exit(&mut worker, Duration::from_secs(240)).success());
+    assert_all_stored_once(&db, &names);
+    let others: Vec<String> = nats
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != leader)
+        .map(|(_, n)| n.url())
+        .collect();
+    assert_drained(&others.join(","));
+}

@@ -4,6 +4,9 @@
 use std::path::Path;
 
 use crate::cases::{CaseSummary, NewCase, StoredCase};
+use crate::domains::{
+    DeadLetter, DomainQuery, DomainStats, DomainVerdict, StoredDomainVerdict, Upsert,
+};
 use crate::{Mark, NumberEntry, PostgresStore, Result, SqliteStore};
 
 /// The case history and numbers list, on whichever back end the location named.
@@ -112,5 +115,41 @@ impl HistoryStore {
     /// Every marked number, ordered by number.
     pub fn list_numbers(&mut self) -> Result<Vec<NumberEntry>> {
         both!(self, s => s.list_numbers())
+    }
+
+    /// Write a feed verdict keyed by (name, rules version): [`Upsert::Inserted`] the first
+    /// time, [`Upsert::Rewritten`] (row replaced, `writes` + 1) on a repeat. One atomic
+    /// statement, safe with several workers writing at once; a worker acks only after this.
+    pub fn upsert_domain_verdict(&mut self, v: &DomainVerdict) -> Result<Upsert> {
+        both!(self, s => s.upsert_domain_verdict(v))
+    }
+
+    /// Feed verdicts matching `query`, newest write first.
+    pub fn list_domain_verdicts(
+        &mut self,
+        query: &DomainQuery,
+    ) -> Result<Vec<StoredDomainVerdict>> {
+        both!(self, s => s.list_domain_verdicts(query))
+    }
+
+    /// How many feed verdicts match `query` (its limit and offset are ignored).
+    pub fn count_domain_verdicts(&mut self, query: &DomainQuery) -> Result<i64> {
+        Ok(self.domain_stats(query)?.total)
+    }
+
+    /// Rows, writes and rows per verdict of the feed verdicts matching `query`.
+    pub fn domain_stats(&mut self, query: &DomainQuery) -> Result<DomainStats> {
+        both!(self, s => s.domain_stats(query))
+    }
+
+    /// Record a name that kept failing after `deliveries` attempts; recording the same name
+    /// again replaces its reason, count and time (one row per name).
+    pub fn record_dead_letter(&mut self, name: &str, reason: &str, deliveries: u32) -> Result<()> {
+        both!(self, s => s.record_dead_letter(name, reason, deliveries))
+    }
+
+    /// The newest `limit` dead letters.
+    pub fn list_dead_letters(&mut self, limit: u32) -> Result<Vec<DeadLetter>> {
+        both!(self, s => s.list_dead_letters(limit))
     }
 }

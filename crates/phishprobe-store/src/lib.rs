@@ -20,15 +20,21 @@ use rusqlite::{Connection, OptionalExtension, params};
 use thiserror::Error;
 
 pub mod cases;
+pub mod domains;
 mod history;
+mod postgres_domains;
 mod postgres_store;
 mod sqlite_cases;
+mod sqlite_domains;
 pub mod testing;
 
 pub use history::{HistoryStore, is_postgres_url};
 pub use postgres_store::PostgresStore;
 
 pub use cases::{CaseInput, CaseSummary, EvidenceFile, NewCase, StoredCase, StoredInput};
+pub use domains::{
+    DeadLetter, DomainQuery, DomainStats, DomainVerdict, StoredDomainVerdict, Upsert,
+};
 
 /// Errors of the local store. Messages name the file so the user can act on them.
 #[derive(Debug, Error)]
@@ -130,6 +136,30 @@ pub const MIGRATIONS: &[&str] = &[
         sha256     TEXT NOT NULL,
         content    {blob} NOT NULL,
         PRIMARY KEY (case_id, seq)
+    );",
+    // 3: the domain feed. One row per (hostname, rules version): feed workers get each name
+    // at least once, so a repeated delivery rewrites the row (and counts it in `writes`)
+    // instead of adding one. A dead letter is a name that kept failing, one row per name.
+    "CREATE TABLE domain_verdicts (
+        name          TEXT NOT NULL,      -- canonical ASCII hostname (lower case, punycode)
+        rules_version TEXT NOT NULL,      -- the rules that judged it: a new version is a new row
+        verdict       TEXT NOT NULL CHECK (verdict IN ('genuine', 'unknown', 'suspicious', 'phishing')),
+        score         {bigint} NOT NULL,
+        brand         TEXT,
+        report_json   TEXT NOT NULL,
+        source        TEXT NOT NULL,      -- where the name came from (ct:LOG-URL, certstream)
+        first_seen    {bigint} NOT NULL,  -- unix seconds of the first write
+        last_written  {bigint} NOT NULL,  -- unix seconds of the latest write
+        writes        {bigint} NOT NULL,  -- 1 on insert, +1 per repeated delivery
+        PRIMARY KEY (name, rules_version)
+    );
+    CREATE INDEX domain_verdicts_by_verdict ON domain_verdicts (verdict);
+    CREATE INDEX domain_verdicts_by_time ON domain_verdicts (last_written);
+    CREATE TABLE dead_letters (
+        name       TEXT PRIMARY KEY,
+        reason     TEXT NOT NULL,
+        deliveries {bigint} NOT NULL,
+        at         {bigint} NOT NULL      -- unix seconds of the latest record
     );",
 ];
 

@@ -24,7 +24,7 @@ const MIGRATION_LOCK: i64 = 0x7068_6973_6870_7262; // "phishprb"
 /// An open PostgreSQL store: the same tables and answers as [`crate::SqliteStore`], shared by
 /// several server instances.
 pub struct PostgresStore {
-    client: Client,
+    pub(crate) client: Client,
     /// The URL with any password removed, for messages.
     shown: String,
 }
@@ -88,7 +88,7 @@ impl PostgresStore {
         &self.shown
     }
 
-    fn err(&self, source: postgres::Error) -> StoreError {
+    pub(crate) fn err(&self, source: postgres::Error) -> StoreError {
         StoreError::Postgres {
             url: self.shown.clone(),
             source,

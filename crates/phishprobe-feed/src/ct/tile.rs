@@ -126,10 +126,19 @@ impl<'a> Reader<'a> {
     }
 
     /// A length-prefixed byte string with an `n`-byte length.
+    /// Errors point at the length prefix, which is what is wrong when it runs past the end.
     pub fn vec(&mut self, n: usize, field: &str) -> Result<&'a [u8], CtError> {
+        let at = self.pos;
         let len = self.uint(n, field)?;
-        let len = usize::try_from(len).map_err(|_| malformed(self.what, self.pos, field))?;
-        self.bytes(len, field)
+        let left = self.data.len().saturating_sub(self.pos);
+        match usize::try_from(len) {
+            Ok(len) if len <= left => self.bytes(len, field),
+            _ => Err(malformed(
+                self.what,
+                at,
+                format!("{field} length {len} runs past the end ({left} bytes left)"),
+            )),
+        }
     }
 
     /// Parses one `TimestampedEntry` (RFC 6962 section 3.4).
@@ -257,7 +266,10 @@ mod tests {
         assert_eq!(entries[1].bytes.len(), 8 + 2 + 3 + 2 + 2);
 
         let err = parse_data_tile("t", &tile, 3).unwrap_err();
-        assert!(matches!(err, CtError::Malformed { offset, .. } if offset == tile.len()));
+        assert!(
+            matches!(err, CtError::Malformed { offset, .. } if offset == tile.len()),
+            "{err}"
+        );
         let err = parse_data_tile("t", &tile, 1).unwrap_err();
         assert!(
             matches!(err, CtError::Malformed { offset: 52, .. }),

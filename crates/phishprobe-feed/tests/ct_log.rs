@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use phishprobe_feed::ct::serve::{serve_dir, serve_fn};
+use phishprobe_feed::ct::serve::{serve_dir, serve_dir_gzip, serve_fn};
 use phishprobe_feed::ct::write::{Rfc6962TestLog, StaticLogWriter};
 use phishprobe_feed::ct::{Checkpoint, CtApi, CtError, CtLimits, CtLog, RootCheck};
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
@@ -430,4 +430,26 @@ async fn rfc6962_wrong_root_is_a_mismatch_at_the_end() {
         matches!(&err, CtError::Mismatch { what } if what.contains("STH root")),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn gzip_bodies_are_expanded_within_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, exp) = static_log(dir.path(), 300);
+    let server = serve_dir_gzip(dir.path()).await.unwrap();
+    let log = CtLog::new(&server.url(), CtLimits::default()).unwrap();
+    let cp = log.checkpoint().await.unwrap();
+    check(&read_all(&log, &cp, 0).await, &exp, 0);
+
+    // The limit applies to the expanded body, not to the compressed bytes.
+    let tile_len = std::fs::read(dir.path().join("tile/data/000"))
+        .unwrap()
+        .len();
+    let limits = CtLimits {
+        max_tile_bytes: tile_len - 1,
+        ..CtLimits::default()
+    };
+    let log = CtLog::new(&server.url(), limits).unwrap();
+    let err = log.read_batch(0, &cp).await.unwrap_err();
+    assert!(matches!(err, CtError::TooLarge { .. }), "{err}");
 }

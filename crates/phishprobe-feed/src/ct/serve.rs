@@ -1,7 +1,7 @@
 //! A tiny HTTP/1.1 GET server on 127.0.0.1 for tests (here and in other crates): serves a
 //! folder, or answers from a function. One request per connection, no keep-alive.
 
-use std::io;
+use std::io::{self, Write as _};
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -53,8 +53,22 @@ fn read_below(root: &Path, target: &str) -> Option<Vec<u8>> {
     std::fs::read(root.join(rel)).ok()
 }
 
+/// Serves the files below `root` gzip-compressed with `Content-Encoding: gzip`, as CDNs in
+/// front of Static CT logs do (the spec requires readers to accept it).
+pub async fn serve_dir_gzip(root: impl Into<PathBuf>) -> io::Result<Server> {
+    let root: PathBuf = root.into();
+    serve(move |target| read_below(&root, target), true).await
+}
+
 /// Serves whatever `respond` returns for a request target (`None` is a 404).
 pub async fn serve_fn<F>(respond: F) -> io::Result<Server>
+where
+    F: Fn(&str) -> Option<Vec<u8>> + Send + Sync + 'static,
+{
+    serve(respond, false).await
+}
+
+async fn serve<F>(respond: F, gzip: bool) -> io::Result<Server>
 where
     F: Fn(&str) -> Option<Vec<u8>> + Send + Sync + 'static,
 {
@@ -65,14 +79,14 @@ where
         while let Ok((stream, _)) = listener.accept().await {
             let respond = Arc::clone(&respond);
             tokio::spawn(async move {
-                let _ = answer(stream, &*respond).await;
+                let _ = answer(stream, &*respond, gzip).await;
             });
         }
     });
     Ok(Server { addr, task })
 }
 
-async fn answer<F>(mut stream: TcpStream, respond: &F) -> io::Result<()>
+async fn answer<F>(mut stream: TcpStream, respond: &F, gzip: bool) -> io::Result<()>
 where
     F: Fn(&str) -> Option<Vec<u8>>,
 {
@@ -98,6 +112,18 @@ where
         return reply(&mut stream, "405 Method Not Allowed", b"").await;
     }
     match respond(target) {
+        Some(body) if gzip => {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            enc.write_all(&body)?;
+            let zipped = enc.finish()?;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n",
+                zipped.len()
+            );
+            stream.write_all(head.as_bytes()).await?;
+            stream.write_all(&zipped).await?;
+            stream.shutdown().await
+        }
         Some(body) => reply(&mut stream, "200 OK", &body).await,
         None => reply(&mut stream, "404 Not Found", b"not found\n").await,
     }

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod broker;
+pub mod ct;
 pub mod dedup;
 pub mod feed;
 pub mod name;

@@ -110,15 +110,15 @@ async fn feed(args: &Args, spec: SourceSpec, ctx: &Context) -> Result<u8> {
                 .map_err(|e| anyhow!(e))?;
             let queue = &queue;
             let source_name = &source_name;
-            let mut published = (0u64, 0u64);
-            let published_ref = &mut published;
+            let published = std::cell::Cell::new((0u64, 0u64));
+            let published_ref = &published;
             let tally = run_feed(
                 rx,
                 &options,
                 |batch| async move {
                     let done = publish_until_stored(queue, &batch, source_name).await;
-                    published_ref.0 += done.stored;
-                    published_ref.1 += done.duplicates;
+                    let (stored, duplicates) = published_ref.get();
+                    published_ref.set((stored + done.stored, duplicates + done.duplicates));
                     Ok(())
                 },
                 on_bad,
@@ -131,7 +131,7 @@ async fn feed(args: &Args, spec: SourceSpec, ctx: &Context) -> Result<u8> {
             .await
             .map_err(|e| anyhow!(e))?;
             finish(reader).await?;
-            summary(&tally, ctx.json, Some(published));
+            summary(&tally, ctx.json, Some(published.get()));
             tally
         }
     };

@@ -10,6 +10,8 @@ use anyhow::{Context as _, Result, anyhow};
 use phishprobe_feed::broker::nats::{NatsOptions, NatsQueue};
 use phishprobe_feed::broker::{NameQueue, Queue};
 use phishprobe_feed::feed::{FeedOptions, FeedTally, SavedPosition, run_feed};
+use phishprobe_feed::ct::{CtLimits, CtLog};
+use phishprobe_feed::source::ct_follow::{self, FollowOptions};
 use phishprobe_feed::source::{self, FeedEvent, SourceSpec};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -183,7 +185,6 @@ async fn read_source(
             .map_err(|e| anyhow!("the feed reader stopped: {e}"))?
             .map_err(anyhow::Error::from)
     };
-    let _ = (start, once, poll, &state);
     match spec {
         SourceSpec::CertstreamFile(input) => {
             blocking(Box::new(move || source::read_certstream_lines(&input, &tx))).await
@@ -192,9 +193,19 @@ async fn read_source(
         SourceSpec::Zone { old, new } => {
             blocking(Box::new(move || source::read_zone_difference(&old, &new, &tx))).await
         }
-        SourceSpec::Ct(_) | SourceSpec::CertstreamSocket(_) => {
-            Err(anyhow!("this kind of feed is not built yet"))
+        SourceSpec::Ct(url) => {
+            let saved = SavedPosition::load(&state, &format!("ct:{url}")).map_err(|e| anyhow!(e))?;
+            let log = CtLog::new(&url, CtLimits::default()).map_err(|e| anyhow!("{url}: {e}"))?;
+            let options = FollowOptions {
+                start: start.or(saved),
+                once,
+                poll: Duration::from_secs(poll.max(1)),
+            };
+            ct_follow::follow(&log, &options, &tx)
+                .await
+                .map_err(|e| anyhow!("CT log {url} refused: {e}"))
         }
+        SourceSpec::CertstreamSocket(_) => Err(anyhow!("this kind of feed is not built yet")),
     }
 }
 

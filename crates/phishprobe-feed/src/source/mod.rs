@@ -4,6 +4,7 @@
 //! broker that is down, a store that is busy) slows the source down instead of filling memory.
 
 pub mod certstream;
+pub mod ct_follow;
 pub mod lines;
 pub mod zone;
 

@@ -37,7 +37,12 @@ fn feed_to(list: &Path, urls: &str, extra: &[&str]) {
     let mut args = vec!["feed", "--from", &from, "--to", urls, "--json"];
     args.extend_from_slice(extra);
     let out = run(&args, None);
-    assert_eq!(out.status.code(), Some(0), "feed: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "feed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn spawn_screen(urls: &str, db: &Path, extra: &[&str]) -> Child {
@@ -71,7 +76,12 @@ fn stored(db: &Path) -> HashMap<String, (String, i64)> {
     let mut rows = HashMap::new();
     let mut offset = 0;
     loop {
-        let query = DomainQuery { verdicts: vec![], name_contains: None, limit: 5_000, offset };
+        let query = DomainQuery {
+            verdicts: vec![],
+            name_contains: None,
+            limit: 5_000,
+            offset,
+        };
         let page = store.list_domain_verdicts(&query).unwrap();
         if page.is_empty() {
             return rows;
@@ -90,13 +100,26 @@ fn stored_count(db: &Path) -> usize {
     }
     HistoryStore::open(&db.display().to_string())
         .ok()
-        .and_then(|mut s| s.count_domain_verdicts(&DomainQuery { verdicts: vec![], name_contains: None, limit: 1, offset: 0 }).ok())
+        .and_then(|mut s| {
+            s.count_domain_verdicts(&DomainQuery {
+                verdicts: vec![],
+                name_contains: None,
+                limit: 1,
+                offset: 0,
+            })
+            .ok()
+        })
         .map_or(0, |n| n as usize)
 }
 
 fn status(urls: &str) -> serde_json::Value {
     let out = run(&["screen", "--nats", urls, "--status"], None);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -124,16 +147,23 @@ fn assert_all_stored_once(db: &Path, names: &[String]) -> HashMap<String, (Strin
     }
     let flagged = rows
         .iter()
-        .filter(|(n, (v, _))| n.starts_with("amazon-seller-verify") && (v == "phishing" || v == "suspicious"))
+        .filter(|(n, (v, _))| {
+            n.starts_with("amazon-seller-verify") && (v == "phishing" || v == "suspicious")
+        })
         .count();
-    let lookalikes = names.iter().filter(|n| n.starts_with("amazon-seller-verify")).count();
+    let lookalikes = names
+        .iter()
+        .filter(|n| n.starts_with("amazon-seller-verify"))
+        .count();
     assert_eq!(flagged, lookalikes, "every Amazon look-alike flagged");
     rows
 }
 
 #[test]
 fn two_workers_one_killed_midway_every_name_stored_once_nothing_pending() {
-    let Some(nats) = NatsSetup::single() else { return };
+    let Some(nats) = NatsSetup::single() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let names = names(6_000, "k");
     let list = write_list(dir.path(), &names);
@@ -146,9 +176,16 @@ fn two_workers_one_killed_midway_every_name_stored_once_nothing_pending() {
     let mut survivor = spawn_screen(&urls, &db, &worker);
     let started = Instant::now();
     while stored_count(&db) < 300 {
-        assert!(started.elapsed() < Duration::from_secs(60), "workers store nothing");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "workers store nothing"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
+    assert!(
+        doomed.try_wait().unwrap().is_none(),
+        "the doomed worker was still at work"
+    );
     doomed.kill().unwrap(); // SIGKILL
     doomed.wait().unwrap();
     let status_code = wait_exit(&mut survivor, Duration::from_secs(180));
@@ -159,7 +196,9 @@ fn two_workers_one_killed_midway_every_name_stored_once_nothing_pending() {
 
 #[test]
 fn a_crash_between_the_write_and_the_ack_is_processed_twice_and_stored_once() {
-    let Some(nats) = NatsSetup::single() else { return };
+    let Some(nats) = NatsSetup::single() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let names = names(300, "c");
     let list = write_list(dir.path(), &names);
@@ -169,7 +208,14 @@ fn a_crash_between_the_write_and_the_ack_is_processed_twice_and_stored_once() {
     let mut crashing = spawn_screen(
         &urls,
         &db,
-        &["--batch", "50", "--ack-wait", "2", "--crash-after-batches", "1"],
+        &[
+            "--batch",
+            "50",
+            "--ack-wait",
+            "2",
+            "--crash-after-batches",
+            "1",
+        ],
     );
     let code = wait_exit(&mut crashing, Duration::from_secs(60));
     assert!(!code.success(), "the worker was meant to abort");
@@ -179,13 +225,19 @@ fn a_crash_between_the_write_and_the_ack_is_processed_twice_and_stored_once() {
     let rows = assert_all_stored_once(&db, &names);
     let twice = rows.values().filter(|(_, writes)| *writes == 2).count();
     let once = rows.values().filter(|(_, writes)| *writes == 1).count();
-    assert_eq!((twice, once), (50, 250), "the unacknowledged batch came back and was rewritten");
+    assert_eq!(
+        (twice, once),
+        (50, 250),
+        "the unacknowledged batch came back and was rewritten"
+    );
     assert_drained(&urls);
 }
 
 #[test]
 fn the_broker_killed_and_restarted_loses_nothing() {
-    let Some(mut nats) = NatsSetup::single() else { return };
+    let Some(mut nats) = NatsSetup::single() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let names = names(30_000, "b");
     let list = write_list(dir.path(), &names);
@@ -205,15 +257,29 @@ fn the_broker_killed_and_restarted_loses_nothing() {
         if waiting > 0 {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "nothing published");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "nothing published"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
+    assert!(
+        feeder.try_wait().unwrap().is_none(),
+        "the broker goes down while the feed publishes"
+    );
     nats.nodes[0].kill();
     std::thread::sleep(Duration::from_secs(1));
     nats.nodes[0].start();
     nats.wait_healthy(Duration::from_secs(30));
-    assert!(wait_exit(&mut feeder, Duration::from_secs(120)).success(), "the feed retried and finished");
-    assert_eq!(status(&urls)["names_waiting"], 30_000, "nothing lost, nothing doubled");
+    assert!(
+        wait_exit(&mut feeder, Duration::from_secs(120)).success(),
+        "the feed retried and finished"
+    );
+    assert_eq!(
+        status(&urls)["names_waiting"],
+        30_000,
+        "nothing lost, nothing doubled"
+    );
     let mut worker = spawn_screen(&urls, &db, &["--until-idle", "3"]);
     assert!(wait_exit(&mut worker, Duration::from_secs(180)).success());
     assert_all_stored_once(&db, &names);
@@ -222,20 +288,35 @@ fn the_broker_killed_and_restarted_loses_nothing() {
 
 #[test]
 fn a_three_node_cluster_finishes_the_work_after_its_stream_leader_is_killed() {
-    let Some(mut nats) = NatsSetup::cluster() else { return };
+    let Some(mut nats) = NatsSetup::cluster() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let names = names(4_000, "l");
     let list = write_list(dir.path(), &names);
     let db = dir.path().join("verdicts.db");
     let urls = nats.urls();
     feed_to(&list, &urls, &["--replicas", "3"]);
-    let leader = nats.stream_leader("PHISHPROBE_NAMES").expect("a stream leader");
-    let mut worker = spawn_screen(&urls, &db, &["--batch", "20", "--ack-wait", "3", "--until-idle", "5"]);
+    let leader = nats
+        .stream_leader("PHISHPROBE_NAMES")
+        .expect("a stream leader");
+    let mut worker = spawn_screen(
+        &urls,
+        &db,
+        &["--batch", "20", "--ack-wait", "3", "--until-idle", "5"],
+    );
     let started = Instant::now();
     while stored_count(&db) < 200 {
-        assert!(started.elapsed() < Duration::from_secs(60), "the worker stores nothing");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the worker stores nothing"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
+    assert!(
+        worker.try_wait().unwrap().is_none(),
+        "the leader goes down while the worker works"
+    );
     nats.nodes[leader].kill();
     assert!(wait_exit(&mut worker, Duration::from_secs(240)).success());
     assert_all_stored_once(&db, &names);

@@ -16,10 +16,14 @@ fn server_binary() -> Option<PathBuf> {
     if let Ok(path) = std::env::var("PHISHPROBE_NATS_SERVER") {
         return Some(PathBuf::from(path));
     }
-    ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    [
+        "/usr/sbin/nats-server",
+        "/usr/bin/nats-server",
+        "/usr/local/bin/nats-server",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
 }
 
 /// The server binary, or `None` (with a message) when it is missing; panics when it is
@@ -122,8 +126,10 @@ impl NatsSetup {
         let binary = nats_server()?;
         let dir = TempDir::new("nats");
         let cluster_ports: Vec<u16> = (0..count).map(|_| free_port()).collect();
-        let routes: Vec<String> =
-            cluster_ports.iter().map(|p| format!("nats://127.0.0.1:{p}")).collect();
+        let routes: Vec<String> = cluster_ports
+            .iter()
+            .map(|p| format!("nats://127.0.0.1:{p}"))
+            .collect();
         let mut nodes = Vec::new();
         for (i, cluster_port) in cluster_ports.iter().enumerate() {
             let (port, monitor_port) = (free_port(), free_port());
@@ -171,18 +177,30 @@ impl NatsSetup {
     pub fn wait_healthy(&self, limit: Duration) {
         let started = Instant::now();
         while started.elapsed() < limit {
-            if self.nodes.iter().filter(|n| n.child.is_some()).all(NatsNode::healthy) {
+            if self
+                .nodes
+                .iter()
+                .filter(|n| n.child.is_some())
+                .all(NatsNode::healthy)
+            {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
         let logs: Vec<String> = self.nodes.iter().map(NatsNode::log).collect();
-        panic!("nats-server not healthy after {limit:?}; logs:\n{}", logs.join("\n---\n"));
+        panic!(
+            "nats-server not healthy after {limit:?}; logs:\n{}",
+            logs.join("\n---\n")
+        );
     }
 
     /// Client URLs of all nodes, comma-separated (what `--nats` / `--to` take).
     pub fn urls(&self) -> String {
-        self.nodes.iter().map(NatsNode::url).collect::<Vec<_>>().join(",")
+        self.nodes
+            .iter()
+            .map(NatsNode::url)
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// Ask each running node's `/jsz` which one leads the stream `stream` (by server name
@@ -190,7 +208,8 @@ impl NatsSetup {
     pub fn stream_leader(&self, stream: &str) -> Option<usize> {
         for node in self.nodes.iter().filter(|n| n.child.is_some()) {
             let body = http_get(node.monitor_port, "/jsz?streams=true&raft=true")?;
-            let at = body.find(&format!("\"name\": \"{stream}\""))
+            let at = body
+                .find(&format!("\"name\": \"{stream}\""))
                 .or_else(|| body.find(&format!("\"name\":\"{stream}\"")))?;
             let rest = &body[at..];
             let leader_at = rest.find("\"leader\"")?;

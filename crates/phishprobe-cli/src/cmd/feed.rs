@@ -9,8 +9,8 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, anyhow};
 use phishprobe_feed::broker::nats::{NatsOptions, NatsQueue};
 use phishprobe_feed::broker::{NameQueue, Queue};
-use phishprobe_feed::feed::{FeedOptions, FeedTally, SavedPosition, run_feed};
 use phishprobe_feed::ct::{CtLimits, CtLog};
+use phishprobe_feed::feed::{FeedOptions, FeedTally, SavedPosition, run_feed};
 use phishprobe_feed::source::ct_follow::{self, FollowOptions};
 use phishprobe_feed::source::{self, FeedEvent, SourceSpec};
 use serde_json::json;
@@ -84,7 +84,14 @@ async fn feed(args: &Args, spec: SourceSpec, ctx: &Context) -> Result<u8> {
         None => default_state_path(&source_name)?,
     };
     let (tx, rx) = mpsc::channel::<FeedEvent>(256);
-    let reader = tokio::spawn(read_source(spec, args.start, args.once, args.poll, state_path.clone(), tx));
+    let reader = tokio::spawn(read_source(
+        spec,
+        args.start,
+        args.once,
+        args.poll,
+        state_path.clone(),
+        tx,
+    ));
     let json_out = ctx.json;
     let on_bad = |at: &str, error: &str| report_bad(json_out, at, error);
     let tally = match &args.to {
@@ -161,7 +168,10 @@ async fn publish_until_stored(
         match queue.publish(Queue::Names, batch, source).await {
             Ok(done) => return done,
             Err(e) => {
-                eprintln!("phishprobe feed: {e}; trying again in {} ms", pause.as_millis());
+                eprintln!(
+                    "phishprobe feed: {e}; trying again in {} ms",
+                    pause.as_millis()
+                );
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(5));
             }
@@ -191,10 +201,14 @@ async fn read_source(
         }
         SourceSpec::List(input) => blocking(Box::new(move || source::read_list(&input, &tx))).await,
         SourceSpec::Zone { old, new } => {
-            blocking(Box::new(move || source::read_zone_difference(&old, &new, &tx))).await
+            blocking(Box::new(move || {
+                source::read_zone_difference(&old, &new, &tx)
+            }))
+            .await
         }
         SourceSpec::Ct(url) => {
-            let saved = SavedPosition::load(&state, &format!("ct:{url}")).map_err(|e| anyhow!(e))?;
+            let saved =
+                SavedPosition::load(&state, &format!("ct:{url}")).map_err(|e| anyhow!(e))?;
             let log = CtLog::new(&url, CtLimits::default()).map_err(|e| anyhow!("{url}: {e}"))?;
             let options = FollowOptions {
                 start: start.or(saved),
@@ -210,7 +224,9 @@ async fn read_source(
 }
 
 async fn finish(reader: tokio::task::JoinHandle<Result<()>>) -> Result<()> {
-    reader.await.map_err(|e| anyhow!("the feed reader stopped: {e}"))?
+    reader
+        .await
+        .map_err(|e| anyhow!("the feed reader stopped: {e}"))?
 }
 
 fn print_verdicts(ctx: &Context, batch: &[String], worst: &mut u8) -> Result<(), String> {
@@ -257,26 +273,42 @@ fn summary(tally: &FeedTally, json: bool, published: Option<(u64, u64)>) {
     }
     let mut line = format!(
         "phishprobe feed: {} records ({} unreadable), {} names: {} new, {} repeats, {} not hostnames",
-        tally.records, tally.bad_records, tally.names, tally.new_names, tally.repeats, tally.bad_names
+        tally.records,
+        tally.bad_records,
+        tally.names,
+        tally.new_names,
+        tally.repeats,
+        tally.bad_names
     );
     if let Some((stored, duplicates)) = published {
-        line.push_str(&format!("; published {stored} (the broker dropped {duplicates} duplicates)"));
+        line.push_str(&format!(
+            "; published {stored} (the broker dropped {duplicates} duplicates)"
+        ));
     }
     eprintln!("{line}");
 }
 
 fn save_position(path: &Path, source: &str, next: u64) -> Result<(), String> {
-    SavedPosition { source: source.to_string(), next }.save(path)
+    SavedPosition {
+        source: source.to_string(),
+        next,
+    }
+    .save(path)
 }
 
 /// `<data folder>/phishprobe/feed/<log, made a file name>.json`.
 fn default_state_path(source: &str) -> Result<PathBuf> {
     let base = dirs_data().join("feed");
-    std::fs::create_dir_all(&base)
-        .with_context(|| format!("cannot create {}", base.display()))?;
+    std::fs::create_dir_all(&base).with_context(|| format!("cannot create {}", base.display()))?;
     let file: String = source
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(150)
         .collect();
     Ok(base.join(format!("{file}.json")))
@@ -284,7 +316,10 @@ fn default_state_path(source: &str) -> Result<PathBuf> {
 
 fn dirs_data() -> PathBuf {
     match phishprobe_store::resolve_path(None) {
-        Ok(db) => db.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(".")),
+        Ok(db) => db
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
         Err(_) => PathBuf::from("."),
     }
 }

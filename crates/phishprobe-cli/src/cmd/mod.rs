@@ -236,14 +236,18 @@ pub fn rules_version(brands: Option<&std::path::Path>) -> Result<String> {
         return Ok(phishprobe_feed::rules_version(embedded));
     };
     let mut files = Vec::new();
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("reading brand folder {}", dir.display()))?;
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("reading brand folder {}", dir.display()))?;
     for entry in entries {
         let path = entry?.path();
         if path.extension().and_then(|e| e.to_str()) == Some("toml") {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_string();
             files.push((name, text));
         }
     }

@@ -81,13 +81,18 @@ async fn screen(args: Args, ctx: &Context, rules_version: String) -> Result<u8> 
         max_deliver: i64::from(args.max_deliver.max(1)),
         ..NatsOptions::default()
     };
-    let queue = NatsQueue::connect(&args.nats, options).await.map_err(|e| anyhow!(e))?;
+    let queue = NatsQueue::connect(&args.nats, options)
+        .await
+        .map_err(|e| anyhow!(e))?;
     if args.status {
         let status = queue.status().await.map_err(|e| anyhow!(e))?;
         println!("{}", serde_json::to_string(&status)?);
         return Ok(0);
     }
-    let db = args.db.clone().or_else(|| std::env::var("PHISHPROBE_DB").ok());
+    let db = args
+        .db
+        .clone()
+        .or_else(|| std::env::var("PHISHPROBE_DB").ok());
     let location = match db {
         Some(location) => location,
         None => phishprobe_store::resolve_path(None)?.display().to_string(),
@@ -96,11 +101,22 @@ async fn screen(args: Args, ctx: &Context, rules_version: String) -> Result<u8> 
         .await
         .map_err(|e| anyhow!("opening the store: {e}"))?
         .context("opening the history store")?;
-    let rules_version = if args.deep { format!("{rules_version}+deep") } else { rules_version };
-    let sink = StoreSink { store, rules_version };
+    let rules_version = if args.deep {
+        format!("{rules_version}+deep")
+    } else {
+        rules_version
+    };
+    let sink = StoreSink {
+        store,
+        rules_version,
+    };
     let worker = WorkerOptions {
         queue: if args.deep { Queue::Deep } else { Queue::Names },
-        batch: if args.deep { 1 } else { args.batch.clamp(1, 10_000) },
+        batch: if args.deep {
+            1
+        } else {
+            args.batch.clamp(1, 10_000)
+        },
         until_idle: args.until_idle.map(Duration::from_secs),
         max_deliver: u64::from(args.max_deliver.max(1)),
         crash_after_batches: args.crash_after_batches,
@@ -111,7 +127,11 @@ async fn screen(args: Args, ctx: &Context, rules_version: String) -> Result<u8> 
     let print = |item: &Screened| {
         if json_out {
             let mut out = stdout.lock();
-            let _ = writeln!(out, "{}", json!({"name": item.name, "delivered": item.delivered, "report": item.report}));
+            let _ = writeln!(
+                out,
+                "{}",
+                json!({"name": item.name, "delivered": item.delivered, "report": item.report})
+            );
         }
     };
     let engine: &Engine = &ctx.engine;
@@ -147,7 +167,11 @@ fn deep_options(args: &Args) -> phishprobe_probe::ProbeOptions {
 
 /// The slower check of a flagged name: its page, probed over plain HTTP with decoy
 /// credentials, turned into the verdict model.
-async fn deep_check(engine: &Engine, url: &str, options: &phishprobe_probe::ProbeOptions) -> Report {
+async fn deep_check(
+    engine: &Engine,
+    url: &str,
+    options: &phishprobe_probe::ProbeOptions,
+) -> Report {
     let mut result = phishprobe_probe::http::probe(url, options).await;
     phishprobe_probe::verdict::claim_brand(engine, &mut result);
     phishprobe_probe::verdict::verdict(engine, url, &result)
@@ -171,7 +195,9 @@ impl VerdictSink for StoreSink {
                 report_json: serde_json::to_string(&item.report).map_err(|e| e.to_string())?,
                 source: item.source.clone().unwrap_or_else(|| "feed".into()),
             };
-            self.store.upsert_domain_verdict(&verdict).map_err(|e| e.to_string())?;
+            self.store
+                .upsert_domain_verdict(&verdict)
+                .map_err(|e| e.to_string())?;
         }
         Ok(())
     }

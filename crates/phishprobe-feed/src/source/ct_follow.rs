@@ -69,7 +69,10 @@ pub async fn follow(
             Ok(newer) => checkpoint = newer,
             Err(e @ CtError::Mismatch { .. }) => return Err(e),
             Err(e) => {
-                let event = FeedEvent::Bad { at: "checkpoint".into(), error: e.to_string() };
+                let event = FeedEvent::Bad {
+                    at: "checkpoint".into(),
+                    error: e.to_string(),
+                };
                 if tx.send(event).await.is_err() {
                     return Ok(());
                 }
@@ -115,7 +118,14 @@ async fn read_one_batch(
     for entry in batch.entries {
         let at = format!("entry {}", entry.index);
         if let Some(error) = entry.error {
-            if tx.send(FeedEvent::Bad { at: at.clone(), error }).await.is_err() {
+            if tx
+                .send(FeedEvent::Bad {
+                    at: at.clone(),
+                    error,
+                })
+                .await
+                .is_err()
+            {
                 return Ok(None);
             }
         }
@@ -125,17 +135,34 @@ async fn read_one_batch(
                 entry.dropped_names,
                 entry.names.len()
             );
-            if tx.send(FeedEvent::Bad { at: at.clone(), error }).await.is_err() {
+            if tx
+                .send(FeedEvent::Bad {
+                    at: at.clone(),
+                    error,
+                })
+                .await
+                .is_err()
+            {
                 return Ok(None);
             }
         }
         if !entry.names.is_empty()
-            && tx.send(FeedEvent::Names { at, names: entry.names }).await.is_err()
+            && tx
+                .send(FeedEvent::Names {
+                    at,
+                    names: entry.names,
+                })
+                .await
+                .is_err()
         {
             return Ok(None);
         }
     }
-    if tx.send(FeedEvent::Position { next: batch.next }).await.is_err() {
+    if tx
+        .send(FeedEvent::Position { next: batch.next })
+        .await
+        .is_err()
+    {
         return Ok(None);
     }
     Ok(Some(batch.next))

@@ -12,6 +12,7 @@ use phishprobe_feed::broker::{NameQueue, Queue};
 use phishprobe_feed::ct::{CtLimits, CtLog};
 use phishprobe_feed::feed::{FeedOptions, FeedTally, SavedPosition, run_feed};
 use phishprobe_feed::source::ct_follow::{self, FollowOptions};
+use phishprobe_feed::source::socket::{self, SocketOptions};
 use phishprobe_feed::source::{self, FeedEvent, SourceSpec};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -37,6 +38,9 @@ pub struct Args {
     /// CT logs and certstream sockets: stop once caught up instead of following the feed.
     #[arg(long)]
     pub once: bool,
+    /// certstream sockets: reconnect after this many seconds without a message.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub stall: u64,
     /// CT logs: seconds between looks at the log's checkpoint once caught up.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub poll: u64,
@@ -84,14 +88,13 @@ async fn feed(args: &Args, spec: SourceSpec, ctx: &Context) -> Result<u8> {
         None => default_state_path(&source_name)?,
     };
     let (tx, rx) = mpsc::channel::<FeedEvent>(256);
-    let reader = tokio::spawn(read_source(
-        spec,
-        args.start,
-        args.once,
-        args.poll,
-        state_path.clone(),
-        tx,
-    ));
+    let follow = Follow {
+        start: args.start,
+        once: args.once,
+        poll: args.poll,
+        stall: args.stall,
+    };
+    let reader = tokio::spawn(read_source(spec, follow, state_path.clone(), tx));
     let json_out = ctx.json;
     let on_bad = |at: &str, error: &str| report_bad(json_out, at, error);
     let tally = match &args.to {
@@ -181,14 +184,26 @@ async fn publish_until_stored(
 
 /// Run the source; a source that fails (a file that does not open, a CT log whose checkpoint
 /// does not match its tiles) ends the feed with its error.
-async fn read_source(
-    spec: SourceSpec,
+/// How live feeds are followed (the options that apply to CT logs and sockets).
+struct Follow {
     start: Option<u64>,
     once: bool,
     poll: u64,
+    stall: u64,
+}
+
+async fn read_source(
+    spec: SourceSpec,
+    follow: Follow,
     state: PathBuf,
     tx: mpsc::Sender<FeedEvent>,
 ) -> Result<()> {
+    let Follow {
+        start,
+        once,
+        poll,
+        stall,
+    } = follow;
     let blocking = |work: Box<dyn FnOnce() -> io::Result<()> + Send>| async move {
         tokio::task::spawn_blocking(work)
             .await
@@ -219,7 +234,15 @@ async fn read_source(
                 .await
                 .map_err(|e| anyhow!("CT log {url} refused: {e}"))
         }
-        SourceSpec::CertstreamSocket(_) => Err(anyhow!("this kind of feed is not built yet")),
+        SourceSpec::CertstreamSocket(url) => {
+            let options = SocketOptions {
+                once,
+                stall: Duration::from_secs(stall.max(1)),
+            };
+            socket::follow(&url, &options, &tx)
+                .await
+                .map_err(|e| anyhow!("{url}: {e}"))
+        }
     }
 }
 

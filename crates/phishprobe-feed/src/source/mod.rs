@@ -6,6 +6,7 @@
 pub mod certstream;
 pub mod ct_follow;
 pub mod lines;
+pub mod socket;
 pub mod zone;
 
 use std::fmt;

@@ -199,3 +199,91 @@ fn certstream_recordings_keep_going_past_garbage_and_huge_certificates() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn a_certstream_socket_that_sends_garbage_and_stalls_is_reconnected_and_read_on() {
+    use async_tungstenite::tungstenite::Message;
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let first = r#"{"message_type":"certificate_update","data":{"leaf_cert":{"all_domains":["amazon-seller-verify.top","www.shop-one.example"]}}}"#;
+    let second = r#"{"message_type":"dns_entries","data":["shop-two.example","shop-one.example"]}"#;
+    runtime.spawn(async move {
+        // First connection: a message, garbage, then silence (the stall).
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = async_tungstenite::tokio::accept_async(tcp).await.unwrap();
+        ws.send(Message::text(first)).await.unwrap();
+        ws.send(Message::text("\u{1}garbage{")).await.unwrap();
+        // Second connection (made after the stall): a message, then a clean close.
+        let (tcp, _) = listener.accept().await.unwrap();
+        drop(ws);
+        let mut ws = async_tungstenite::tokio::accept_async(tcp).await.unwrap();
+        ws.send(Message::text(second)).await.unwrap();
+        ws.close(None).await.unwrap();
+    });
+    let from = format!("certstream:ws://127.0.0.1:{port}/");
+    let out = run(
+        &["feed", "--from", &from, "--once", "--stall", "1", "--json"],
+        None,
+    );
+    assert_eq!(
+        out.status.code().map(|c| c < 3),
+        Some(true),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = judged(&out.stdout);
+    let mut names: Vec<&str> = got.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "amazon-seller-verify.top",
+            "shop-one.example",
+            "shop-two.example",
+            "www.shop-one.example"
+        ]
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("\"at\":\"message 2\""),
+        "the garbage is an error record: {stderr}"
+    );
+    assert!(
+        stderr.contains("no message for 1 s"),
+        "the stall is an error record: {stderr}"
+    );
+}
+
+#[test]
+fn an_unreadable_tile_is_an_error_record_and_the_feed_goes_on() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = KeyPair::generate().unwrap();
+    let mut writer = StaticLogWriter::new(dir.path().join("log"), "log.test/garbled").unwrap();
+    add(&mut writer, &key, 0..600);
+    // The second data tile (entries 256..511) is garbage: it cannot be parsed at all.
+    writer.write("tile/data/001", b"\x00\x01garbage").unwrap();
+    let server = runtime.block_on(serve_dir(dir.path().join("log"))).unwrap();
+    let out = feed_ct(&server.url(), &dir.path().join("p.json"), &["--start", "0"]);
+    assert_eq!(
+        out.status.code().map(|c| c < 3),
+        Some(true),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = judged(&out.stdout);
+    assert!(got.contains_key("store255.example.net") && got.contains_key("store512.example.net"));
+    assert!(
+        !got.contains_key("store300.example.net"),
+        "nothing invented for the garbled tile"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("entries 256..512") && stderr.contains("skipped"),
+        "{stderr}"
+    );
+}

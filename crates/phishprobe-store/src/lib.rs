@@ -9,6 +9,9 @@
 //! without a daemon. The schema is versioned from day one ([`MIGRATIONS`], tracked in
 //! `PRAGMA user_version`) so later issues can add case-history tables by appending a migration.
 //!
+//! The domain feed's workers write their verdicts here too ([`domains`]): one row per
+//! (hostname, rules version), written by an idempotent upsert because delivery repeats.
+//!
 //! The analysis core never touches this crate: the CLI looks a number up here and hands the
 //! mark to `phishprobe_core::phone::check_with_mark`, so the core stays free of I/O.
 #![warn(missing_docs)]

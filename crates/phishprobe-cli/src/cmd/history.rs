@@ -1,5 +1,6 @@
 //! `phishprobe history list|show ID|export ID --format json|html|delete ID`: the cases saved
 //! by `phishprobe case` (and the server), with a self-contained report to forward.
+//! `phishprobe history domains`: what the domain feed's workers judged (module [`domains`]).
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -53,6 +54,8 @@ pub enum Action {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Verdicts of the domain feed's workers, newest first (or the names that kept failing).
+    Domains(domains::DomainArgs),
     /// Delete a case with its inputs and evidence.
     Delete {
         /// The case id `history list` shows (12 characters; a unique prefix of 4 or more is enough).
@@ -224,6 +227,7 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
                 None => out.write_all(body.as_bytes())?,
             }
         }
+        Action::Domains(d) => domains::run(&mut db, &d, ctx, &mut out)?,
         Action::Delete { id } => {
             let id = checked_id(&id)?;
             if !db.delete_case(&id)? {
@@ -241,4 +245,217 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
     }
     out.flush()?;
     Ok(0)
+}
+
+/// `history domains`: the verdicts `phishprobe screen` workers wrote for names from the
+/// Certificate Transparency feed, or the names that kept failing (`--dead-letters`). Kept in
+/// this file beside the other `history` actions; a module of its own so it reads apart.
+mod domains {
+    use std::io::Write;
+
+    use anyhow::{Result, bail};
+    use phishprobe_case::{export, labels};
+    use phishprobe_core::Lang;
+    use phishprobe_store::domains::VERDICTS;
+    use phishprobe_store::{DomainQuery, HistoryStore, StoredDomainVerdict};
+    use serde_json::{Value, json};
+
+    use super::Context;
+
+    #[derive(clap::Args, Debug)]
+    pub struct DomainArgs {
+        /// Only this verdict (repeat for several).
+        #[arg(long = "verdict", value_name = "VERDICT",
+              value_parser = clap::builder::PossibleValuesParser::new(VERDICTS))]
+        verdicts: Vec<String>,
+        /// Only names containing this text.
+        #[arg(long, value_name = "TEXT")]
+        contains: Option<String>,
+        /// How many rows to show (1 to 10000).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Skip this many of the newest rows first (for paging).
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        /// Show the names that kept failing (dead letters) instead of verdicts.
+        #[arg(long, conflicts_with_all = ["verdicts", "contains", "offset"])]
+        dead_letters: bool,
+    }
+
+    pub fn run(
+        db: &mut HistoryStore,
+        args: &DomainArgs,
+        ctx: &Context,
+        out: &mut impl Write,
+    ) -> Result<()> {
+        if args.limit == 0 || args.limit > 10_000 {
+            bail!("--limit must be between 1 and 10000");
+        }
+        if args.dead_letters {
+            return dead_letters(db, args.limit, ctx, out);
+        }
+        let query = DomainQuery {
+            verdicts: args.verdicts.clone(),
+            name_contains: args.contains.clone(),
+            limit: args.limit,
+            offset: args.offset,
+        };
+        let rows = db.list_domain_verdicts(&query)?;
+        if ctx.json {
+            for r in &rows {
+                serde_json::to_writer(&mut *out, &json_line(r))?;
+                out.write_all(b"\n")?;
+            }
+            return Ok(());
+        }
+        let zh = ctx.lang == Lang::Zh;
+        if rows.is_empty() {
+            let none = if zh {
+                "没有域名判定。"
+            } else {
+                "No domain verdicts."
+            };
+            writeln!(out, "{none}")?;
+            return Ok(());
+        }
+        table(&rows, ctx.lang, out)?;
+        let total = db.count_domain_verdicts(&query)?;
+        let first = u64::from(args.offset) + 1;
+        let last = u64::from(args.offset) + rows.len() as u64;
+        if zh {
+            writeln!(out, "第 {first}–{last} 条，共 {total} 条")?;
+        } else {
+            writeln!(out, "{first}–{last} of {total}")?;
+        }
+        Ok(())
+    }
+
+    /// The stored report with the row's own columns added: one self-describing object per
+    /// line. A report that is not a JSON object (never written so, but the row says so
+    /// rather than failing the listing) is kept as a string under `report`.
+    fn json_line(r: &StoredDomainVerdict) -> Value {
+        let mut v = match serde_json::from_str::<Value>(&r.report_json) {
+            Ok(Value::Object(m)) => Value::Object(m),
+            _ => json!({ "report": r.report_json }),
+        };
+        if let Some(m) = v.as_object_mut() {
+            m.insert("name".into(), json!(r.name));
+            m.insert("rules_version".into(), json!(r.rules_version));
+            m.insert("writes".into(), json!(r.writes));
+            m.insert("first_seen".into(), json!(r.first_seen));
+            m.insert("last_written".into(), json!(r.last_written));
+            m.insert("source".into(), json!(r.source));
+            // The report carries these already; the columns fill in for one that does not.
+            m.entry("verdict").or_insert_with(|| json!(r.verdict));
+            m.entry("score").or_insert_with(|| json!(r.score));
+            m.entry("brand").or_insert_with(|| json!(r.brand));
+        }
+        v
+    }
+
+    /// Verdict, score, brand, name, writes (and the rules version, so two rows of one name
+    /// under different rules tell apart), columns padded to the widest cell.
+    fn table(rows: &[StoredDomainVerdict], lang: Lang, out: &mut impl Write) -> Result<()> {
+        let head = match lang {
+            Lang::En => ["VERDICT", "SCORE", "BRAND", "NAME", "WRITES", "RULES"],
+            Lang::Zh => ["判定", "分数", "品牌", "域名", "写入", "规则"],
+        };
+        let cells: Vec<[String; 6]> = rows
+            .iter()
+            .map(|r| {
+                [
+                    labels::stored_verdict_word(&r.verdict, lang),
+                    r.score.to_string(),
+                    r.brand.clone().unwrap_or_else(|| "-".into()),
+                    r.name.clone(),
+                    r.writes.to_string(),
+                    r.rules_version.clone(),
+                ]
+            })
+            .collect();
+        let mut width = head.map(|h| h.chars().count());
+        for c in &cells {
+            for (w, cell) in width.iter_mut().zip(c) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |c: &[&str; 6]| {
+            format!(
+                "{:<w0$}  {:>w1$}  {:<w2$}  {:<w3$}  {:>w4$}  {}",
+                c[0],
+                c[1],
+                c[2],
+                c[3],
+                c[4],
+                c[5],
+                w0 = width[0],
+                w1 = width[1],
+                w2 = width[2],
+                w3 = width[3],
+                w4 = width[4],
+            )
+        };
+        writeln!(out, "{}", line(&head).trim_end())?;
+        for c in &cells {
+            let refs = [
+                c[0].as_str(),
+                c[1].as_str(),
+                c[2].as_str(),
+                c[3].as_str(),
+                c[4].as_str(),
+                c[5].as_str(),
+            ];
+            writeln!(out, "{}", line(&refs).trim_end())?;
+        }
+        Ok(())
+    }
+
+    fn dead_letters(
+        db: &mut HistoryStore,
+        limit: u32,
+        ctx: &Context,
+        out: &mut impl Write,
+    ) -> Result<()> {
+        let dead = db.list_dead_letters(limit)?;
+        if ctx.json {
+            for d in &dead {
+                serde_json::to_writer(
+                    &mut *out,
+                    &json!({
+                        "name": d.name, "reason": d.reason, "deliveries": d.deliveries,
+                        "at": d.at, "at_utc": export::utc_time(d.at.saturating_mul(1000)),
+                    }),
+                )?;
+                out.write_all(b"\n")?;
+            }
+        } else if dead.is_empty() {
+            let none = match ctx.lang {
+                Lang::En => "No dead letters.",
+                Lang::Zh => "没有死信。",
+            };
+            writeln!(out, "{none}")?;
+        } else {
+            let tries = match ctx.lang {
+                Lang::En => "deliveries",
+                Lang::Zh => "次投递",
+            };
+            for d in &dead {
+                // The reason is an error message: one line of it, so one name is one line.
+                let reason: String = d
+                    .reason
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect();
+                writeln!(
+                    out,
+                    "{}  {}  {} {tries}  {}",
+                    export::utc_time(d.at.saturating_mul(1000)),
+                    d.name,
+                    d.deliveries,
+                    reason
+                )?;
+            }
+        }
+        Ok(())
+    }
 }

@@ -12,6 +12,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{bin, run};
+use phishprobe_store::testing::TempPg;
 use phishprobe_store::{DomainQuery, HistoryStore};
 use phishprobe_testkit::nats::NatsSetup;
 
@@ -45,7 +46,7 @@ fn feed_to(list: &Path, urls: &str, extra: &[&str]) {
     );
 }
 
-fn spawn_screen(urls: &str, db: &Path, extra: &[&str]) -> Child {
+fn spawn_screen(urls: &str, db: impl AsRef<std::ffi::OsStr>, extra: &[&str]) -> Child {
     bin()
         .args(["screen", "--nats", urls, "--db"])
         .arg(db)
@@ -71,8 +72,8 @@ fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
 }
 
 /// Stored rows: name → (verdict, writes).
-fn stored(db: &Path) -> HashMap<String, (String, i64)> {
-    let mut store = HistoryStore::open(&db.display().to_string()).unwrap();
+fn stored(db: impl AsRef<std::ffi::OsStr>) -> HashMap<String, (String, i64)> {
+    let mut store = HistoryStore::open(&db.as_ref().to_string_lossy()).unwrap();
     let mut rows = HashMap::new();
     let mut offset = 0;
     loop {
@@ -94,11 +95,12 @@ fn stored(db: &Path) -> HashMap<String, (String, i64)> {
     }
 }
 
-fn stored_count(db: &Path) -> usize {
-    if !db.exists() {
+fn stored_count(db: impl AsRef<std::ffi::OsStr>) -> usize {
+    let location = db.as_ref().to_string_lossy().into_owned();
+    if !location.starts_with("postgres") && !Path::new(&location).exists() {
         return 0;
     }
-    HistoryStore::open(&db.display().to_string())
+    HistoryStore::open(&location)
         .ok()
         .and_then(|mut s| {
             s.count_domain_verdicts(&DomainQuery {
@@ -131,7 +133,10 @@ fn assert_drained(urls: &str) {
 }
 
 /// Every name has one stored verdict, and it is the verdict `phishprobe url` gives.
-fn assert_all_stored_once(db: &Path, names: &[String]) -> HashMap<String, (String, i64)> {
+fn assert_all_stored_once(
+    db: impl AsRef<std::ffi::OsStr>,
+    names: &[String],
+) -> HashMap<String, (String, i64)> {
     let rows = stored(db);
     assert_eq!(rows.len(), names.len(), "stored names");
     for name in names {
@@ -328,4 +333,62 @@ fn a_three_node_cluster_finishes_the_work_after_its_stream_leader_is_killed() {
         .map(|(_, n)| n.url())
         .collect();
     assert_drained(&others.join(","));
+}
+
+/// The CI broker (`.ci/nats`, PHISHPROBE_TEST_NATS) when there is one, else a server of our own.
+fn broker() -> Option<(String, Option<NatsSetup>)> {
+    match std::env::var("PHISHPROBE_TEST_NATS") {
+        Ok(url) if !url.is_empty() => Some((url, None)),
+        _ => NatsSetup::single().map(|own| (own.urls(), Some(own))),
+    }
+}
+
+#[test]
+fn flagged_names_go_on_to_the_deep_queue_and_deep_workers_store_their_verdicts_in_postgresql() {
+    let Some(pg) = TempPg::create("feed_deep") else {
+        return;
+    };
+    let Some((urls, _own)) = broker() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let tag = format!("d{}x", std::process::id());
+    let names = names(400, &tag);
+    let list = write_list(dir.path(), &names);
+    let deep_before = status(&urls)["deep_waiting"].as_u64().unwrap();
+    feed_to(&list, &urls, &[]);
+    // Two workers on one PostgreSQL database, as on two machines.
+    let mut a = spawn_screen(&urls, &pg.url, &["--batch", "25", "--until-idle", "3"]);
+    let mut b = spawn_screen(&urls, &pg.url, &["--batch", "25", "--until-idle", "3"]);
+    assert!(wait_exit(&mut a, Duration::from_secs(120)).success());
+    assert!(wait_exit(&mut b, Duration::from_secs(120)).success());
+    let rows = assert_all_stored_once(&pg.url, &names);
+    let flagged = rows
+        .values()
+        .filter(|(v, _)| v == "phishing" || v == "suspicious")
+        .count();
+    assert!(flagged >= 100, "the look-alikes are flagged: {flagged}");
+    let deep_after = status(&urls)["deep_waiting"].as_u64().unwrap();
+    assert_eq!(
+        deep_after - deep_before,
+        flagged as u64,
+        "every flagged name queued once for the deep checks"
+    );
+
+    // A deep worker takes them (the pages do not resolve here: each check ends inconclusive
+    // quickly, which is still a stored verdict under the deep rules).
+    let mut deep = spawn_screen(&urls, &pg.url, &["--deep", "--until-idle", "3"]);
+    assert!(wait_exit(&mut deep, Duration::from_secs(300)).success());
+    assert_eq!(status(&urls)["deep_waiting"], 0, "the deep queue drained");
+    let mut store = HistoryStore::open(&pg.url).unwrap();
+    let query = DomainQuery {
+        verdicts: vec![],
+        name_contains: Some(tag.clone()),
+        limit: 10_000,
+        offset: 0,
+    };
+    let all = store.list_domain_verdicts(&query).unwrap();
+    let deep_rows = all
+        .iter()
+        .filter(|r| r.rules_version.ends_with("+deep"))
+        .count();
+    assert_eq!(deep_rows, flagged, "one deep verdict per flagged name");
 }

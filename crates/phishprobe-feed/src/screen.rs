@@ -107,12 +107,33 @@ where
     O: FnMut(&Screened),
 {
     let sink = Arc::new(Mutex::new(sink));
+    let result = work(queue, &sink, judge, options, &mut on_stored).await;
+    // A store may hold a blocking client (PostgreSQL's spins its own runtime, which must not
+    // be dropped inside this one): let it go on a blocking thread.
+    let _ = tokio::task::spawn_blocking(move || drop(sink)).await;
+    result
+}
+
+async fn work<'a, Q, S, J, O>(
+    queue: &Q,
+    sink: &Arc<Mutex<S>>,
+    judge: J,
+    options: &WorkerOptions,
+    on_stored: &mut O,
+) -> Result<WorkerTally, BrokerError>
+where
+    Q: NameQueue,
+    S: VerdictSink,
+    J: Fn(String) -> BoxFuture<'a, Report>,
+    O: FnMut(&Screened),
+{
+    let sink = Arc::clone(sink);
     let mut tally = WorkerTally::default();
     let mut last_work = Instant::now();
     let mut batches = 0u64;
     loop {
         let jobs = match queue
-            .next_jobs(Queue::Names, options.batch, options.fetch_wait)
+            .next_jobs(options.queue, options.batch, options.fetch_wait)
             .await
         {
             Ok(jobs) => jobs,
@@ -126,7 +147,7 @@ where
         if jobs.is_empty() {
             if let Some(idle) = options.until_idle
                 && last_work.elapsed() >= idle
-                && queue_is_drained(queue).await
+                && queue_is_drained(queue, options.queue).await
             {
                 return Ok(tally);
             }
@@ -188,26 +209,41 @@ async fn judge_jobs<'j, 'a>(
     judge: &impl Fn(String) -> BoxFuture<'a, Report>,
     queue: Queue,
 ) -> (Vec<Screened>, Vec<(&'j Job, String)>) {
-    let mut screened = Vec::with_capacity(jobs.len());
+    let mut accepted: Vec<(&Job, String)> = Vec::with_capacity(jobs.len());
     let mut refused = Vec::new();
     for job in jobs {
-        let text = String::from_utf8_lossy(&job.payload);
-        match canonical(&text) {
-            Ok(name) => {
-                let report = match queue {
-                    Queue::Names => judge(name.clone()).await,
-                    Queue::Deep => with_progress(job, PROGRESS_EVERY, judge(name.clone())).await,
-                };
-                screened.push(Screened {
-                    report,
-                    name,
-                    delivered: job.delivered,
-                    source: job.source.clone(),
-                });
-            }
+        match canonical(&String::from_utf8_lossy(&job.payload)) {
+            Ok(name) => accepted.push((job, name)),
             Err(e) => refused.push((job, format!("not a hostname: {e}"))),
         }
     }
+    // Host checks are microseconds: one after the other. Deep checks wait on the network:
+    // the whole batch at once, each telling the broker it is still being worked on.
+    let reports: Vec<Report> = match queue {
+        Queue::Names => {
+            let mut reports = Vec::with_capacity(accepted.len());
+            for (_, name) in &accepted {
+                reports.push(judge(name.clone()).await);
+            }
+            reports
+        }
+        Queue::Deep => {
+            let checks = accepted
+                .iter()
+                .map(|(job, name)| with_progress(job, PROGRESS_EVERY, judge(name.clone())));
+            futures::future::join_all(checks).await
+        }
+    };
+    let screened = accepted
+        .into_iter()
+        .zip(reports)
+        .map(|((job, name), report)| Screened {
+            report,
+            name,
+            delivered: job.delivered,
+            source: job.source.clone(),
+        })
+        .collect();
     (screened, refused)
 }
 
@@ -281,11 +317,11 @@ async fn forward_flagged<Q: NameQueue>(queue: &Q, screened: &[Screened], errors:
     }
 }
 
-async fn queue_is_drained<Q: NameQueue>(queue: &Q) -> bool {
-    match queue.status().await {
-        Ok(status) => status.names_pending == 0 && status.names_unacked == 0,
-        Err(_) => false,
-    }
+async fn queue_is_drained<Q: NameQueue>(queue: &Q, which: Queue) -> bool {
+    queue
+        .status()
+        .await
+        .is_ok_and(|status| status.drained(which))
 }
 
 /// Keep signalling "still working" on a slow job while `work` runs, so the broker does not

@@ -36,6 +36,9 @@ pub struct Args {
     /// Deep checks: the scheme used to reach a name (https by default).
     #[arg(long, value_name = "SCHEME", default_value = "https")]
     pub deep_scheme: String,
+    /// Deep checks run at once by one worker (each is a page fetch and a decoy submission).
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub deep_batch: usize,
     /// Print the queue depths as JSON and exit.
     #[arg(long)]
     pub status: bool,

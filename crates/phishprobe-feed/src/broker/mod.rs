@@ -59,6 +59,20 @@ pub struct QueueStatus {
     pub names_redelivered: u64,
     /// Messages in the deep-check stream.
     pub deep_waiting: u64,
+    /// Deep-check messages the deep workers' consumer has not delivered yet.
+    pub deep_pending: u64,
+    /// Deep-check messages delivered and not acknowledged yet.
+    pub deep_unacked: u64,
+}
+
+impl QueueStatus {
+    /// Nothing left to deliver and nothing held by a worker on `queue`.
+    pub fn drained(&self, queue: Queue) -> bool {
+        match queue {
+            Queue::Names => self.names_pending == 0 && self.names_unacked == 0,
+            Queue::Deep => self.deep_pending == 0 && self.deep_unacked == 0,
+        }
+    }
 }
 
 /// How a job ends; implemented by each engine's message handle.

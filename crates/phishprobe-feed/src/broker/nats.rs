@@ -280,12 +280,20 @@ impl NameQueue for NatsQueue {
             .get_info()
             .await
             .map_err(|e| BrokerError::from_display("status", e))?;
+        let deep_consumer_info = self
+            .consumer(Queue::Deep)
+            .await?
+            .get_info()
+            .await
+            .map_err(|e| BrokerError::from_display("status", e))?;
         Ok(QueueStatus {
             names_waiting: names_info.state.messages,
             names_pending: consumer_info.num_pending,
             names_unacked: consumer_info.num_ack_pending as u64,
             names_redelivered: consumer_info.num_redelivered as u64,
             deep_waiting: deep_info.state.messages,
+            deep_pending: deep_consumer_info.num_pending,
+            deep_unacked: deep_consumer_info.num_ack_pending as u64,
         })
     }
 }

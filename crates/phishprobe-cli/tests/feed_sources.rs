@@ -287,3 +287,35 @@ fn an_unreadable_tile_is_an_error_record_and_the_feed_goes_on() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_zone_difference_judges_only_the_newly_delegated_names() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let old = "$ORIGIN top.\n@ 3600 IN SOA a. b. 1 2 3 4 5\nold-shop IN NS ns1.host.net.\n";
+    let new = "$ORIGIN top.\n@ 3600 IN SOA a. b. 2 2 3 4 5\nold-shop IN NS ns1.host.net.\n\
+               amazon-seller-verify IN NS ns1.evil.net.\n IN NS ns2.evil.net.\nfresh-bakery IN NS ns.host.net.\n\
+               fresh-bakery IN A 192.0.2.1\n";
+    std::fs::write(dir.path().join("old.zone"), old).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(new.as_bytes()).unwrap();
+    std::fs::write(dir.path().join("new.zone.gz"), gz.finish().unwrap()).unwrap();
+    let from = format!(
+        "zone:{},{}",
+        dir.path().join("old.zone").display(),
+        dir.path().join("new.zone.gz").display()
+    );
+    let out = run(&["feed", "--from", &from, "--json"], None);
+    let got = judged(&out.stdout);
+    let mut names: Vec<&str> = got.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["amazon-seller-verify.top", "fresh-bakery.top"],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(["phishing", "suspicious"].contains(&got["amazon-seller-verify.top"].1.as_str()));
+    // The exit code is the worst verdict, as `url` gives it.
+    assert!(matches!(out.status.code(), Some(1 | 2)));
+}

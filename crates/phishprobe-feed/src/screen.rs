@@ -154,31 +154,30 @@ where
             continue;
         }
         last_work = Instant::now();
-        let (screened, settled) = judge_jobs(&jobs, &judge, options.queue).await;
-        for (job, reason) in &settled {
+        let (judged, refused) = judge_jobs(&jobs, &judge, options.queue).await;
+        for (job, reason) in &refused {
             give_up(&sink, job, reason, &mut tally).await;
         }
-        let good: Vec<&Job> = jobs
-            .iter()
-            .filter(|j| !settled.iter().any(|(s, _)| std::ptr::eq(*s, *j)))
-            .collect();
-        if screened.is_empty() {
+        if judged.is_empty() {
             continue;
         }
-        let outcome = store_blocking(&sink, screened.clone()).await;
-        if let Err(error) = outcome {
+        let (stored, failed) = store_isolating_failures(&sink, judged).await;
+        for (job, item, error) in failed {
             tally.errors += 1;
-            eprintln!("screen: cannot store {} verdicts: {error}", screened.len());
-            for job in good {
-                if job.delivered >= options.max_deliver {
-                    give_up(&sink, job, &format!("store failed: {error}"), &mut tally).await;
-                } else {
-                    let _ = job
-                        .settle
-                        .retry_after(Duration::from_secs(job.delivered))
-                        .await;
-                }
+            eprintln!(
+                "screen: cannot store the verdict for {}: {error}",
+                item.name
+            );
+            if job.delivered >= options.max_deliver {
+                give_up(&sink, job, &format!("store failed: {error}"), &mut tally).await;
+            } else {
+                let _ = job
+                    .settle
+                    .retry_after(Duration::from_secs(job.delivered))
+                    .await;
             }
+        }
+        if stored.is_empty() {
             continue;
         }
         batches += 1;
@@ -186,6 +185,7 @@ where
             eprintln!("screen: crashing on purpose after storing batch {batches}, before its acks");
             std::process::abort();
         }
+        let screened: Vec<Screened> = stored.iter().map(|(_, item)| item.clone()).collect();
         tally.stored += screened.len() as u64;
         tally.redelivered += screened.iter().filter(|s| s.delivered > 1).count() as u64;
         if options.forward_flagged && options.queue == Queue::Names {
@@ -194,7 +194,7 @@ where
         for item in &screened {
             on_stored(item);
         }
-        for job in good {
+        for (job, _) in stored {
             if let Err(e) = job.settle.ack().await {
                 tally.errors += 1;
                 eprintln!("screen: {e} (the name will come back and be stored once more)");
@@ -203,12 +203,33 @@ where
     }
 }
 
+/// Store a batch in one call; when that fails, store its verdicts one by one, so one name the
+/// store refuses does not hold back (and finally dead-letter) the names beside it.
+async fn store_isolating_failures<'j, S: VerdictSink>(
+    sink: &Arc<Mutex<S>>,
+    judged: Vec<(&'j Job, Screened)>,
+) -> (Vec<(&'j Job, Screened)>, Vec<(&'j Job, Screened, String)>) {
+    let batch: Vec<Screened> = judged.iter().map(|(_, item)| item.clone()).collect();
+    if store_blocking(sink, batch).await.is_ok() {
+        return (judged, Vec::new());
+    }
+    let mut stored = Vec::with_capacity(judged.len());
+    let mut failed = Vec::new();
+    for (job, item) in judged {
+        match store_blocking(sink, vec![item.clone()]).await {
+            Ok(()) => stored.push((job, item)),
+            Err(error) => failed.push((job, item, error)),
+        }
+    }
+    (stored, failed)
+}
+
 /// Judge every job; names that are not hostnames are settled at once (retrying cannot help).
 async fn judge_jobs<'j, 'a>(
     jobs: &'j [Job],
     judge: &impl Fn(String) -> BoxFuture<'a, Report>,
     queue: Queue,
-) -> (Vec<Screened>, Vec<(&'j Job, String)>) {
+) -> (Vec<(&'j Job, Screened)>, Vec<(&'j Job, String)>) {
     let mut accepted: Vec<(&Job, String)> = Vec::with_capacity(jobs.len());
     let mut refused = Vec::new();
     for job in jobs {
@@ -234,17 +255,20 @@ async fn judge_jobs<'j, 'a>(
             futures::future::join_all(checks).await
         }
     };
-    let screened = accepted
+    let judged = accepted
         .into_iter()
         .zip(reports)
-        .map(|((job, name), report)| Screened {
-            report,
-            name,
-            delivered: job.delivered,
-            source: job.source.clone(),
+        .map(|((job, name), report)| {
+            let item = Screened {
+                report,
+                name,
+                delivered: job.delivered,
+                source: job.source.clone(),
+            };
+            (job, item)
         })
         .collect();
-    (screened, refused)
+    (judged, refused)
 }
 
 /// How often a deep-check worker says "still working" (well inside the deep ack wait).

@@ -20,11 +20,11 @@ fn names_of(i: u64) -> Vec<String> {
         format!("www.store{i}.example.net"),
         format!("store{i}.example.net"),
     ];
-    if i % 7 == 0 {
+    if i.is_multiple_of(7) {
         names.push(format!("amazon-seller-verify{i}.top"));
         names.push(format!("*.amazon-seller-verify{i}.top"));
     }
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         names.push("shared-cdn.example.com".into()); // the same name in many certificates
     }
     names

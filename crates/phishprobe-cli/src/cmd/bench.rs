@@ -41,6 +41,10 @@ pub struct Args {
     /// `feed` only: seconds the latency phase publishes for.
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     pub latency_seconds: f64,
+    /// `feed` only: also measure recovery after the stream leader of a throwaway three-node
+    /// cluster is killed midway (adds about half a minute).
+    #[arg(long)]
+    pub cluster: bool,
     /// `feed` only: print one JSON object instead of the table.
     #[arg(long, help_heading = super::GLOBAL)]
     pub json: bool,
@@ -141,6 +145,7 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
                 latency_seconds: args.latency_seconds,
                 brands: args.brands.brands.clone(),
                 json: ctx.json,
+                cluster: args.cluster,
             },
             ctx,
             super::rules_version(args.brands.brands.as_deref())?,

@@ -45,6 +45,8 @@ pub struct Settings {
     pub brands: Option<PathBuf>,
     /// One JSON object instead of the table.
     pub json: bool,
+    /// Also kill the stream leader of a three-node cluster midway.
+    pub cluster: bool,
 }
 
 /// Names are published in batches of this size (what `feed --to` does per batch too).
@@ -105,6 +107,11 @@ async fn bench(s: &Settings, ctx: &Context, rules_version: String) -> Result<Val
     let latency = b.latency(ctx, rules_version).await?;
     let kill = b.kill().await?;
     let storage = b.storage(&throughput).await?;
+    let leader_kill = if s.cluster {
+        b.leader_kill().await?
+    } else {
+        Value::Null
+    };
     Ok(json!({
         "names": s.names,
         "machine": machine(load_before, &b.broker),
@@ -112,6 +119,7 @@ async fn bench(s: &Settings, ctx: &Context, rules_version: String) -> Result<Val
         "latency": latency,
         "worker_kill": kill,
         "storage": storage,
+        "leader_kill": leader_kill,
     }))
 }
 
@@ -172,14 +180,21 @@ impl Bench<'_> {
     }
 
     /// Start `count` `phishprobe screen` processes, as a user would.
-    fn spawn_workers(&self, count: usize, db: &str, phase: &str) -> Result<Vec<Worker>> {
+    fn spawn_workers(
+        &self,
+        count: usize,
+        (url, extra): (&str, &[&str]),
+        db: &str,
+        phase: &str,
+    ) -> Result<Vec<Worker>> {
         let mut workers = Vec::new();
         for i in 0..count {
             let log = self.dir.join(format!("{phase}-worker{i}.log"));
             let stderr = std::fs::File::create(&log).context("creating a worker log")?;
             let mut command = Command::new(&self.exe);
             command
-                .args(["screen", "--nats", &self.broker.url, "--db", db])
+                .args(["screen", "--nats", url, "--db", db])
+                .args(extra)
                 .args(["--until-idle", "2", "--ack-wait"])
                 .arg(self.s.ack_wait.max(1).to_string());
             if let Some(brands) = &self.s.brands {
@@ -197,11 +212,11 @@ impl Bench<'_> {
 
     /// Publish a few names and wait until the workers have stored them: they are connected,
     /// their data loaded and the store created before the clock starts.
-    async fn warm_up(&self, phase: &str) -> Result<()> {
+    async fn warm_up(&self, queue: &Arc<NatsQueue>, phase: &str) -> Result<()> {
         // "w" first: the measured tag must not be a substring of the warm-up one.
         let names = generate(WARM_UP, &self.tag(&format!("w{phase}")));
-        let publisher = publish(Arc::clone(&self.queue), names, Arc::default());
-        wait_drained(&self.queue, publisher, Duration::from_secs(120)).await?;
+        let publisher = publish(Arc::clone(queue), names, Arc::default());
+        wait_drained(queue, publisher, Duration::from_secs(120)).await?;
         Ok(())
     }
 
@@ -219,14 +234,16 @@ impl Bench<'_> {
     async fn throughput(&self, workers: usize) -> Result<Value> {
         let phase = format!("t{workers}");
         let db = self.db_for(&phase);
-        let mut procs = self.spawn_workers(workers, &db, &phase)?;
-        self.warm_up(&phase).await?;
+        let mut procs = self.spawn_workers(workers, (&self.broker.url, &[]), &db, &phase)?;
+        self.warm_up(&self.queue, &phase).await?;
         let names = generate(self.s.names, &self.tag(&phase));
         let (broker0, workers0) = self.cpu(&procs);
+        let own0 = cpu_seconds(std::process::id(), self.ticks).unwrap_or(0.0);
         let started = Instant::now();
         let publisher = publish(Arc::clone(&self.queue), names, Arc::default());
         let drained = wait_drained(&self.queue, publisher, phase_limit(self.s)).await?;
         let (broker1, workers1) = self.cpu(&procs);
+        let own = cpu_seconds(std::process::id(), self.ticks).unwrap_or(0.0) - own0;
         let seconds = drained.at.duration_since(started).as_secs_f64();
         finish(&mut procs)?;
         let rows = rows_of(&db, &self.tag(&phase)).await?;
@@ -244,6 +261,7 @@ impl Bench<'_> {
             "broker_cpu_ms_per_1000": broker_cpu.map(|c| round(per_1000(c), 1)),
             "workers_cpu_percent": round(100.0 * (workers1 - workers0) / seconds, 1),
             "workers_cpu_ms_per_1000": round(per_1000(workers1 - workers0), 1),
+            "publisher_cpu_percent": round(100.0 * own / seconds, 1),
         }))
     }
 }
@@ -330,19 +348,25 @@ async fn wait_drained(
     mut publisher: JoinHandle<Result<Duration>>,
     limit: Duration,
 ) -> Result<Drained> {
-    let started = Instant::now();
     let publish = (&mut publisher)
         .await
         .map_err(|e| anyhow!("publisher: {e}"))??;
+    Ok(Drained {
+        at: wait_empty(queue, limit).await?,
+        publish,
+    })
+}
+
+/// Poll until nothing is pending or unacknowledged; broker errors (a cluster electing a
+/// leader) are waited out.
+async fn wait_empty(queue: &NatsQueue, limit: Duration) -> Result<Instant> {
+    let started = Instant::now();
     loop {
         if let Ok(status) = queue.status().await
             && status.names_pending == 0
             && status.names_unacked == 0
         {
-            return Ok(Drained {
-                at: Instant::now(),
-                publish,
-            });
+            return Ok(Instant::now());
         }
         if started.elapsed() > limit {
             bail!("the queue was not drained within {limit:?}");
@@ -624,13 +648,19 @@ impl Bench<'_> {
     async fn kill(&self) -> Result<Value> {
         let tag = self.tag("k");
         let db = self.db_for("k");
-        let mut procs = self.spawn_workers(2, &db, "k")?;
-        self.warm_up("k").await?;
+        let mut procs = self.spawn_workers(2, (&self.broker.url, &[]), &db, "k")?;
+        self.warm_up(&self.queue, "k").await?;
         let sent = Arc::new(AtomicU64::new(0));
         let started = Instant::now();
         let names = generate(self.s.names, &tag);
         let publisher = publish(Arc::clone(&self.queue), names, Arc::clone(&sent));
-        let (killed_at, acked) = self.kill_midway(&mut procs[0], &sent).await?;
+        let victim = &mut procs[0].child;
+        let kill = || {
+            victim.kill().context("killing a worker")?;
+            let _ = victim.wait();
+            Ok(())
+        };
+        let (killed_at, acked) = self.kill_midway(&self.queue, &sent, kill).await?;
         let drained = wait_drained(&self.queue, publisher, phase_limit(self.s)).await?;
         finish(&mut procs[1..])?;
         let rows = rows_of(&db, &tag).await?;
@@ -655,19 +685,24 @@ impl Bench<'_> {
         }))
     }
 
-    /// Poll until half the names are acknowledged, then SIGKILL `victim`.
-    async fn kill_midway(&self, victim: &mut Worker, sent: &AtomicU64) -> Result<(Instant, u64)> {
+    /// Poll until half the names are acknowledged, then `kill` (a worker or a broker node);
+    /// returns when it was killed and how many names were acknowledged then.
+    async fn kill_midway(
+        &self,
+        queue: &NatsQueue,
+        sent: &AtomicU64,
+        kill: impl FnOnce() -> Result<()>,
+    ) -> Result<(Instant, u64)> {
         let half = (self.s.names as u64).div_ceil(2);
         let started = Instant::now();
         loop {
-            if let Ok(status) = self.queue.status().await {
+            if let Ok(status) = queue.status().await {
                 let acked = sent
                     .load(Ordering::Relaxed)
                     .saturating_sub(status.names_waiting);
                 if acked >= half {
-                    victim.child.kill().context("killing a worker")?;
                     let at = Instant::now();
-                    let _ = victim.child.wait();
+                    kill()?;
                     return Ok((at, acked));
                 }
             }
@@ -727,7 +762,7 @@ fn print_table(r: &Value) {
     );
     for t in r["throughput"].as_array().into_iter().flatten() {
         println!(
-            "  {:>7} {:>9} {:>9} {:>10} {:>13} {:>8} {:>14} {:>8} {:>7}",
+            "  {:>7} {:>9} {:>9} {:>10} {:>13} {:>8} {:>14} {:>8} {:>16} {:>7}",
             show(&t["workers"]),
             show(&t["names_per_second"]),
             show(&t["seconds"]),
@@ -736,6 +771,7 @@ fn print_table(r: &Value) {
             show(&t["broker_cpu_ms_per_1000"]),
             show(&t["workers_cpu_percent"]),
             show(&t["workers_cpu_ms_per_1000"]),
+            show(&t["publisher_cpu_percent"]),
             show(&t["stored"])
         );
     }
@@ -766,6 +802,21 @@ fn print_table(r: &Value) {
         show(&s["rows"]),
         show(&s["sqlite_bytes"])
     );
+    print_leader_kill(&r["leader_kill"]);
+}
+
+/// The cluster line, when `--cluster` was given.
+fn print_leader_kill(c: &Value) {
+    if c.is_null() {
+        return;
+    }
+    println!(
+        "  stream leader killed midway (3-node cluster, 2 workers): {} of {} stored; {} rows written twice; drained {} s after the kill",
+        show(&c["stored"]),
+        show(&c["names"]),
+        show(&c["rows_written_more_than_once"]),
+        show(&c["drained_after_kill_seconds"])
+    );
 }
 
 /// A figure for the table: strings without quotes, missing ones as n/a.
@@ -774,5 +825,179 @@ fn show(v: &Value) -> String {
         Value::Null => "n/a".into(),
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+/// A three-node JetStream cluster on loopback (`--cluster`): each node with its own client,
+/// cluster and monitoring port and store folder.
+struct Cluster {
+    nodes: Vec<ClusterNode>,
+}
+
+struct ClusterNode {
+    child: Option<Child>,
+    port: u16,
+    monitor: u16,
+}
+
+impl Cluster {
+    fn start(dir: &Path) -> Result<Cluster> {
+        let binary = nats_binary().context("nats-server not found (apt install nats-server)")?;
+        let free = phishprobe_milter::testing::free_port;
+        let routes: Vec<u16> = (0..3).map(|_| free()).collect();
+        let route_list: Vec<String> = routes
+            .iter()
+            .map(|p| format!("nats://127.0.0.1:{p}"))
+            .collect();
+        let mut nodes = Vec::new();
+        for (i, route) in routes.iter().enumerate() {
+            let (port, monitor) = (free(), free());
+            let log = std::fs::File::create(dir.join(format!("n{i}.log")))?;
+            let child = Command::new(&binary)
+                .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string()])
+                .args([
+                    "-m",
+                    &monitor.to_string(),
+                    "--server_name",
+                    &format!("n{i}"),
+                ])
+                .arg("-sd")
+                .arg(dir.join(format!("n{i}")))
+                .args(["--cluster_name", "phishprobe-bench", "--cluster"])
+                .arg(format!("nats://127.0.0.1:{route}"))
+                .args(["--routes", &route_list.join(",")])
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .with_context(|| format!("starting {}", binary.display()))?;
+            nodes.push(ClusterNode {
+                child: Some(child),
+                port,
+                monitor,
+            });
+        }
+        let cluster = Cluster { nodes };
+        let started = Instant::now();
+        while !cluster
+            .nodes
+            .iter()
+            .all(|n| http_get(n.monitor, "/healthz").is_some_and(|b| b.contains("ok")))
+        {
+            if started.elapsed() > Duration::from_secs(60) {
+                bail!("the nats-server cluster was not healthy within 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(cluster)
+    }
+
+    fn urls(&self) -> String {
+        let urls: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|n| format!("nats://127.0.0.1:{}", n.port))
+            .collect();
+        urls.join(",")
+    }
+
+    /// Which node leads `stream`, from the nodes' `/jsz` (server names are `n0`, `n1`, `n2`).
+    fn stream_leader(&self, stream: &str) -> Option<usize> {
+        self.nodes.iter().find_map(|node| {
+            let body = http_get(node.monitor, "/jsz?streams=true&raft=true")?;
+            let at = body
+                .find(&format!("\"name\": \"{stream}\""))
+                .or_else(|| body.find(&format!("\"name\":\"{stream}\"")))?;
+            let rest = body.get(at..)?;
+            let after = rest.get(rest.find("\"leader\"")? + 8..)?;
+            let value: String = after
+                .chars()
+                .skip_while(|c| *c != '"')
+                .skip(1)
+                .take_while(|c| *c != '"')
+                .collect();
+            value.strip_prefix('n').and_then(|i| i.parse().ok())
+        })
+    }
+
+    /// SIGKILL node `index`, leaving its store as a crash would.
+    fn kill(&mut self, index: usize) {
+        if let Some(mut child) = self.nodes.get_mut(index).and_then(|n| n.child.take()) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.kill(i);
+        }
+    }
+}
+
+/// A plain HTTP/1.0 GET on loopback (the monitoring endpoints), `None` on any failure.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = std::net::TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(3))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut body = String::new();
+    stream.read_to_string(&mut body).ok()?;
+    body.starts_with("HTTP/1.").then_some(body)
+}
+
+impl Bench<'_> {
+    /// Two workers on a three-node cluster (streams with three copies); the names stream's
+    /// leader is killed when half the names are stored. Measures the time until the queue is
+    /// drained again and what was written twice.
+    async fn leader_kill(&self) -> Result<Value> {
+        let dir = self.dir.join("cluster");
+        std::fs::create_dir_all(&dir).context("creating the cluster folder")?;
+        let mut cluster = Cluster::start(&dir)?;
+        let urls = cluster.urls();
+        let options = NatsOptions {
+            replicas: 3,
+            ack_wait: Duration::from_secs(self.s.ack_wait.max(1)),
+            ..NatsOptions::default()
+        };
+        let queue = Arc::new(
+            NatsQueue::connect(&urls, options)
+                .await
+                .map_err(|e| anyhow!(e))?,
+        );
+        let (tag, db) = (self.tag("c"), self.db_for("c"));
+        let ack_wait = self.s.ack_wait.max(1).to_string();
+        let extra = ["--replicas", "3", "--ack-wait", &ack_wait];
+        let mut procs = self.spawn_workers(2, (&urls, &extra), &db, "c")?;
+        self.warm_up(&queue, "c").await?;
+        let sent = Arc::new(AtomicU64::new(0));
+        let started = Instant::now();
+        let names = generate(self.s.names, &tag);
+        // Everything is published before the kill: the bench's publisher does not retry.
+        let published = publish(Arc::clone(&queue), names, Arc::clone(&sent))
+            .await
+            .map_err(|e| anyhow!("publisher: {e}"))??;
+        let leader = cluster
+            .stream_leader("PHISHPROBE_NAMES")
+            .context("no stream leader found in /jsz")?;
+        let kill = || {
+            cluster.kill(leader);
+            Ok(())
+        };
+        let (killed_at, acked) = self.kill_midway(&queue, &sent, kill).await?;
+        let drained = wait_empty(&queue, phase_limit(self.s)).await?;
+        finish(&mut procs)?;
+        let rows = rows_of(&db, &tag).await?;
+        Ok(json!({
+            "names": self.s.names,
+            "stored": rows.rows,
+            "publish_seconds": round(published.as_secs_f64(), 3),
+            "killed_after_seconds": round(killed_at.duration_since(started).as_secs_f64(), 3),
+            "names_left_at_kill": (self.s.names as u64).saturating_sub(acked),
+            "rows_written_more_than_once": rows.rewritten,
+            "drained_after_kill_seconds": round(drained.duration_since(killed_at).as_secs_f64(), 3),
+        }))
     }
 }

@@ -117,17 +117,16 @@ async fn read_one_batch(
     };
     for entry in batch.entries {
         let at = format!("entry {}", entry.index);
-        if let Some(error) = entry.error {
-            if tx
+        if let Some(error) = entry.error
+            && tx
                 .send(FeedEvent::Bad {
                     at: at.clone(),
                     error,
                 })
                 .await
                 .is_err()
-            {
-                return Ok(None);
-            }
+        {
+            return Ok(None);
         }
         if entry.dropped_names > 0 {
             let error = format!(

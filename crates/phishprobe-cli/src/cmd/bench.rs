@@ -42,7 +42,8 @@ pub struct Args {
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     pub latency_seconds: f64,
     /// `feed` only: also measure recovery after the stream leader of a throwaway three-node
-    /// cluster is killed midway (adds about half a minute).
+    /// cluster is killed midway (adds up to a minute: names held by the dead leader come back
+    /// after the ack wait).
     #[arg(long)]
     pub cluster: bool,
     /// `feed` only: print one JSON object instead of the table.

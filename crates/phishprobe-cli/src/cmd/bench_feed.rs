@@ -212,12 +212,25 @@ impl Bench<'_> {
 
     /// Publish a few names and wait until the workers have stored them: they are connected,
     /// their data loaded and the store created before the clock starts.
-    async fn warm_up(&self, queue: &Arc<NatsQueue>, phase: &str) -> Result<()> {
+    /// A worker that exits at once (a bad option, an unreadable store) shows here, with its
+    /// messages, rather than as a queue that never drains.
+    async fn warm_up(
+        &self,
+        queue: &Arc<NatsQueue>,
+        workers: &mut [Worker],
+        phase: &str,
+    ) -> Result<()> {
         // "w" first: the measured tag must not be a substring of the warm-up one.
         let names = generate(WARM_UP, &self.tag(&format!("w{phase}")));
         let publisher = publish(Arc::clone(queue), names, Arc::default());
-        wait_drained(queue, publisher, Duration::from_secs(120)).await?;
-        Ok(())
+        let drained = wait_drained(queue, publisher, Duration::from_secs(120)).await;
+        for w in workers.iter_mut() {
+            if let Ok(Some(status)) = w.child.try_wait() {
+                let log = std::fs::read_to_string(&w.log).unwrap_or_default();
+                bail!("a screen worker stopped during the warm-up ({status}): {log}");
+            }
+        }
+        drained.map(|_| ())
     }
 
     /// CPU seconds so far of the broker (when started here) and of `workers` together.
@@ -235,7 +248,7 @@ impl Bench<'_> {
         let phase = format!("t{workers}");
         let db = self.db_for(&phase);
         let mut procs = self.spawn_workers(workers, (&self.broker.url, &[]), &db, &phase)?;
-        self.warm_up(&self.queue, &phase).await?;
+        self.warm_up(&self.queue, &mut procs, &phase).await?;
         let names = generate(self.s.names, &self.tag(&phase));
         let (broker0, workers0) = self.cpu(&procs);
         let own0 = cpu_seconds(std::process::id(), self.ticks).unwrap_or(0.0);
@@ -649,7 +662,7 @@ impl Bench<'_> {
         let tag = self.tag("k");
         let db = self.db_for("k");
         let mut procs = self.spawn_workers(2, (&self.broker.url, &[]), &db, "k")?;
-        self.warm_up(&self.queue, "k").await?;
+        self.warm_up(&self.queue, &mut procs, "k").await?;
         let sent = Arc::new(AtomicU64::new(0));
         let started = Instant::now();
         let names = generate(self.s.names, &tag);
@@ -968,10 +981,9 @@ impl Bench<'_> {
                 .map_err(|e| anyhow!(e))?,
         );
         let (tag, db) = (self.tag("c"), self.db_for("c"));
-        let ack_wait = self.s.ack_wait.max(1).to_string();
-        let extra = ["--replicas", "3", "--ack-wait", &ack_wait];
+        let extra = ["--replicas", "3"];
         let mut procs = self.spawn_workers(2, (&urls, &extra), &db, "c")?;
-        self.warm_up(&queue, "c").await?;
+        self.warm_up(&queue, &mut procs, "c").await?;
         let sent = Arc::new(AtomicU64::new(0));
         let started = Instant::now();
         let names = generate(self.s.names, &tag);

@@ -82,7 +82,10 @@ impl Command {
             Command::Case(a) => a.output_opts.with_brands(&a.brands),
             Command::History(a) => a.output_opts.with_brands(&cmd::BrandsOpt::default()),
             Command::Numbers(a) => a.output_opts.globals(),
-            Command::Bench(a) => a.brands.globals(),
+            Command::Bench(a) => cmd::GlobalArgs {
+                json: a.json,
+                ..a.brands.globals()
+            },
             Command::Serve(_) => cmd::GlobalArgs::default(),
             Command::Milter(a) => a.brands.globals(),
             Command::Feed(a) => a.output_opts.with_brands(&a.brands),

@@ -391,4 +391,64 @@ fn flagged_names_go_on_to_the_deep_queue_and_deep_workers_store_their_verdicts_i
         .filter(|r| r.rules_version.ends_with("+deep"))
         .count();
     assert_eq!(deep_rows, flagged, "one deep verdict per flagged name");
+
+/// `bench feed` starts its own broker and workers and reports every figure; a short ack wait
+/// and latency phase keep it quick (the kill phase waits one ack wait for redelivery).
+#[test]
+fn bench_feed_reports_every_figure_and_stores_every_name() {
+    if phishprobe_testkit::nats::nats_server().is_none() {
+        return;
+    }
+    let out = run(
+        &[
+            "bench",
+            "feed",
+            "--names",
+            "500",
+            "--workers",
+            "1",
+            "--ack-wait",
+            "3",
+            "--latency-seconds",
+            "1",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "bench feed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let first = &report["throughput"][0];
+    assert_eq!(first["workers"], 1);
+    assert_eq!(first["stored"], 500, "{report}");
+    assert!(first["names_per_second"].as_f64().is_some_and(|v| v > 0.0));
+    // CPU is counted in clock ticks (10 ms): 500 names may cost the broker less than one.
+    for key in ["broker_cpu_ms_per_1000", "workers_cpu_ms_per_1000"] {
+        assert!(
+            first[key].as_f64().is_some_and(|v| v >= 0.0),
+            "{key} in {report}"
+        );
+    }
+    let latency = &report["latency"];
+    assert_eq!(latency["stored"], latency["names"], "{report}");
+    assert!(
+        latency["p99_ms"]
+            .as_f64()
+            .is_some_and(|v| v >= latency["p50_ms"].as_f64().unwrap_or(f64::MAX))
+    );
+    let kill = &report["worker_kill"];
+    assert_eq!(kill["stored"], 500, "{report}");
+    assert!(kill["rows_written_more_than_once"].is_u64(), "{report}");
+    assert!(kill["drained_after_kill_seconds"].is_f64(), "{report}");
+    assert!(
+        report["storage"]["bytes_per_name"]
+            .as_f64()
+            .is_some_and(|v| v > 0.0),
+        "{report}"
+    );
+    assert!(report["machine"]["load_average_before"].is_string());
 }

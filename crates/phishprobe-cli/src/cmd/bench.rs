@@ -15,9 +15,40 @@ pub struct Args {
     /// case without the probe: email, link, number and call words, checked, combined and, with
     /// --db, saved; the data files are loaded once, as in `serve`) or `milter` (messages per
     /// second through a throwaway Postfix with and without the milter; needs root and Debian's
-    /// postfix; --file is a folder of .eml files, default ../shared/corpus/email).
-    #[arg(value_parser = ["hosts", "urls", "case", "milter"], default_value = "hosts")]
+    /// postfix; --file is a folder of .eml files, default ../shared/corpus/email) or `feed`
+    /// (names per second through NATS JetStream and `screen` workers into the store, broker
+    /// and worker CPU, publish → stored latency, a worker killed midway, bytes per name;
+    /// starts a throwaway nats-server unless --nats is given).
+    #[arg(value_parser = ["hosts", "urls", "case", "milter", "feed"], default_value = "hosts")]
     pub pipeline: String,
+    /// `feed` only: names published per measured phase (unique per run).
+    #[arg(long, value_name = "N", default_value_t = 50_000)]
+    pub names: usize,
+    /// `feed` only: worker process counts to measure, comma-separated.
+    #[arg(long, value_name = "N,N", value_delimiter = ',', default_values_t = [1usize, 2])]
+    pub workers: Vec<usize>,
+    /// `feed` only: use this running NATS server instead of starting one (the bench drains
+    /// its phishprobe streams: use a server nothing else works on).
+    #[arg(long, value_name = "URL")]
+    pub nats: Option<String>,
+    /// `feed` only: seconds before a name a worker holds is delivered again (the consumer's
+    /// ack wait when the bench creates it; `screen` uses 30).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub ack_wait: u64,
+    /// `feed` only: names per second in the latency phase (keep it below capacity).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub latency_rate: u32,
+    /// `feed` only: seconds the latency phase publishes for.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub latency_seconds: f64,
+    /// `feed` only: also measure recovery after the stream leader of a throwaway three-node
+    /// cluster is killed midway (adds up to a minute: names held by the dead leader come back
+    /// after the ack wait).
+    #[arg(long)]
+    pub cluster: bool,
+    /// `feed` only: print one JSON object instead of the table.
+    #[arg(long, help_heading = super::GLOBAL)]
+    pub json: bool,
     /// `milter` only: messages sent per measured run.
     #[arg(long, value_name = "N", default_value_t = 2000)]
     pub messages: usize,
@@ -38,7 +69,8 @@ pub struct Args {
     /// How long to run.
     #[arg(long, default_value_t = 3.0)]
     pub seconds: f64,
-    /// `case` only: also save every case to this history (SQLite file or postgres:// URL).
+    /// `case`: also save every case to this history; `feed`: the workers' store instead of a
+    /// SQLite file per phase in a temporary folder (SQLite file or postgres:// URL).
     #[arg(long, value_name = "PATH|URL")]
     pub db: Option<String>,
     #[command(flatten)]
@@ -101,6 +133,24 @@ fn generated() -> Vec<String> {
 pub fn run(args: Args, ctx: &Context) -> Result<u8> {
     if args.pipeline == "case" {
         return bench_case(&args, ctx);
+    }
+    if args.pipeline == "feed" {
+        return super::bench_feed::run(
+            &super::bench_feed::Settings {
+                nats: args.nats.clone(),
+                db: args.db.clone(),
+                names: args.names,
+                workers: args.workers.clone(),
+                ack_wait: args.ack_wait,
+                latency_rate: args.latency_rate,
+                latency_seconds: args.latency_seconds,
+                brands: args.brands.brands.clone(),
+                json: ctx.json,
+                cluster: args.cluster,
+            },
+            ctx,
+            super::rules_version(args.brands.brands.as_deref())?,
+        );
     }
     if args.pipeline == "milter" {
         if !(1..=1_000_000).contains(&args.messages) || !(1..=64).contains(&args.connections) {

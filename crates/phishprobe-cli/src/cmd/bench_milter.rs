@@ -251,7 +251,8 @@ impl Drop for MilterChild {
     }
 }
 
-fn clock_ticks() -> f64 {
+/// Kernel clock ticks per second, the unit of utime and stime in /proc/PID/stat.
+pub(super) fn clock_ticks() -> f64 {
     Command::new("getconf")
         .arg("CLK_TCK")
         .output()

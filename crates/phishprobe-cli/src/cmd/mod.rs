@@ -2,6 +2,7 @@
 //! returning the process exit code.
 
 pub mod bench;
+pub mod bench_feed;
 pub mod bench_milter;
 pub mod case;
 pub mod email;

@@ -180,10 +180,11 @@ async fn deep_check(
     phishprobe_probe::verdict::verdict(engine, url, &result)
 }
 
-/// The history store as the workers' sink.
-struct StoreSink {
-    store: HistoryStore,
-    rules_version: String,
+/// The history store as the workers' sink (also used by `bench feed`'s in-process worker, so
+/// its latency figure includes the same writes).
+pub(crate) struct StoreSink {
+    pub(crate) store: HistoryStore,
+    pub(crate) rules_version: String,
 }
 
 impl VerdictSink for StoreSink {

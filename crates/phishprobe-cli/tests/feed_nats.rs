@@ -391,6 +391,7 @@ fn flagged_names_go_on_to_the_deep_queue_and_deep_workers_store_their_verdicts_i
         .filter(|r| r.rules_version.ends_with("+deep"))
         .count();
     assert_eq!(deep_rows, flagged, "one deep verdict per flagged name");
+}
 
 /// `bench feed` starts its own broker and workers and reports every figure; a short ack wait
 /// and latency phase keep it quick (the kill phase waits one ack wait for redelivery).

@@ -62,6 +62,17 @@ pub enum Upsert {
     Rewritten,
 }
 
+impl Upsert {
+    /// From the row's write count after the statement: 1 means this write inserted it.
+    pub(crate) fn from_writes(writes: i64) -> Upsert {
+        if writes == 1 {
+            Upsert::Inserted
+        } else {
+            Upsert::Rewritten
+        }
+    }
+}
+
 /// A stored domain verdict: every column of `domain_verdicts`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredDomainVerdict {

@@ -124,6 +124,12 @@ impl HistoryStore {
         both!(self, s => s.upsert_domain_verdict(v))
     }
 
+    /// Write a batch of feed verdicts in one transaction (all or none), one result per
+    /// verdict in order. What the screening workers use: one commit per batch.
+    pub fn upsert_domain_verdicts(&mut self, batch: &[DomainVerdict]) -> Result<Vec<Upsert>> {
+        both!(self, s => s.upsert_domain_verdicts(batch))
+    }
+
     /// Feed verdicts matching `query`, newest write first.
     pub fn list_domain_verdicts(
         &mut self,

@@ -3,6 +3,7 @@
 //! concurrent writers of the same key (the second waits for the first, then updates), so
 //! workers on several hosts count every delivery exactly once.
 
+use postgres::GenericClient;
 use postgres::types::ToSql;
 
 use crate::domains::{
@@ -30,41 +31,65 @@ fn params(args: &[String]) -> Vec<&(dyn ToSql + Sync)> {
     args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
 }
 
+/// RETURNING gives the row's write count from the same statement: 1 means inserted.
+fn upsert_row(
+    client: &mut impl GenericClient,
+    v: &DomainVerdict,
+) -> std::result::Result<i64, postgres::Error> {
+    let row = client.query_one(
+        "INSERT INTO domain_verdicts (name, rules_version, verdict, score, brand,
+             report_json, source, first_seen, last_written, writes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1)
+         ON CONFLICT (name, rules_version) DO UPDATE SET
+             verdict = excluded.verdict, score = excluded.score, brand = excluded.brand,
+             report_json = excluded.report_json, source = excluded.source,
+             last_written = excluded.last_written,
+             writes = domain_verdicts.writes + 1
+         RETURNING writes",
+        &[
+            &v.name,
+            &v.rules_version,
+            &v.verdict,
+            &i64::from(v.score),
+            &v.brand,
+            &v.report_json,
+            &v.source,
+            &crate::now(),
+        ],
+    )?;
+    row.try_get(0)
+}
+
+fn upsert_all(
+    client: &mut postgres::Client,
+    batch: &[DomainVerdict],
+) -> std::result::Result<Vec<i64>, postgres::Error> {
+    let mut tx = client.transaction()?;
+    let mut writes = Vec::with_capacity(batch.len());
+    for v in batch {
+        writes.push(upsert_row(&mut tx, v)?);
+    }
+    tx.commit()?;
+    Ok(writes)
+}
+
 impl PostgresStore {
     /// Write a verdict: insert it, or replace the row of the same (name, rules version) and
     /// count the write. Safe to repeat: that is what at-least-once delivery needs.
     pub fn upsert_domain_verdict(&mut self, v: &DomainVerdict) -> Result<Upsert> {
         domains::validate(v)?;
-        let row = self
-            .client
-            .query_one(
-                "INSERT INTO domain_verdicts (name, rules_version, verdict, score, brand,
-                     report_json, source, first_seen, last_written, writes)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1)
-                 ON CONFLICT (name, rules_version) DO UPDATE SET
-                     verdict = excluded.verdict, score = excluded.score, brand = excluded.brand,
-                     report_json = excluded.report_json, source = excluded.source,
-                     last_written = excluded.last_written,
-                     writes = domain_verdicts.writes + 1
-                 RETURNING writes",
-                &[
-                    &v.name,
-                    &v.rules_version,
-                    &v.verdict,
-                    &i64::from(v.score),
-                    &v.brand,
-                    &v.report_json,
-                    &v.source,
-                    &crate::now(),
-                ],
-            )
-            .map_err(|e| self.err(e))?;
-        let writes: i64 = row.try_get(0).map_err(|e| self.err(e))?;
-        Ok(if writes == 1 {
-            Upsert::Inserted
-        } else {
-            Upsert::Rewritten
-        })
+        let writes = upsert_row(&mut self.client, v).map_err(|e| self.err(e))?;
+        Ok(Upsert::from_writes(writes))
+    }
+
+    /// Write a batch of verdicts in one transaction: all of them or none, one commit.
+    /// Every verdict is checked first.
+    pub fn upsert_domain_verdicts(&mut self, batch: &[DomainVerdict]) -> Result<Vec<Upsert>> {
+        for v in batch {
+            domains::validate(v)?;
+        }
+        let writes = upsert_all(&mut self.client, batch).map_err(|e| self.err(e))?;
+        Ok(writes.into_iter().map(Upsert::from_writes).collect())
     }
 
     /// The verdicts `query` matches, newest write first.

@@ -24,42 +24,67 @@ fn row_to_verdict(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredDomainVerdict
     })
 }
 
+/// RETURNING gives the row's write count from the same statement: 1 means inserted.
+fn upsert_row(conn: &rusqlite::Connection, v: &DomainVerdict) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO domain_verdicts (name, rules_version, verdict, score, brand,
+             report_json, source, first_seen, last_written, writes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 1)
+         ON CONFLICT (name, rules_version) DO UPDATE SET
+             verdict = excluded.verdict, score = excluded.score, brand = excluded.brand,
+             report_json = excluded.report_json, source = excluded.source,
+             last_written = excluded.last_written,
+             writes = domain_verdicts.writes + 1
+         RETURNING writes",
+    )?
+    .query_row(
+        rusqlite::params![
+            v.name,
+            v.rules_version,
+            v.verdict,
+            i64::from(v.score),
+            v.brand,
+            v.report_json,
+            v.source,
+            crate::now()
+        ],
+        |r| r.get(0),
+    )
+}
+
+/// The batch in one IMMEDIATE transaction: it takes the write lock at the start (waiting on
+/// the busy timeout), so it never fails halfway on a lock another worker took meanwhile.
+fn upsert_all(
+    conn: &mut rusqlite::Connection,
+    batch: &[DomainVerdict],
+) -> rusqlite::Result<Vec<i64>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut writes = Vec::with_capacity(batch.len());
+    for v in batch {
+        writes.push(upsert_row(&tx, v)?);
+    }
+    tx.commit()?;
+    Ok(writes)
+}
+
 impl SqliteStore {
     /// Write a verdict: insert it, or replace the row of the same (name, rules version) and
     /// count the write. Safe to repeat: that is what at-least-once delivery needs.
     pub fn upsert_domain_verdict(&mut self, v: &DomainVerdict) -> Result<Upsert> {
         domains::validate(v)?;
-        // RETURNING gives the row's write count from the same statement: 1 means inserted.
-        let writes: i64 = self
-            .conn
-            .query_row(
-                "INSERT INTO domain_verdicts (name, rules_version, verdict, score, brand,
-                     report_json, source, first_seen, last_written, writes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 1)
-                 ON CONFLICT (name, rules_version) DO UPDATE SET
-                     verdict = excluded.verdict, score = excluded.score, brand = excluded.brand,
-                     report_json = excluded.report_json, source = excluded.source,
-                     last_written = excluded.last_written,
-                     writes = domain_verdicts.writes + 1
-                 RETURNING writes",
-                rusqlite::params![
-                    v.name,
-                    v.rules_version,
-                    v.verdict,
-                    i64::from(v.score),
-                    v.brand,
-                    v.report_json,
-                    v.source,
-                    crate::now()
-                ],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(if writes == 1 {
-            Upsert::Inserted
-        } else {
-            Upsert::Rewritten
-        })
+        let writes = upsert_row(&self.conn, v).map_err(|e| self.err(e))?;
+        Ok(Upsert::from_writes(writes))
+    }
+
+    /// Write a batch of verdicts in one transaction: all of them or none (a worker killed
+    /// midway leaves no half batch), and one commit instead of one per name, so several
+    /// workers on one file wait less for each other. Every verdict is checked first.
+    pub fn upsert_domain_verdicts(&mut self, batch: &[DomainVerdict]) -> Result<Vec<Upsert>> {
+        for v in batch {
+            domains::validate(v)?;
+        }
+        let writes = upsert_all(&mut self.conn, batch).map_err(|e| self.err(e))?;
+        Ok(writes.into_iter().map(Upsert::from_writes).collect())
     }
 
     /// The verdicts `query` matches, newest write first.

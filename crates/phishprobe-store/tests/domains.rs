@@ -348,3 +348,71 @@ fn postgres_database_from_before_the_feed_is_migrated() {
     );
     db.record_dead_letter("b.example", "x", 5).unwrap();
 }
+
+/// Batches: one transaction each (all or none), results in order, and batch writers racing
+/// on the same names still count every write once.
+fn batches(location: &str) {
+    let mut db = HistoryStore::open(location).unwrap();
+    let batch: Vec<DomainVerdict> = (0..3)
+        .map(|i| verdict(&format!("batch{i}.example"), "suspicious", 40))
+        .collect();
+    assert_eq!(
+        db.upsert_domain_verdicts(&batch).unwrap(),
+        [Upsert::Inserted; 3]
+    );
+    assert_eq!(
+        db.upsert_domain_verdicts(&batch).unwrap(),
+        [Upsert::Rewritten; 3]
+    );
+    let mut bad = vec![verdict("fresh.example", "phishing", 90)];
+    bad.push(verdict("Not A Name", "phishing", 90));
+    assert!(db.upsert_domain_verdicts(&bad).is_err());
+    let names: Vec<String> = all(&mut db).into_iter().map(|r| r.name).collect();
+    assert!(
+        !names.contains(&"fresh.example".to_string()),
+        "nothing of a refused batch is written"
+    );
+    assert_eq!(names.len(), 3);
+    drop(db);
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let location = location.to_string();
+            std::thread::spawn(move || {
+                let mut db = HistoryStore::open(&location).unwrap();
+                for chunk in 0..4 {
+                    let batch: Vec<DomainVerdict> = (0..10)
+                        .map(|n| (chunk * 10 + n + t * 7) % 40)
+                        .map(|n| verdict(&format!("racing{n}.example"), "phishing", 80))
+                        .collect();
+                    db.upsert_domain_verdicts(&batch)
+                        .expect("batch while others write");
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let mut db = HistoryStore::open(location).unwrap();
+    let racing: Vec<_> = all(&mut db)
+        .into_iter()
+        .filter(|r| r.name.starts_with("racing"))
+        .collect();
+    assert_eq!(racing.len(), 40);
+    assert!(racing.iter().all(|r| r.writes == 4), "{racing:?}");
+}
+
+#[test]
+fn sqlite_batches_are_all_or_nothing() {
+    let dir = temp_dir("batches");
+    batches(dir.join("b.db").to_str().unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn postgres_batches_are_all_or_nothing() {
+    let Some(pg) = TempPg::create("domain_batches") else {
+        return;
+    };
+    batches(&pg.url);
+}

@@ -189,8 +189,9 @@ pub(crate) struct StoreSink {
 
 impl VerdictSink for StoreSink {
     fn store(&mut self, batch: &[Screened]) -> Result<(), String> {
+        let mut verdicts = Vec::with_capacity(batch.len());
         for item in batch {
-            let verdict = DomainVerdict {
+            verdicts.push(DomainVerdict {
                 name: item.name.clone(),
                 rules_version: self.rules_version.clone(),
                 verdict: item.report.verdict.as_str().to_string(),
@@ -198,12 +199,13 @@ impl VerdictSink for StoreSink {
                 brand: item.report.brand.clone(),
                 report_json: serde_json::to_string(&item.report).map_err(|e| e.to_string())?,
                 source: item.source.clone().unwrap_or_else(|| "feed".into()),
-            };
-            self.store
-                .upsert_domain_verdict(&verdict)
-                .map_err(|e| e.to_string())?;
+            });
         }
-        Ok(())
+        // One transaction per batch: all or nothing, one commit.
+        self.store
+            .upsert_domain_verdicts(&verdicts)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     fn dead_letter(&mut self, name: &str, reason: &str, deliveries: u64) -> Result<(), String> {

@@ -771,7 +771,7 @@ fn print_table(r: &Value) {
         show(&m["nats_server"])
     );
     println!(
-        "  workers   names/s   seconds  publish s  broker CPU %  ms/1000  workers CPU %  ms/1000  stored"
+        "  workers   names/s   seconds  publish s  broker CPU %  ms/1000  workers CPU %  ms/1000  publisher CPU %  stored"
     );
     for t in r["throughput"].as_array().into_iter().flatten() {
         println!(

@@ -83,9 +83,11 @@ async fn feed(args: &Args, spec: SourceSpec, ctx: &Context) -> Result<u8> {
         ..FeedOptions::default()
     };
     let source_name = spec.to_string();
-    let state_path = match &args.state {
-        Some(path) => path.clone(),
-        None => default_state_path(&source_name)?,
+    // Only a followed log has a position to keep.
+    let state_path = match (&args.state, &spec) {
+        (Some(path), _) => Some(path.clone()),
+        (None, SourceSpec::Ct(_)) => Some(default_state_path(&source_name)?),
+        (None, _) => None,
     };
     let (tx, rx) = mpsc::channel::<FeedEvent>(256);
     let follow = Follow {
@@ -97,57 +99,54 @@ async fn feed(args: &Args, spec: SourceSpec, ctx: &Context) -> Result<u8> {
     let reader = tokio::spawn(read_source(spec, follow, state_path.clone(), tx));
     let json_out = ctx.json;
     let on_bad = |at: &str, error: &str| report_bad(json_out, at, error);
-    let tally = match &args.to {
-        None => {
-            let mut worst = 0u8;
-            let tally = run_feed(
-                rx,
-                &options,
-                |batch| {
-                    let result = print_verdicts(ctx, &batch, &mut worst);
-                    async move { result }
-                },
-                on_bad,
-                |next, _| save_position(&state_path, &source_name, next),
-            )
-            .await
-            .map_err(|e| anyhow!(e))?;
-            finish(reader).await?;
-            summary(&tally, ctx.json, None);
-            return Ok(worst);
-        }
-        Some(url) => {
-            let queue = NatsQueue::connect(url, nats_options(args))
-                .await
-                .map_err(|e| anyhow!(e))?;
-            let queue = &queue;
-            let source_name = &source_name;
-            let published = std::cell::Cell::new((0u64, 0u64));
-            let published_ref = &published;
-            let tally = run_feed(
-                rx,
-                &options,
-                |batch| async move {
-                    let done = publish_until_stored(queue, &batch, source_name).await;
-                    let (stored, duplicates) = published_ref.get();
-                    published_ref.set((stored + done.stored, duplicates + done.duplicates));
-                    Ok(())
-                },
-                on_bad,
-                |next, tally| {
-                    save_position(&state_path, source_name, next)?;
-                    progress(tally, json_out);
-                    Ok(())
-                },
-            )
-            .await
-            .map_err(|e| anyhow!(e))?;
-            finish(reader).await?;
-            summary(&tally, ctx.json, Some(published.get()));
-            tally
-        }
+    let save = |next: u64| match &state_path {
+        Some(path) => save_position(path, &source_name, next),
+        None => Ok(()),
     };
-    let _ = tally;
+    let Some(url) = &args.to else {
+        let mut worst = 0u8;
+        let tally = run_feed(
+            rx,
+            &options,
+            |batch| {
+                let result = print_verdicts(ctx, &batch, &mut worst);
+                async move { result }
+            },
+            on_bad,
+            |next, _| save(next),
+        )
+        .await
+        .map_err(|e| anyhow!(e))?;
+        finish(reader).await?;
+        summary(&tally, json_out, None);
+        return Ok(worst);
+    };
+    let queue = NatsQueue::connect(url, nats_options(args))
+        .await
+        .map_err(|e| anyhow!(e))?;
+    let (queue, source_name) = (&queue, &source_name);
+    let published = std::cell::Cell::new((0u64, 0u64));
+    let published_ref = &published;
+    let tally = run_feed(
+        rx,
+        &options,
+        |batch| async move {
+            let done = publish_until_stored(queue, &batch, source_name).await;
+            let (stored, duplicates) = published_ref.get();
+            published_ref.set((stored + done.stored, duplicates + done.duplicates));
+            Ok(())
+        },
+        on_bad,
+        |next, tally| {
+            save(next)?;
+            progress(tally, json_out);
+            Ok(())
+        },
+    )
+    .await
+    .map_err(|e| anyhow!(e))?;
+    finish(reader).await?;
+    summary(&tally, json_out, Some(published.get()));
     Ok(0)
 }
 
@@ -195,7 +194,7 @@ struct Follow {
 async fn read_source(
     spec: SourceSpec,
     follow: Follow,
-    state: PathBuf,
+    state: Option<PathBuf>,
     tx: mpsc::Sender<FeedEvent>,
 ) -> Result<()> {
     let Follow {
@@ -222,8 +221,12 @@ async fn read_source(
             .await
         }
         SourceSpec::Ct(url) => {
-            let saved =
-                SavedPosition::load(&state, &format!("ct:{url}")).map_err(|e| anyhow!(e))?;
+            let saved = match &state {
+                Some(path) => {
+                    SavedPosition::load(path, &format!("ct:{url}")).map_err(|e| anyhow!(e))?
+                }
+                None => None,
+            };
             let log = CtLog::new(&url, CtLimits::default()).map_err(|e| anyhow!("{url}: {e}"))?;
             let options = FollowOptions {
                 start: start.or(saved),

@@ -453,3 +453,48 @@ fn bench_feed_reports_every_figure_and_stores_every_name() {
     );
     assert!(report["machine"]["load_average_before"].is_string());
 }
+
+#[test]
+fn a_worker_stopped_with_sigterm_finishes_its_batch_and_leaves_nothing_held() {
+    let Some(nats) = NatsSetup::single() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let names = names(4_000, "t");
+    let list = write_list(dir.path(), &names);
+    let db = dir.path().join("verdicts.db");
+    let urls = nats.urls();
+    feed_to(&list, &urls, &[]);
+    let mut worker = spawn_screen(&urls, &db, &["--batch", "20"]);
+    let started = Instant::now();
+    while stored_count(&db) < 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the worker stores nothing"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(
+        wait_exit(&mut worker, Duration::from_secs(30)).success(),
+        "a clean exit"
+    );
+    let s = status(&urls);
+    assert_eq!(s["names_unacked"], 0, "nothing held for the ack wait: {s}");
+    assert!(
+        s["names_pending"].as_u64().unwrap() > 0,
+        "it stopped before the end: {s}"
+    );
+    let mut rest = spawn_screen(&urls, &db, &["--until-idle", "2"]);
+    assert!(wait_exit(&mut rest, Duration::from_secs(120)).success());
+    let rows = assert_all_stored_once(&db, &names);
+    assert!(
+        rows.values().all(|(_, writes)| *writes == 1),
+        "no name came back twice"
+    );
+    assert_drained(&urls);
+}

@@ -5,6 +5,7 @@
 //! Run as many workers as you like on as many machines; they share the durable consumer.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
@@ -58,6 +59,10 @@ pub struct WorkerOptions {
     /// Fault injection for the crash tests: abort the process after this many stored
     /// batches, before acknowledging the last one.
     pub crash_after_batches: Option<u64>,
+    /// Set (by a signal handler) to stop after the batch in hand: its verdicts are stored
+    /// and acknowledged, nothing new is fetched, so a stopped worker leaves nothing to wait
+    /// out the ack wait for.
+    pub stop: Arc<AtomicBool>,
 }
 
 impl Default for WorkerOptions {
@@ -70,6 +75,7 @@ impl Default for WorkerOptions {
             max_deliver: 5,
             forward_flagged: true,
             crash_after_batches: None,
+            stop: Arc::new(AtomicBool::new(false)),
         }
     }
 }
@@ -132,6 +138,9 @@ where
     let mut last_work = Instant::now();
     let mut batches = 0u64;
     loop {
+        if options.stop.load(Ordering::Relaxed) {
+            return Ok(tally);
+        }
         let jobs = match queue
             .next_jobs(options.queue, options.batch, options.fetch_wait)
             .await

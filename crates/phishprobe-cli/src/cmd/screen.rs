@@ -125,6 +125,7 @@ async fn screen(args: Args, ctx: &Context, rules_version: String) -> Result<u8> 
         crash_after_batches: args.crash_after_batches,
         ..WorkerOptions::default()
     };
+    stop_on_signals(&worker.stop);
     let stdout = io::stdout();
     let json_out = ctx.json;
     let print = |item: &Screened| {
@@ -158,6 +159,24 @@ async fn screen(args: Args, ctx: &Context, rules_version: String) -> Result<u8> 
     queue.flush().await.map_err(|e| anyhow!(e))?;
     eprintln!("{}", json!({"screen": tally}));
     Ok(0)
+}
+
+/// SIGINT or SIGTERM: finish the batch in hand (store, acknowledge), then exit 0.
+fn stop_on_signals(stop: &std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    let stop = std::sync::Arc::clone(stop);
+    tokio::spawn(async move {
+        let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        else {
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        eprintln!("screen: stopping after the batch in hand");
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
 }
 
 fn deep_options(args: &Args) -> phishprobe_probe::ProbeOptions {

@@ -75,12 +75,14 @@ fn global_options_are_one_help_section_and_only_where_they_apply() {
         );
     }
     // (command, the global options it takes)
-    let table: [(&[&str], &[&str]); 8] = [
+    let table: [(&[&str], &[&str]); 10] = [
         (&["url"], &GLOBALS),
         (&["case"], &GLOBALS),
         (&["history", "show"], &["--json", "--lang", "--color"]),
         (&["numbers", "add"], &["--json", "--lang"]),
-        (&["bench"], &["--brands"]),
+        (&["bench"], &["--json", "--brands"]),
+        (&["feed"], &GLOBALS),
+        (&["screen"], &GLOBALS),
         (&["serve"], &[]),
         (&["milter"], &["--brands"]),
         (&["text"], &GLOBALS),
@@ -113,7 +115,7 @@ fn global_options_that_do_not_apply_are_refused_before_or_after_the_command() {
         &["serve", "--json"],
         &["milter", "--json"],
         &["--json", "serve"],
-        &["bench", "--json"],
+        &["bench", "--color", "never"],
         &["--lang", "zh", "bench"],
         &["numbers", "--db", &db, "--brands", &brands, "list"],
         &["--brands", &brands, "numbers", "--db", &db, "list"],

@@ -133,7 +133,6 @@ where
     J: Fn(String) -> BoxFuture<'a, Report>,
     O: FnMut(&Screened),
 {
-    let sink = Arc::clone(sink);
     let mut tally = WorkerTally::default();
     let mut last_work = Instant::now();
     let mut batches = 0u64;
@@ -165,12 +164,12 @@ where
         last_work = Instant::now();
         let (judged, refused) = judge_jobs(&jobs, &judge, options.queue).await;
         for (job, reason) in &refused {
-            give_up(&sink, job, reason, &mut tally).await;
+            give_up(sink, job, reason, &mut tally).await;
         }
         if judged.is_empty() {
             continue;
         }
-        let (stored, failed) = store_isolating_failures(&sink, judged).await;
+        let (stored, failed) = store_isolating_failures(sink, judged).await;
         for (job, item, error) in failed {
             tally.errors += 1;
             eprintln!(
@@ -178,7 +177,7 @@ where
                 item.name
             );
             if job.delivered >= options.max_deliver {
-                give_up(&sink, job, &format!("store failed: {error}"), &mut tally).await;
+                give_up(sink, job, &format!("store failed: {error}"), &mut tally).await;
             } else {
                 let _ = job
                     .settle

@@ -239,7 +239,7 @@ pub fn convert(
             }
         }
     }
-    let expected = 10 + 15 * hp.n_audio_layer + 24 * hp.n_text_layer;
+    let expected = 11 + 15 * hp.n_audio_layer + 24 * hp.n_text_layer;
     ensure!(o.rep.tensors == expected, "wrote {} tensors, whisper.cpp expects {expected}", o.rep.tensors);
     let rep = o.rep;
     Ok((hp, rep))

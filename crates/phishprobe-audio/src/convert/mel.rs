@@ -22,10 +22,14 @@ fn mel_to_hz(m: f64) -> f64 {
 /// Returns `n_mels × (n_fft/2 + 1)` filter weights, row-major.
 pub fn mel_filters(sr: f64, n_fft: usize, n_mels: usize) -> Vec<f32> {
     let n_bins = n_fft / 2 + 1;
-    let fftfreqs: Vec<f64> = (0..n_bins).map(|i| i as f64 * (sr / 2.0) / (n_bins - 1) as f64).collect();
+    // numpy.fft.rfftfreq: i * (1 / (n_fft * (1/sr)))
+    let val = 1.0 / (n_fft as f64 * (1.0 / sr));
+    let fftfreqs: Vec<f64> = (0..n_bins).map(|i| i as f64 * val).collect();
     let (lo, hi) = (hz_to_mel(0.0), hz_to_mel(sr / 2.0));
+    // numpy.linspace: i*step + start, last point set to stop exactly.
+    let step = (hi - lo) / (n_mels + 1) as f64;
     let mel_f: Vec<f64> = (0..n_mels + 2)
-        .map(|i| mel_to_hz(lo + (hi - lo) * i as f64 / (n_mels + 1) as f64))
+        .map(|i| mel_to_hz(if i == n_mels + 1 { hi } else { i as f64 * step + lo }))
         .collect();
     let mut w = vec![0f32; n_mels * n_bins];
     for i in 0..n_mels {
@@ -35,7 +39,9 @@ pub fn mel_filters(sr: f64, n_fft: usize, n_mels: usize) -> Vec<f32> {
         for (j, &f) in fftfreqs.iter().enumerate() {
             let lower = -(mel_f[i] - f) / fd0;
             let upper = (mel_f[i + 2] - f) / fd1;
-            w[i * n_bins + j] = (0f64.max(lower.min(upper)) * enorm) as f32;
+            // librosa stores the triangle in a float32 array, then scales it in place.
+            let tri = 0f64.max(lower.min(upper)) as f32;
+            w[i * n_bins + j] = (tri as f64 * enorm) as f32;
         }
     }
     w

@@ -79,3 +79,72 @@ pub fn encode_q8_0(v: &[f32]) -> Vec<u8> {
     }
     out
 }
+
+/// An index of a ggml Whisper file (for tests, and to validate a user-supplied
+/// `--model` before whisper.cpp sees it).
+#[derive(Debug)]
+pub struct FileIndex {
+    pub hparams: [i32; 11],
+    pub n_mel: usize,
+    pub n_fft: usize,
+    pub filters: Vec<f32>,
+    pub tokens: Vec<Vec<u8>>,
+    /// name → (ne, ttype, byte offset of data, byte length)
+    pub tensors: std::collections::BTreeMap<String, (Vec<usize>, i32, usize, usize)>,
+}
+
+fn type_size(ttype: i32, n: usize) -> Option<usize> {
+    match ttype {
+        GGML_TYPE_F32 => Some(4 * n),
+        GGML_TYPE_F16 => Some(2 * n),
+        GGML_TYPE_Q8_0 if n % QK8_0 == 0 => Some(n / QK8_0 * 34),
+        _ => None,
+    }
+}
+
+pub fn index(buf: &[u8]) -> anyhow::Result<FileIndex> {
+    use anyhow::{Context, ensure};
+    let mut p = 0usize;
+    let i32_at = |p: &mut usize| -> anyhow::Result<i32> {
+        let b = buf.get(*p..*p + 4).context("truncated ggml file")?;
+        *p += 4;
+        Ok(i32::from_le_bytes(b.try_into().unwrap()))
+    };
+    ensure!(i32_at(&mut p)? as u32 == MAGIC, "not a ggml file (bad magic)");
+    let mut hparams = [0i32; 11];
+    for h in hparams.iter_mut() {
+        *h = i32_at(&mut p)?;
+    }
+    let n_mel = i32_at(&mut p)? as usize;
+    let n_fft = i32_at(&mut p)? as usize;
+    ensure!(n_mel <= 256 && n_fft <= 4096, "implausible filter size {n_mel}x{n_fft}");
+    let fb = buf.get(p..p + 4 * n_mel * n_fft).context("truncated filters")?;
+    let filters = fb.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+    p += 4 * n_mel * n_fft;
+    let n_tok = i32_at(&mut p)?;
+    ensure!((0..1_000_000).contains(&n_tok), "implausible token count {n_tok}");
+    let mut tokens = Vec::with_capacity(n_tok as usize);
+    for _ in 0..n_tok {
+        let n = i32_at(&mut p)? as usize;
+        tokens.push(buf.get(p..p + n).context("truncated vocab")?.to_vec());
+        p += n;
+    }
+    let mut tensors = std::collections::BTreeMap::new();
+    while p < buf.len() {
+        let n_dims = i32_at(&mut p)?;
+        let name_len = i32_at(&mut p)?;
+        let ttype = i32_at(&mut p)?;
+        ensure!((1..=4).contains(&n_dims) && (1..=256).contains(&name_len), "bad tensor header at {p}");
+        let mut ne = Vec::new();
+        for _ in 0..n_dims {
+            ne.push(i32_at(&mut p)? as usize);
+        }
+        let name = String::from_utf8(buf.get(p..p + name_len as usize).context("truncated name")?.to_vec())?;
+        p += name_len as usize;
+        let len = type_size(ttype, ne.iter().product()).with_context(|| format!("{name}: unsupported type {ttype}"))?;
+        ensure!(p + len <= buf.len(), "{name}: data truncated");
+        tensors.insert(name, (ne, ttype, p, len));
+        p += len;
+    }
+    Ok(FileIndex { hparams, n_mel, n_fft, filters, tokens, tensors })
+}

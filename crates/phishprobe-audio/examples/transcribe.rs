@@ -9,13 +9,20 @@ use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextPar
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.split_whitespace().nth(1).unwrap().parse::<f64>().unwrap() / 1024.0))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap().parse::<f64>().unwrap() / 1024.0)
+        })
         .unwrap_or(f64::NAN)
 }
 
 fn main() -> anyhow::Result<()> {
     let a: Vec<String> = std::env::args().collect();
-    anyhow::ensure!(a.len() >= 3, "usage: transcribe MODEL.bin CLIP.wav [LANG|auto] [THREADS] [greedy|beam] [PROMPT]");
+    anyhow::ensure!(
+        a.len() >= 3,
+        "usage: transcribe MODEL.bin CLIP.wav [LANG|auto] [THREADS] [greedy|beam] [PROMPT]"
+    );
     let lang = a.get(3).map(String::as_str).unwrap_or("en");
     let threads: i32 = a.get(4).map(|s| s.parse()).transpose()?.unwrap_or(1);
     let beam = a.get(5).map(String::as_str) == Some("beam");
@@ -30,7 +37,10 @@ fn main() -> anyhow::Result<()> {
         spec.sample_rate == 16000 && spec.channels == 1 && spec.bits_per_sample == 16,
         "want 16 kHz mono 16-bit, got {spec:?}"
     );
-    let pcm: Vec<f32> = r.samples::<i16>().map(|s| s.map(|v| v as f32 / 32768.0)).collect::<Result<_, _>>()?;
+    let pcm: Vec<f32> = r
+        .samples::<i16>()
+        .map(|s| s.map(|v| v as f32 / 32768.0))
+        .collect::<Result<_, _>>()?;
     let audio_s = pcm.len() as f64 / 16000.0;
 
     let t0 = Instant::now();
@@ -39,7 +49,10 @@ fn main() -> anyhow::Result<()> {
     let load_s = t0.elapsed().as_secs_f64();
 
     let strategy = if beam {
-        SamplingStrategy::BeamSearch { beam_size: 5, patience: -1.0 }
+        SamplingStrategy::BeamSearch {
+            beam_size: 5,
+            patience: -1.0,
+        }
     } else {
         SamplingStrategy::Greedy { best_of: 1 }
     };
@@ -60,7 +73,12 @@ fn main() -> anyhow::Result<()> {
     let mut text = String::new();
     for seg in st.as_iter() {
         let s = seg.to_str_lossy()?;
-        println!("[{:>6.2}-{:>6.2}] {}", seg.start_timestamp() as f64 / 100.0, seg.end_timestamp() as f64 / 100.0, s.trim());
+        println!(
+            "[{:>6.2}-{:>6.2}] {}",
+            seg.start_timestamp() as f64 / 100.0,
+            seg.end_timestamp() as f64 / 100.0,
+            s.trim()
+        );
         text.push_str(&s);
     }
     eprintln!(

@@ -31,8 +31,18 @@ fn serialize(vars: &BTreeMap<String, V>, aliases: &[(&str, &str)]) -> Vec<u8> {
     for (name, v) in vars {
         string(&mut o, name);
         let (shape, dt, bytes): (Vec<usize>, u8, Vec<u8>) = match v {
-            V::F16(s, x) => (s.clone(), 4, x.iter().flat_map(|&f| half::f16::from_f32(f).to_le_bytes()).collect()),
-            V::F32(s, x) => (s.clone(), 0, x.iter().flat_map(|f| f.to_le_bytes()).collect()),
+            V::F16(s, x) => (
+                s.clone(),
+                4,
+                x.iter()
+                    .flat_map(|&f| half::f16::from_f32(f).to_le_bytes())
+                    .collect(),
+            ),
+            V::F32(s, x) => (
+                s.clone(),
+                0,
+                x.iter().flat_map(|f| f.to_le_bytes()).collect(),
+            ),
             V::I8(s, x) => (s.clone(), 1, x.iter().map(|&b| b as u8).collect()),
             V::ScalarI16(x) => (vec![], 2, x.to_le_bytes().to_vec()),
         };
@@ -54,11 +64,15 @@ fn serialize(vars: &BTreeMap<String, V>, aliases: &[(&str, &str)]) -> Vec<u8> {
 
 /// Deterministic pseudo-random values.
 fn vals(seed: usize, n: usize) -> Vec<f32> {
-    (0..n).map(|i| (((i * 7919 + seed * 104729) % 2001) as f32 - 1000.0) / 1000.0).collect()
+    (0..n)
+        .map(|i| (((i * 7919 + seed * 104729) % 2001) as f32 - 1000.0) / 1000.0)
+        .collect()
 }
 
 fn linear_i8(vars: &mut BTreeMap<String, V>, name: &str, rows: usize, cols: usize, seed: usize) {
-    let q: Vec<i8> = (0..rows * cols).map(|i| (((i + seed) * 31 % 255) as i32 - 127) as i8).collect();
+    let q: Vec<i8> = (0..rows * cols)
+        .map(|i| (((i + seed) * 31 % 255) as i32 - 127) as i8)
+        .collect();
     let scale: Vec<f32> = (0..rows).map(|r| 50.0 + r as f32).collect();
     vars.insert(format!("{name}/weight"), V::I8(vec![rows, cols], q));
     vars.insert(format!("{name}/weight_scale"), V::F32(vec![rows], scale));
@@ -81,20 +95,41 @@ fn model() -> Vec<u8> {
     let mut v = BTreeMap::new();
     v.insert("encoder/num_heads".into(), V::ScalarI16(2));
     v.insert("decoder/num_heads".into(), V::ScalarI16(2));
-    v.insert("encoder/position_encodings/encodings".into(), V::F16(vec![4, D], vals(1, 4 * D)));
-    v.insert("decoder/position_encodings/encodings".into(), V::F16(vec![3, D], vals(2, 3 * D)));
-    v.insert("encoder/conv1/weight".into(), V::F16(vec![D, MELS, 3], vals(3, D * MELS * 3)));
+    v.insert(
+        "encoder/position_encodings/encodings".into(),
+        V::F16(vec![4, D], vals(1, 4 * D)),
+    );
+    v.insert(
+        "decoder/position_encodings/encodings".into(),
+        V::F16(vec![3, D], vals(2, 3 * D)),
+    );
+    v.insert(
+        "encoder/conv1/weight".into(),
+        V::F16(vec![D, MELS, 3], vals(3, D * MELS * 3)),
+    );
     v.insert("encoder/conv1/bias".into(), V::F16(vec![D], vals(4, D)));
-    v.insert("encoder/conv2/weight".into(), V::F16(vec![D, D, 3], vals(5, D * D * 3)));
+    v.insert(
+        "encoder/conv2/weight".into(),
+        V::F16(vec![D, D, 3], vals(5, D * D * 3)),
+    );
     v.insert("encoder/conv2/bias".into(), V::F16(vec![D], vals(6, D)));
-    v.insert("decoder/embeddings/weight".into(), V::F16(vec![VOCAB, D], vals(7, VOCAB * D)));
+    v.insert(
+        "decoder/embeddings/weight".into(),
+        V::F16(vec![VOCAB, D], vals(7, VOCAB * D)),
+    );
     ln(&mut v, "encoder/layer_norm", 8);
     ln(&mut v, "decoder/layer_norm", 10);
     for side in ["encoder", "decoder"] {
         let l = format!("{side}/layer_0");
         ln(&mut v, &format!("{l}/self_attention/layer_norm"), 20);
         ln(&mut v, &format!("{l}/ffn/layer_norm"), 22);
-        linear_i8(&mut v, &format!("{l}/self_attention/linear_0"), 3 * D, D, 30);
+        linear_i8(
+            &mut v,
+            &format!("{l}/self_attention/linear_0"),
+            3 * D,
+            D,
+            30,
+        );
         linear_i8(&mut v, &format!("{l}/self_attention/linear_1"), D, D, 31);
         linear_i8(&mut v, &format!("{l}/ffn/linear_0"), 4 * D, D, 32);
         linear_i8(&mut v, &format!("{l}/ffn/linear_1"), D, 4 * D, 33);
@@ -105,7 +140,10 @@ fn model() -> Vec<u8> {
             linear_i8(&mut v, &format!("{l}/attention/linear_2"), D, D, 36);
         }
     }
-    serialize(&v, &[("decoder/projection/weight", "decoder/embeddings/weight")])
+    serialize(
+        &v,
+        &[("decoder/projection/weight", "decoder/embeddings/weight")],
+    )
 }
 
 fn tokenizer() -> String {
@@ -118,10 +156,14 @@ fn tokenizer() -> String {
 }
 
 fn f32s(b: &[u8]) -> Vec<f32> {
-    b.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect()
+    b.chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect()
 }
 fn f16s(b: &[u8]) -> Vec<f32> {
-    b.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect()
+    b.chunks_exact(2)
+        .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+        .collect()
 }
 
 #[test]
@@ -130,7 +172,16 @@ fn synthetic_int8_model_converts_to_f16_and_q8_0() {
     for wt in [ggml::WeightType::F16, ggml::WeightType::Q8_0] {
         let mut out = Vec::new();
         let (hp, rep) = convert::convert(&bin, &tokenizer(), wt, &mut out).unwrap();
-        assert_eq!((hp.n_vocab, hp.n_audio_ctx, hp.n_text_ctx, hp.n_audio_layer, hp.n_text_layer), (VOCAB, 4, 3, 1, 1));
+        assert_eq!(
+            (
+                hp.n_vocab,
+                hp.n_audio_ctx,
+                hp.n_text_ctx,
+                hp.n_audio_layer,
+                hp.n_text_layer
+            ),
+            (VOCAB, 4, 3, 1, 1)
+        );
         assert_eq!(rep.tensors, 11 + 15 + 24);
         assert!(rep.nonzero_key_bias.is_empty());
         let ix = ggml::index(&out).unwrap();
@@ -146,11 +197,13 @@ fn synthetic_int8_model_converts_to_f16_and_q8_0() {
         assert_eq!(t("encoder.conv1.bias").0, vec![1, D]);
         assert_eq!(t("encoder.positional_embedding").1, ggml::GGML_TYPE_F32);
         assert_eq!(t("decoder.blocks.0.mlp.0.weight").0, vec![D, 4 * D]);
-        assert!(ix.tensors.get("decoder.blocks.0.attn.key.bias").is_none());
+        assert!(!ix.tensors.contains_key("decoder.blocks.0.attn.key.bias"));
 
         // the self-attention key = rows D..2D of the fused int8 matrix, divided by their row scale
         let m = convert::ct2::parse(&bin).unwrap();
-        let (_, fused) = m.f32("encoder/layer_0/self_attention/linear_0/weight").unwrap();
+        let (_, fused) = m
+            .f32("encoder/layer_0/self_attention/linear_0/weight")
+            .unwrap();
         let want = &fused[D * D..2 * D * D];
         let (_, tt, off, len) = t("encoder.blocks.0.attn.key.weight");
         let got = match *tt {
@@ -164,12 +217,18 @@ fn synthetic_int8_model_converts_to_f16_and_q8_0() {
                 .collect(),
             _ => panic!(),
         };
-        let max_err = want.iter().zip(&got).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        let max_err = want
+            .iter()
+            .zip(&got)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
         assert!(max_err < 0.02, "{wt:?}: max err {max_err}");
         // a dequantized int8 value: q / scale, e.g. row D has scale 50 + D
         assert!(want.iter().all(|x| x.abs() <= 127.0 / 50.0));
         // value bias = last third of the fused bias, stored f32
-        let (_, bias) = m.f32("decoder/layer_0/self_attention/linear_0/bias").unwrap();
+        let (_, bias) = m
+            .f32("decoder/layer_0/self_attention/linear_0/bias")
+            .unwrap();
         let (_, _, off, len) = t("decoder.blocks.0.attn.value.bias");
         let vb = f32s(&out[*off..off + len]);
         assert_eq!(vb, bias[2 * D..]);

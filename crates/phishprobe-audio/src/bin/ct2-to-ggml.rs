@@ -3,7 +3,10 @@ use phishprobe_audio::convert::{self, ggml::WeightType};
 
 fn main() -> anyhow::Result<()> {
     let a: Vec<String> = std::env::args().collect();
-    anyhow::ensure!(a.len() >= 3, "usage: ct2-to-ggml MODEL_DIR OUT.bin [f16|q8_0]");
+    anyhow::ensure!(
+        a.len() >= 3,
+        "usage: ct2-to-ggml MODEL_DIR OUT.bin [f16|q8_0]"
+    );
     let wt = match a.get(3).map(String::as_str).unwrap_or("q8_0") {
         "f16" => WeightType::F16,
         "q8_0" => WeightType::Q8_0,

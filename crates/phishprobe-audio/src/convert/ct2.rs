@@ -66,7 +66,10 @@ impl Variable<'_> {
     pub fn raw_f32(&self) -> Vec<f32> {
         let d = self.data;
         match self.dtype {
-            DType::F32 => d.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect(),
+            DType::F32 => d
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+                .collect(),
             DType::F16 => d
                 .chunks_exact(2)
                 .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
@@ -76,8 +79,14 @@ impl Variable<'_> {
                 .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
                 .collect(),
             DType::I8 => d.iter().map(|&b| b as i8 as f32).collect(),
-            DType::I16 => d.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as f32).collect(),
-            DType::I32 => d.chunks_exact(4).map(|c| i32::from_le_bytes(c.try_into().unwrap()) as f32).collect(),
+            DType::I16 => d
+                .chunks_exact(2)
+                .map(|c| i16::from_le_bytes([c[0], c[1]]) as f32)
+                .collect(),
+            DType::I32 => d
+                .chunks_exact(4)
+                .map(|c| i32::from_le_bytes(c.try_into().unwrap()) as f32)
+                .collect(),
         }
     }
 
@@ -108,7 +117,11 @@ struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         let end = self.pos.checked_add(n).context("overflow")?;
-        ensure!(end <= self.buf.len(), "model.bin truncated at byte {} (wanted {n} more)", self.pos);
+        ensure!(
+            end <= self.buf.len(),
+            "model.bin truncated at byte {} (wanted {n} more)",
+            self.pos
+        );
         let s = &self.buf[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -167,14 +180,26 @@ pub fn parse(buf: &[u8]) -> Result<Model<'_>> {
         let t = c.string()?;
         aliases.insert(a, t);
     }
-    ensure!(c.pos == buf.len(), "{} trailing bytes after the aliases", buf.len() - c.pos);
-    Ok(Model { binary_version, spec, revision, vars, aliases })
+    ensure!(
+        c.pos == buf.len(),
+        "{} trailing bytes after the aliases",
+        buf.len() - c.pos
+    );
+    Ok(Model {
+        binary_version,
+        spec,
+        revision,
+        vars,
+        aliases,
+    })
 }
 
 impl<'a> Model<'a> {
     pub fn get(&self, name: &str) -> Result<&Variable<'a>> {
         let real = self.aliases.get(name).map(String::as_str).unwrap_or(name);
-        self.vars.get(real).with_context(|| format!("CTranslate2 model has no variable {name}"))
+        self.vars
+            .get(real)
+            .with_context(|| format!("CTranslate2 model has no variable {name}"))
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -188,14 +213,20 @@ impl<'a> Model<'a> {
         let v = self.get(name)?;
         let mut vals = v.raw_f32();
         if matches!(v.dtype, DType::I8 | DType::I16) {
-            let scale = self.get(&format!("{name}_scale")).with_context(|| format!("{name} is {:?} without a scale", v.dtype))?;
+            let scale = self
+                .get(&format!("{name}_scale"))
+                .with_context(|| format!("{name} is {:?} without a scale", v.dtype))?;
             let s = scale.raw_f32();
             let rows = v.shape[0];
             let cols = v.numel() / rows.max(1);
             if s.len() == 1 {
                 vals.iter_mut().for_each(|x| *x /= s[0]);
             } else {
-                ensure!(s.len() == rows, "{name}: {} scales for {rows} rows", s.len());
+                ensure!(
+                    s.len() == rows,
+                    "{name}: {} scales for {rows} rows",
+                    s.len()
+                );
                 for (r, row) in vals.chunks_mut(cols).enumerate() {
                     row.iter_mut().for_each(|x| *x /= s[r]);
                 }

@@ -44,7 +44,13 @@ pub fn write_i32(w: &mut impl Write, v: i32) -> io::Result<()> {
 }
 
 /// Tensor header + data. `ne` is in ggml order (innermost first).
-pub fn write_tensor(w: &mut impl Write, name: &str, ne: &[usize], ttype: i32, data: &[u8]) -> io::Result<()> {
+pub fn write_tensor(
+    w: &mut impl Write,
+    name: &str,
+    ne: &[usize],
+    ttype: i32,
+    data: &[u8],
+) -> io::Result<()> {
     write_i32(w, ne.len() as i32)?;
     write_i32(w, name.len() as i32)?;
     write_i32(w, ttype)?;
@@ -60,13 +66,15 @@ pub fn encode_f32(v: &[f32]) -> Vec<u8> {
 }
 
 pub fn encode_f16(v: &[f32]) -> Vec<u8> {
-    v.iter().flat_map(|&x| half::f16::from_f32(x).to_le_bytes()).collect()
+    v.iter()
+        .flat_map(|&x| half::f16::from_f32(x).to_le_bytes())
+        .collect()
 }
 
 /// ggml's reference `quantize_row_q8_0`: blocks of 32 → { f16 d = amax/127; i8 qs[32] = round(x/d) }.
 /// The row length must be a multiple of 32.
 pub fn encode_q8_0(v: &[f32]) -> Vec<u8> {
-    assert!(v.len() % QK8_0 == 0);
+    assert!(v.len().is_multiple_of(QK8_0));
     let mut out = Vec::with_capacity(v.len() / QK8_0 * 34);
     for blk in v.chunks_exact(QK8_0) {
         let amax = blk.iter().fold(0f32, |m, x| m.max(x.abs()));
@@ -97,7 +105,7 @@ fn type_size(ttype: i32, n: usize) -> Option<usize> {
     match ttype {
         GGML_TYPE_F32 => Some(4 * n),
         GGML_TYPE_F16 => Some(2 * n),
-        GGML_TYPE_Q8_0 if n % QK8_0 == 0 => Some(n / QK8_0 * 34),
+        GGML_TYPE_Q8_0 if n.is_multiple_of(QK8_0) => Some(n / QK8_0 * 34),
         _ => None,
     }
 }
@@ -110,19 +118,33 @@ pub fn index(buf: &[u8]) -> anyhow::Result<FileIndex> {
         *p += 4;
         Ok(i32::from_le_bytes(b.try_into().unwrap()))
     };
-    ensure!(i32_at(&mut p)? as u32 == MAGIC, "not a ggml file (bad magic)");
+    ensure!(
+        i32_at(&mut p)? as u32 == MAGIC,
+        "not a ggml file (bad magic)"
+    );
     let mut hparams = [0i32; 11];
     for h in hparams.iter_mut() {
         *h = i32_at(&mut p)?;
     }
     let n_mel = i32_at(&mut p)? as usize;
     let n_fft = i32_at(&mut p)? as usize;
-    ensure!(n_mel <= 256 && n_fft <= 4096, "implausible filter size {n_mel}x{n_fft}");
-    let fb = buf.get(p..p + 4 * n_mel * n_fft).context("truncated filters")?;
-    let filters = fb.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+    ensure!(
+        n_mel <= 256 && n_fft <= 4096,
+        "implausible filter size {n_mel}x{n_fft}"
+    );
+    let fb = buf
+        .get(p..p + 4 * n_mel * n_fft)
+        .context("truncated filters")?;
+    let filters = fb
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect();
     p += 4 * n_mel * n_fft;
     let n_tok = i32_at(&mut p)?;
-    ensure!((0..1_000_000).contains(&n_tok), "implausible token count {n_tok}");
+    ensure!(
+        (0..1_000_000).contains(&n_tok),
+        "implausible token count {n_tok}"
+    );
     let mut tokens = Vec::with_capacity(n_tok as usize);
     for _ in 0..n_tok {
         let n = i32_at(&mut p)? as usize;
@@ -134,17 +156,32 @@ pub fn index(buf: &[u8]) -> anyhow::Result<FileIndex> {
         let n_dims = i32_at(&mut p)?;
         let name_len = i32_at(&mut p)?;
         let ttype = i32_at(&mut p)?;
-        ensure!((1..=4).contains(&n_dims) && (1..=256).contains(&name_len), "bad tensor header at {p}");
+        ensure!(
+            (1..=4).contains(&n_dims) && (1..=256).contains(&name_len),
+            "bad tensor header at {p}"
+        );
         let mut ne = Vec::new();
         for _ in 0..n_dims {
             ne.push(i32_at(&mut p)? as usize);
         }
-        let name = String::from_utf8(buf.get(p..p + name_len as usize).context("truncated name")?.to_vec())?;
+        let name = String::from_utf8(
+            buf.get(p..p + name_len as usize)
+                .context("truncated name")?
+                .to_vec(),
+        )?;
         p += name_len as usize;
-        let len = type_size(ttype, ne.iter().product()).with_context(|| format!("{name}: unsupported type {ttype}"))?;
+        let len = type_size(ttype, ne.iter().product())
+            .with_context(|| format!("{name}: unsupported type {ttype}"))?;
         ensure!(p + len <= buf.len(), "{name}: data truncated");
         tensors.insert(name, (ne, ttype, p, len));
         p += len;
     }
-    Ok(FileIndex { hparams, n_mel, n_fft, filters, tokens, tensors })
+    Ok(FileIndex {
+        hparams,
+        n_mel,
+        n_fft,
+        filters,
+        tokens,
+        tensors,
+    })
 }

@@ -8,7 +8,11 @@ fn hz_to_mel(f: f64) -> f64 {
     let min_log_hz = 1000.0;
     let min_log_mel = min_log_hz / f_sp;
     let logstep = (6.4f64).ln() / 27.0;
-    if f >= min_log_hz { min_log_mel + (f / min_log_hz).ln() / logstep } else { f / f_sp }
+    if f >= min_log_hz {
+        min_log_mel + (f / min_log_hz).ln() / logstep
+    } else {
+        f / f_sp
+    }
 }
 
 fn mel_to_hz(m: f64) -> f64 {
@@ -16,7 +20,11 @@ fn mel_to_hz(m: f64) -> f64 {
     let min_log_hz = 1000.0;
     let min_log_mel = min_log_hz / f_sp;
     let logstep = (6.4f64).ln() / 27.0;
-    if m >= min_log_mel { min_log_hz * (logstep * (m - min_log_mel)).exp() } else { f_sp * m }
+    if m >= min_log_mel {
+        min_log_hz * (logstep * (m - min_log_mel)).exp()
+    } else {
+        f_sp * m
+    }
 }
 
 /// Returns `n_mels × (n_fft/2 + 1)` filter weights, row-major.
@@ -29,7 +37,13 @@ pub fn mel_filters(sr: f64, n_fft: usize, n_mels: usize) -> Vec<f32> {
     // numpy.linspace: i*step + start, last point set to stop exactly.
     let step = (hi - lo) / (n_mels + 1) as f64;
     let mel_f: Vec<f64> = (0..n_mels + 2)
-        .map(|i| mel_to_hz(if i == n_mels + 1 { hi } else { i as f64 * step + lo }))
+        .map(|i| {
+            mel_to_hz(if i == n_mels + 1 {
+                hi
+            } else {
+                i as f64 * step + lo
+            })
+        })
         .collect();
     let mut w = vec![0f32; n_mels * n_bins];
     for i in 0..n_mels {

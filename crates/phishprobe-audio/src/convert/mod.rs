@@ -39,11 +39,17 @@ pub struct Report {
 }
 
 fn count_layers(m: &ct2::Model, prefix: &str) -> usize {
-    (0..).take_while(|i| m.has(&format!("{prefix}/layer_{i}/ffn/linear_0/weight"))).count()
+    (0..)
+        .take_while(|i| m.has(&format!("{prefix}/layer_{i}/ffn/linear_0/weight")))
+        .count()
 }
 
 pub fn hparams(m: &ct2::Model) -> Result<Hparams> {
-    ensure!(m.spec == "WhisperSpec", "not a Whisper model: spec {}", m.spec);
+    ensure!(
+        m.spec == "WhisperSpec",
+        "not a Whisper model: spec {}",
+        m.spec
+    );
     let emb = m.get("decoder/embeddings/weight")?;
     let epe = m.get("encoder/position_encodings/encodings")?;
     let dpe = m.get("decoder/position_encodings/encodings")?;
@@ -78,7 +84,11 @@ impl<W: Write> Out<'_, W> {
             Kind::Weight => match self.wt {
                 WeightType::F16 => (GGML_TYPE_F16, ggml::encode_f16(vals)),
                 WeightType::Q8_0 => {
-                    ensure!(ne[0] % ggml::QK8_0 == 0, "{name}: row length {} not a multiple of 32", ne[0]);
+                    ensure!(
+                        ne[0].is_multiple_of(ggml::QK8_0),
+                        "{name}: row length {} not a multiple of 32",
+                        ne[0]
+                    );
                     (GGML_TYPE_Q8_0, ggml::encode_q8_0(vals))
                 }
             },
@@ -103,7 +113,12 @@ fn split(shape: &[usize], w: &[f32], b: &[f32], n: usize) -> Vec<(Vec<f32>, Vec<
     let d = shape[0] / n;
     let cols = shape[1];
     (0..n)
-        .map(|i| (w[i * d * cols..(i + 1) * d * cols].to_vec(), b[i * d..(i + 1) * d].to_vec()))
+        .map(|i| {
+            (
+                w[i * d * cols..(i + 1) * d * cols].to_vec(),
+                b[i * d..(i + 1) * d].to_vec(),
+            )
+        })
         .collect()
 }
 
@@ -115,9 +130,17 @@ pub fn convert(
 ) -> Result<(Hparams, Report)> {
     let m = ct2::parse(model_bin)?;
     let hp = hparams(&m)?;
-    ensure!(hp.n_audio_state == hp.n_text_state, "audio and text widths differ");
+    ensure!(
+        hp.n_audio_state == hp.n_text_state,
+        "audio and text widths differ"
+    );
     let tokens = vocab::tokens_from_tokenizer_json(tokenizer_json)?;
-    ensure!(tokens.len() < hp.n_vocab, "{} tokens for n_vocab {}", tokens.len(), hp.n_vocab);
+    ensure!(
+        tokens.len() < hp.n_vocab,
+        "{} tokens for n_vocab {}",
+        tokens.len(),
+        hp.n_vocab
+    );
 
     // header + hparams
     ggml::write_i32(w, ggml::MAGIC as i32)?;
@@ -149,7 +172,11 @@ pub fn convert(
         w.write_all(t)?;
     }
 
-    let mut o = Out { w, wt, rep: Report::default() };
+    let mut o = Out {
+        w,
+        wt,
+        rep: Report::default(),
+    };
     let d = hp.n_audio_state;
 
     // encoder stem
@@ -203,14 +230,39 @@ pub fn convert(
             let (_, bv) = m.f32(&format!("{src}/self_attention/linear_0/bias"))?;
             ensure!(s == [3 * d, d], "{src} fused qkv shape {s:?}");
             let parts = split(&s, &wv, &bv, 3);
-            o.put(&format!("{dst}.attn.query.weight"), &[d, d], &parts[0].0, Kind::Weight)?;
-            o.put(&format!("{dst}.attn.query.bias"), &[d], &parts[0].1, Kind::F32)?;
-            o.put(&format!("{dst}.attn.key.weight"), &[d, d], &parts[1].0, Kind::Weight)?;
+            o.put(
+                &format!("{dst}.attn.query.weight"),
+                &[d, d],
+                &parts[0].0,
+                Kind::Weight,
+            )?;
+            o.put(
+                &format!("{dst}.attn.query.bias"),
+                &[d],
+                &parts[0].1,
+                Kind::F32,
+            )?;
+            o.put(
+                &format!("{dst}.attn.key.weight"),
+                &[d, d],
+                &parts[1].0,
+                Kind::Weight,
+            )?;
             if parts[1].1.iter().any(|&x| x != 0.0) {
                 o.rep.nonzero_key_bias.push(format!("{src}/self_attention"));
             }
-            o.put(&format!("{dst}.attn.value.weight"), &[d, d], &parts[2].0, Kind::Weight)?;
-            o.put(&format!("{dst}.attn.value.bias"), &[d], &parts[2].1, Kind::F32)?;
+            o.put(
+                &format!("{dst}.attn.value.weight"),
+                &[d, d],
+                &parts[2].0,
+                Kind::Weight,
+            )?;
+            o.put(
+                &format!("{dst}.attn.value.bias"),
+                &[d],
+                &parts[2].1,
+                Kind::F32,
+            )?;
             let (s, v) = m.f32(&format!("{src}/self_attention/linear_1/weight"))?;
             o.put(&format!("{dst}.attn.out.weight"), &s, &v, Kind::Weight)?;
             let (s, v) = m.f32(&format!("{src}/self_attention/linear_1/bias"))?;
@@ -219,35 +271,69 @@ pub fn convert(
             if side == "decoder" {
                 // cross attention: linear_0 = q, linear_1 = fused k,v, linear_2 = out
                 let (s, v) = m.f32(&format!("{src}/attention/linear_0/weight"))?;
-                o.put(&format!("{dst}.cross_attn.query.weight"), &s, &v, Kind::Weight)?;
+                o.put(
+                    &format!("{dst}.cross_attn.query.weight"),
+                    &s,
+                    &v,
+                    Kind::Weight,
+                )?;
                 let (s, v) = m.f32(&format!("{src}/attention/linear_0/bias"))?;
                 o.put(&format!("{dst}.cross_attn.query.bias"), &s, &v, Kind::F32)?;
                 let (s, wv) = m.f32(&format!("{src}/attention/linear_1/weight"))?;
                 let (_, bv) = m.f32(&format!("{src}/attention/linear_1/bias"))?;
                 ensure!(s == [2 * d, d], "{src} fused kv shape {s:?}");
                 let parts = split(&s, &wv, &bv, 2);
-                o.put(&format!("{dst}.cross_attn.key.weight"), &[d, d], &parts[0].0, Kind::Weight)?;
+                o.put(
+                    &format!("{dst}.cross_attn.key.weight"),
+                    &[d, d],
+                    &parts[0].0,
+                    Kind::Weight,
+                )?;
                 if parts[0].1.iter().any(|&x| x != 0.0) {
                     o.rep.nonzero_key_bias.push(format!("{src}/attention"));
                 }
-                o.put(&format!("{dst}.cross_attn.value.weight"), &[d, d], &parts[1].0, Kind::Weight)?;
-                o.put(&format!("{dst}.cross_attn.value.bias"), &[d], &parts[1].1, Kind::F32)?;
+                o.put(
+                    &format!("{dst}.cross_attn.value.weight"),
+                    &[d, d],
+                    &parts[1].0,
+                    Kind::Weight,
+                )?;
+                o.put(
+                    &format!("{dst}.cross_attn.value.bias"),
+                    &[d],
+                    &parts[1].1,
+                    Kind::F32,
+                )?;
                 let (s, v) = m.f32(&format!("{src}/attention/linear_2/weight"))?;
-                o.put(&format!("{dst}.cross_attn.out.weight"), &s, &v, Kind::Weight)?;
+                o.put(
+                    &format!("{dst}.cross_attn.out.weight"),
+                    &s,
+                    &v,
+                    Kind::Weight,
+                )?;
                 let (s, v) = m.f32(&format!("{src}/attention/linear_2/bias"))?;
                 o.put(&format!("{dst}.cross_attn.out.bias"), &s, &v, Kind::F32)?;
             }
         }
     }
     let expected = 11 + 15 * hp.n_audio_layer + 24 * hp.n_text_layer;
-    ensure!(o.rep.tensors == expected, "wrote {} tensors, whisper.cpp expects {expected}", o.rep.tensors);
+    ensure!(
+        o.rep.tensors == expected,
+        "wrote {} tensors, whisper.cpp expects {expected}",
+        o.rep.tensors
+    );
     let rep = o.rep;
     Ok((hp, rep))
 }
 
 /// Convert a CTranslate2 model directory (model.bin + tokenizer.json) to a ggml file.
-pub fn convert_dir(dir: &std::path::Path, out: &std::path::Path, wt: WeightType) -> Result<(Hparams, Report)> {
-    let bin = std::fs::read(dir.join("model.bin")).with_context(|| format!("reading {}/model.bin", dir.display()))?;
+pub fn convert_dir(
+    dir: &std::path::Path,
+    out: &std::path::Path,
+    wt: WeightType,
+) -> Result<(Hparams, Report)> {
+    let bin = std::fs::read(dir.join("model.bin"))
+        .with_context(|| format!("reading {}/model.bin", dir.display()))?;
     let tok = std::fs::read_to_string(dir.join("tokenizer.json"))
         .with_context(|| format!("reading {}/tokenizer.json", dir.display()))?;
     let tmp = out.with_extension("partial");
@@ -269,7 +355,10 @@ mod tests {
         assert_eq!(f.len(), 80 * 201);
         // every filter has some weight, and row 0 peaks at bin 1 (40 Hz)
         for r in 0..80 {
-            assert!(f[r * 201..(r + 1) * 201].iter().any(|&x| x > 0.0), "row {r}");
+            assert!(
+                f[r * 201..(r + 1) * 201].iter().any(|&x| x > 0.0),
+                "row {r}"
+            );
         }
         assert_eq!(f[0], 0.0);
         assert!(f[1] > 0.0);

@@ -11,7 +11,10 @@ use anyhow::{Context, Result, bail, ensure};
 use std::collections::HashMap;
 
 fn byte_decoder() -> HashMap<char, u8> {
-    let mut bs: Vec<u32> = (b'!' as u32..=b'~' as u32).chain(0xA1..=0xAC).chain(0xAE..=0xFF).collect();
+    let mut bs: Vec<u32> = (b'!' as u32..=b'~' as u32)
+        .chain(0xA1..=0xAC)
+        .chain(0xAE..=0xFF)
+        .collect();
     let mut cs = bs.clone();
     let mut n = 0;
     for b in 0..256u32 {
@@ -21,18 +24,27 @@ fn byte_decoder() -> HashMap<char, u8> {
             n += 1;
         }
     }
-    bs.into_iter().zip(cs).map(|(b, c)| (char::from_u32(c).unwrap(), b as u8)).collect()
+    bs.into_iter()
+        .zip(cs)
+        .map(|(b, c)| (char::from_u32(c).unwrap(), b as u8))
+        .collect()
 }
 
 /// Returns the ordinary tokens in id order (ids `0..eot`).
 pub fn tokens_from_tokenizer_json(json: &str) -> Result<Vec<Vec<u8>>> {
     let v: serde_json::Value = serde_json::from_str(json).context("tokenizer.json is not JSON")?;
-    let vocab = v["model"]["vocab"].as_object().context("tokenizer.json: no model.vocab object")?;
+    let vocab = v["model"]["vocab"]
+        .as_object()
+        .context("tokenizer.json: no model.vocab object")?;
     let eot = vocab
         .get("<|endoftext|>")
         .and_then(|x| x.as_u64())
         .or_else(|| {
-            v["added_tokens"].as_array()?.iter().find(|t| t["content"] == "<|endoftext|>")?["id"].as_u64()
+            v["added_tokens"]
+                .as_array()?
+                .iter()
+                .find(|t| t["content"] == "<|endoftext|>")?["id"]
+                .as_u64()
         })
         .context("tokenizer.json: no <|endoftext|>")? as usize;
     let dec = byte_decoder();

@@ -1,0 +1,187 @@
+//! whisper.cpp's legacy ggml model file (what `models/convert-pt-to-ggml.py`
+//! writes and `whisper_model_load` in src/whisper.cpp reads). All little-endian i32:
+//! ```text
+//! magic 0x67676d6c ("ggml")
+//! hparams: n_vocab n_audio_ctx n_audio_state n_audio_head n_audio_layer
+//!          n_text_ctx n_text_state n_text_head n_text_layer n_mels ftype
+//!          (ftype: 0 f32, 1 f16, 7 q8_0 — quantized files add 1000*GGML_QNT_VERSION, i.e. 2007)
+//! mel filters: n_mel, n_fft(=201), then n_mel*n_fft f32
+//! vocab: n_tokens, then n_tokens × { u32 len; bytes }   (ordinary tokens only)
+//! tensors until EOF: { i32 n_dims; i32 name_len; i32 ttype; i32 ne[n_dims] (ne[0] = innermost);
+//!                      name bytes; data }   — no padding, any order
+//! ```
+//! ttype is a ggml_type: 0 F32, 1 F16, 8 Q8_0. The loader checks each tensor's
+//! element count, shape and byte size against what it expects for that name.
+
+use std::io::{self, Write};
+
+pub const MAGIC: u32 = 0x6767_6d6c;
+pub const GGML_TYPE_F32: i32 = 0;
+pub const GGML_TYPE_F16: i32 = 1;
+pub const GGML_TYPE_Q8_0: i32 = 8;
+pub const GGML_QNT_VERSION: i32 = 2;
+pub const GGML_QNT_VERSION_FACTOR: i32 = 1000;
+pub const QK8_0: usize = 32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightType {
+    F16,
+    Q8_0,
+}
+
+impl WeightType {
+    /// The hparams `ftype` field.
+    pub fn ftype(self) -> i32 {
+        match self {
+            WeightType::F16 => 1,
+            WeightType::Q8_0 => 7 + GGML_QNT_VERSION * GGML_QNT_VERSION_FACTOR,
+        }
+    }
+}
+
+pub fn write_i32(w: &mut impl Write, v: i32) -> io::Result<()> {
+    w.write_all(&v.to_le_bytes())
+}
+
+/// Tensor header + data. `ne` is in ggml order (innermost first).
+pub fn write_tensor(
+    w: &mut impl Write,
+    name: &str,
+    ne: &[usize],
+    ttype: i32,
+    data: &[u8],
+) -> io::Result<()> {
+    write_i32(w, ne.len() as i32)?;
+    write_i32(w, name.len() as i32)?;
+    write_i32(w, ttype)?;
+    for &d in ne {
+        write_i32(w, d as i32)?;
+    }
+    w.write_all(name.as_bytes())?;
+    w.write_all(data)
+}
+
+pub fn encode_f32(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+pub fn encode_f16(v: &[f32]) -> Vec<u8> {
+    v.iter()
+        .flat_map(|&x| half::f16::from_f32(x).to_le_bytes())
+        .collect()
+}
+
+/// ggml's reference `quantize_row_q8_0`: blocks of 32 → { f16 d = amax/127; i8 qs[32] = round(x/d) }.
+/// The row length must be a multiple of 32.
+pub fn encode_q8_0(v: &[f32]) -> Vec<u8> {
+    assert!(v.len().is_multiple_of(QK8_0));
+    let mut out = Vec::with_capacity(v.len() / QK8_0 * 34);
+    for blk in v.chunks_exact(QK8_0) {
+        let amax = blk.iter().fold(0f32, |m, x| m.max(x.abs()));
+        let d = amax / 127.0;
+        let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+        out.extend_from_slice(&half::f16::from_f32(d).to_le_bytes());
+        for &x in blk {
+            out.push((x * id).round() as i8 as u8);
+        }
+    }
+    out
+}
+
+/// An index of a ggml Whisper file (for tests, and to validate a user-supplied
+/// `--model` before whisper.cpp sees it).
+#[derive(Debug)]
+pub struct FileIndex {
+    pub hparams: [i32; 11],
+    pub n_mel: usize,
+    pub n_fft: usize,
+    pub filters: Vec<f32>,
+    pub tokens: Vec<Vec<u8>>,
+    /// name → (ne, ttype, byte offset of data, byte length)
+    pub tensors: std::collections::BTreeMap<String, (Vec<usize>, i32, usize, usize)>,
+}
+
+fn type_size(ttype: i32, n: usize) -> Option<usize> {
+    match ttype {
+        GGML_TYPE_F32 => Some(4 * n),
+        GGML_TYPE_F16 => Some(2 * n),
+        GGML_TYPE_Q8_0 if n.is_multiple_of(QK8_0) => Some(n / QK8_0 * 34),
+        _ => None,
+    }
+}
+
+pub fn index(buf: &[u8]) -> anyhow::Result<FileIndex> {
+    use anyhow::{Context, ensure};
+    let mut p = 0usize;
+    let i32_at = |p: &mut usize| -> anyhow::Result<i32> {
+        let b = buf.get(*p..*p + 4).context("truncated ggml file")?;
+        *p += 4;
+        Ok(i32::from_le_bytes(b.try_into().unwrap()))
+    };
+    ensure!(
+        i32_at(&mut p)? as u32 == MAGIC,
+        "not a ggml file (bad magic)"
+    );
+    let mut hparams = [0i32; 11];
+    for h in hparams.iter_mut() {
+        *h = i32_at(&mut p)?;
+    }
+    let n_mel = i32_at(&mut p)? as usize;
+    let n_fft = i32_at(&mut p)? as usize;
+    ensure!(
+        n_mel <= 256 && n_fft <= 4096,
+        "implausible filter size {n_mel}x{n_fft}"
+    );
+    let fb = buf
+        .get(p..p + 4 * n_mel * n_fft)
+        .context("truncated filters")?;
+    let filters = fb
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    p += 4 * n_mel * n_fft;
+    let n_tok = i32_at(&mut p)?;
+    ensure!(
+        (0..1_000_000).contains(&n_tok),
+        "implausible token count {n_tok}"
+    );
+    let mut tokens = Vec::with_capacity(n_tok as usize);
+    for _ in 0..n_tok {
+        let n = i32_at(&mut p)? as usize;
+        tokens.push(buf.get(p..p + n).context("truncated vocab")?.to_vec());
+        p += n;
+    }
+    let mut tensors = std::collections::BTreeMap::new();
+    while p < buf.len() {
+        let n_dims = i32_at(&mut p)?;
+        let name_len = i32_at(&mut p)?;
+        let ttype = i32_at(&mut p)?;
+        ensure!(
+            (1..=4).contains(&n_dims) && (1..=256).contains(&name_len),
+            "bad tensor header at {p}"
+        );
+        let mut ne = Vec::new();
+        for _ in 0..n_dims {
+            ne.push(i32_at(&mut p)? as usize);
+        }
+        let name = String::from_utf8(
+            buf.get(p..p + name_len as usize)
+                .context("truncated name")?
+                .to_vec(),
+        )?;
+        p += name_len as usize;
+        let len = type_size(ttype, ne.iter().product())
+            .with_context(|| format!("{name}: unsupported type {ttype}"))?;
+        ensure!(p + len <= buf.len(), "{name}: data truncated");
+        tensors.insert(name, (ne, ttype, p, len));
+        p += len;
+    }
+    Ok(FileIndex {
+        hparams,
+        n_mel,
+        n_fft,
+        filters,
+        tokens,
+        tensors,
+    })
+}

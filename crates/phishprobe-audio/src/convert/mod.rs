@@ -1,0 +1,383 @@
+//! CTranslate2 Whisper model → whisper.cpp ggml model.
+//!
+//! See `ct2.rs` and `ggml.rs` for the two file layouts and NOTES-audio.md for the
+//! tensor mapping. The conversion is exact up to the output weight type, with one
+//! deliberate drop: CTranslate2 fuses q/k/v (self-attention) and k/v
+//! (cross-attention) into one linear with one bias; Whisper's key projection has
+//! no bias and whisper.cpp has no tensor for one. The key slice of the fused bias
+//! is zero in models converted from Whisper; even if it were not, a key bias adds
+//! the same q·b to every logit of a query row and softmax ignores it.
+
+pub mod ct2;
+pub mod ggml;
+pub mod mel;
+pub mod vocab;
+
+use anyhow::{Context, Result, ensure};
+use ggml::{GGML_TYPE_F16, GGML_TYPE_F32, GGML_TYPE_Q8_0, WeightType};
+use std::io::Write;
+
+#[derive(Debug, Clone)]
+pub struct Hparams {
+    pub n_vocab: usize,
+    pub n_audio_ctx: usize,
+    pub n_audio_state: usize,
+    pub n_audio_head: usize,
+    pub n_audio_layer: usize,
+    pub n_text_ctx: usize,
+    pub n_text_state: usize,
+    pub n_text_head: usize,
+    pub n_text_layer: usize,
+    pub n_mels: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub tensors: usize,
+    pub bytes: u64,
+    pub nonzero_key_bias: Vec<String>,
+}
+
+fn count_layers(m: &ct2::Model, prefix: &str) -> usize {
+    (0..)
+        .take_while(|i| m.has(&format!("{prefix}/layer_{i}/ffn/linear_0/weight")))
+        .count()
+}
+
+pub fn hparams(m: &ct2::Model) -> Result<Hparams> {
+    ensure!(
+        m.spec == "WhisperSpec",
+        "not a Whisper model: spec {}",
+        m.spec
+    );
+    let emb = m.get("decoder/embeddings/weight")?;
+    let epe = m.get("encoder/position_encodings/encodings")?;
+    let dpe = m.get("decoder/position_encodings/encodings")?;
+    let conv1 = m.get("encoder/conv1/weight")?;
+    Ok(Hparams {
+        n_vocab: emb.shape[0],
+        n_audio_ctx: epe.shape[0],
+        n_audio_state: epe.shape[1],
+        n_audio_head: m.get("encoder/num_heads")?.scalar_i64()? as usize,
+        n_audio_layer: count_layers(m, "encoder"),
+        n_text_ctx: dpe.shape[0],
+        n_text_state: emb.shape[1],
+        n_text_head: m.get("decoder/num_heads")?.scalar_i64()? as usize,
+        n_text_layer: count_layers(m, "decoder"),
+        n_mels: conv1.shape[1],
+    })
+}
+
+struct Out<'w, W: Write> {
+    w: &'w mut W,
+    wt: WeightType,
+    rep: Report,
+}
+
+impl<W: Write> Out<'_, W> {
+    /// `shape` in row-major (PyTorch/CTranslate2) order; reversed for ggml.
+    fn put(&mut self, name: &str, shape: &[usize], vals: &[f32], kind: Kind) -> Result<()> {
+        let ne: Vec<usize> = shape.iter().rev().copied().collect();
+        let (tt, data) = match kind {
+            Kind::F32 => (GGML_TYPE_F32, ggml::encode_f32(vals)),
+            Kind::F16 => (GGML_TYPE_F16, ggml::encode_f16(vals)),
+            Kind::Weight => match self.wt {
+                WeightType::F16 => (GGML_TYPE_F16, ggml::encode_f16(vals)),
+                WeightType::Q8_0 => {
+                    ensure!(
+                        ne[0].is_multiple_of(ggml::QK8_0),
+                        "{name}: row length {} not a multiple of 32",
+                        ne[0]
+                    );
+                    (GGML_TYPE_Q8_0, ggml::encode_q8_0(vals))
+                }
+            },
+        };
+        ggml::write_tensor(self.w, name, &ne, tt, &data)?;
+        self.rep.tensors += 1;
+        self.rep.bytes += data.len() as u64;
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    F32,
+    F16,
+    /// 2-D matrices: f16 or q8_0 by the chosen weight type.
+    Weight,
+}
+
+/// Split a fused `[n*d, d]` linear (and its `[n*d]` bias) into n parts.
+fn split(shape: &[usize], w: &[f32], b: &[f32], n: usize) -> Vec<(Vec<f32>, Vec<f32>)> {
+    let d = shape[0] / n;
+    let cols = shape[1];
+    (0..n)
+        .map(|i| {
+            (
+                w[i * d * cols..(i + 1) * d * cols].to_vec(),
+                b[i * d..(i + 1) * d].to_vec(),
+            )
+        })
+        .collect()
+}
+
+pub fn convert(
+    model_bin: &[u8],
+    tokenizer_json: &str,
+    wt: WeightType,
+    w: &mut impl Write,
+) -> Result<(Hparams, Report)> {
+    let m = ct2::parse(model_bin)?;
+    let hp = hparams(&m)?;
+    ensure!(
+        hp.n_audio_state == hp.n_text_state,
+        "audio and text widths differ"
+    );
+    let tokens = vocab::tokens_from_tokenizer_json(tokenizer_json)?;
+    ensure!(
+        tokens.len() < hp.n_vocab,
+        "{} tokens for n_vocab {}",
+        tokens.len(),
+        hp.n_vocab
+    );
+
+    // header + hparams
+    ggml::write_i32(w, ggml::MAGIC as i32)?;
+    for v in [
+        hp.n_vocab,
+        hp.n_audio_ctx,
+        hp.n_audio_state,
+        hp.n_audio_head,
+        hp.n_audio_layer,
+        hp.n_text_ctx,
+        hp.n_text_state,
+        hp.n_text_head,
+        hp.n_text_layer,
+        hp.n_mels,
+    ] {
+        ggml::write_i32(w, v as i32)?;
+    }
+    ggml::write_i32(w, wt.ftype())?;
+    // mel filters
+    let n_fft = 400;
+    let filters = mel::mel_filters(16000.0, n_fft, hp.n_mels);
+    ggml::write_i32(w, hp.n_mels as i32)?;
+    ggml::write_i32(w, (n_fft / 2 + 1) as i32)?;
+    w.write_all(&ggml::encode_f32(&filters))?;
+    // vocab
+    ggml::write_i32(w, tokens.len() as i32)?;
+    for t in &tokens {
+        ggml::write_i32(w, t.len() as i32)?;
+        w.write_all(t)?;
+    }
+
+    let mut o = Out {
+        w,
+        wt,
+        rep: Report::default(),
+    };
+    let d = hp.n_audio_state;
+
+    // encoder stem
+    let (s, v) = m.f32("encoder/position_encodings/encodings")?;
+    o.put("encoder.positional_embedding", &s, &v, Kind::F32)?;
+    for c in ["conv1", "conv2"] {
+        let (s, v) = m.f32(&format!("encoder/{c}/weight"))?;
+        o.put(&format!("encoder.{c}.weight"), &s, &v, Kind::F16)?;
+        let (_, v) = m.f32(&format!("encoder/{c}/bias"))?;
+        o.put(&format!("encoder.{c}.bias"), &[d, 1], &v, Kind::F32)?;
+    }
+    let (s, v) = m.f32("encoder/layer_norm/gamma")?;
+    o.put("encoder.ln_post.weight", &s, &v, Kind::F32)?;
+    let (s, v) = m.f32("encoder/layer_norm/beta")?;
+    o.put("encoder.ln_post.bias", &s, &v, Kind::F32)?;
+
+    // decoder stem
+    let (s, v) = m.f32("decoder/position_encodings/encodings")?;
+    o.put("decoder.positional_embedding", &s, &v, Kind::F32)?;
+    let (s, v) = m.f32("decoder/embeddings/weight")?;
+    o.put("decoder.token_embedding.weight", &s, &v, Kind::Weight)?;
+    let (s, v) = m.f32("decoder/layer_norm/gamma")?;
+    o.put("decoder.ln.weight", &s, &v, Kind::F32)?;
+    let (s, v) = m.f32("decoder/layer_norm/beta")?;
+    o.put("decoder.ln.bias", &s, &v, Kind::F32)?;
+
+    for (side, n_layer) in [("encoder", hp.n_audio_layer), ("decoder", hp.n_text_layer)] {
+        for i in 0..n_layer {
+            let src = format!("{side}/layer_{i}");
+            let dst = format!("{side}.blocks.{i}");
+            // layer norms
+            let mut norms = vec![("self_attention", "attn_ln"), ("ffn", "mlp_ln")];
+            if side == "decoder" {
+                norms.push(("attention", "cross_attn_ln"));
+            }
+            for (a, b) in norms {
+                let (s, v) = m.f32(&format!("{src}/{a}/layer_norm/gamma"))?;
+                o.put(&format!("{dst}.{b}.weight"), &s, &v, Kind::F32)?;
+                let (s, v) = m.f32(&format!("{src}/{a}/layer_norm/beta"))?;
+                o.put(&format!("{dst}.{b}.bias"), &s, &v, Kind::F32)?;
+            }
+            // mlp
+            for (a, b) in [("linear_0", "mlp.0"), ("linear_1", "mlp.2")] {
+                let (s, v) = m.f32(&format!("{src}/ffn/{a}/weight"))?;
+                o.put(&format!("{dst}.{b}.weight"), &s, &v, Kind::Weight)?;
+                let (s, v) = m.f32(&format!("{src}/ffn/{a}/bias"))?;
+                o.put(&format!("{dst}.{b}.bias"), &s, &v, Kind::F32)?;
+            }
+            // self attention: linear_0 = fused q,k,v; linear_1 = out
+            let (s, wv) = m.f32(&format!("{src}/self_attention/linear_0/weight"))?;
+            let (_, bv) = m.f32(&format!("{src}/self_attention/linear_0/bias"))?;
+            ensure!(s == [3 * d, d], "{src} fused qkv shape {s:?}");
+            let parts = split(&s, &wv, &bv, 3);
+            o.put(
+                &format!("{dst}.attn.query.weight"),
+                &[d, d],
+                &parts[0].0,
+                Kind::Weight,
+            )?;
+            o.put(
+                &format!("{dst}.attn.query.bias"),
+                &[d],
+                &parts[0].1,
+                Kind::F32,
+            )?;
+            o.put(
+                &format!("{dst}.attn.key.weight"),
+                &[d, d],
+                &parts[1].0,
+                Kind::Weight,
+            )?;
+            if parts[1].1.iter().any(|&x| x != 0.0) {
+                o.rep.nonzero_key_bias.push(format!("{src}/self_attention"));
+            }
+            o.put(
+                &format!("{dst}.attn.value.weight"),
+                &[d, d],
+                &parts[2].0,
+                Kind::Weight,
+            )?;
+            o.put(
+                &format!("{dst}.attn.value.bias"),
+                &[d],
+                &parts[2].1,
+                Kind::F32,
+            )?;
+            let (s, v) = m.f32(&format!("{src}/self_attention/linear_1/weight"))?;
+            o.put(&format!("{dst}.attn.out.weight"), &s, &v, Kind::Weight)?;
+            let (s, v) = m.f32(&format!("{src}/self_attention/linear_1/bias"))?;
+            o.put(&format!("{dst}.attn.out.bias"), &s, &v, Kind::F32)?;
+
+            if side == "decoder" {
+                // cross attention: linear_0 = q, linear_1 = fused k,v, linear_2 = out
+                let (s, v) = m.f32(&format!("{src}/attention/linear_0/weight"))?;
+                o.put(
+                    &format!("{dst}.cross_attn.query.weight"),
+                    &s,
+                    &v,
+                    Kind::Weight,
+                )?;
+                let (s, v) = m.f32(&format!("{src}/attention/linear_0/bias"))?;
+                o.put(&format!("{dst}.cross_attn.query.bias"), &s, &v, Kind::F32)?;
+                let (s, wv) = m.f32(&format!("{src}/attention/linear_1/weight"))?;
+                let (_, bv) = m.f32(&format!("{src}/attention/linear_1/bias"))?;
+                ensure!(s == [2 * d, d], "{src} fused kv shape {s:?}");
+                let parts = split(&s, &wv, &bv, 2);
+                o.put(
+                    &format!("{dst}.cross_attn.key.weight"),
+                    &[d, d],
+                    &parts[0].0,
+                    Kind::Weight,
+                )?;
+                if parts[0].1.iter().any(|&x| x != 0.0) {
+                    o.rep.nonzero_key_bias.push(format!("{src}/attention"));
+                }
+                o.put(
+                    &format!("{dst}.cross_attn.value.weight"),
+                    &[d, d],
+                    &parts[1].0,
+                    Kind::Weight,
+                )?;
+                o.put(
+                    &format!("{dst}.cross_attn.value.bias"),
+                    &[d],
+                    &parts[1].1,
+                    Kind::F32,
+                )?;
+                let (s, v) = m.f32(&format!("{src}/attention/linear_2/weight"))?;
+                o.put(
+                    &format!("{dst}.cross_attn.out.weight"),
+                    &s,
+                    &v,
+                    Kind::Weight,
+                )?;
+                let (s, v) = m.f32(&format!("{src}/attention/linear_2/bias"))?;
+                o.put(&format!("{dst}.cross_attn.out.bias"), &s, &v, Kind::F32)?;
+            }
+        }
+    }
+    let expected = 11 + 15 * hp.n_audio_layer + 24 * hp.n_text_layer;
+    ensure!(
+        o.rep.tensors == expected,
+        "wrote {} tensors, whisper.cpp expects {expected}",
+        o.rep.tensors
+    );
+    let rep = o.rep;
+    Ok((hp, rep))
+}
+
+/// Convert a CTranslate2 model directory (model.bin + tokenizer.json) to a ggml file.
+pub fn convert_dir(
+    dir: &std::path::Path,
+    out: &std::path::Path,
+    wt: WeightType,
+) -> Result<(Hparams, Report)> {
+    let bin = std::fs::read(dir.join("model.bin"))
+        .with_context(|| format!("reading {}/model.bin", dir.display()))?;
+    let tok = std::fs::read_to_string(dir.join("tokenizer.json"))
+        .with_context(|| format!("reading {}/tokenizer.json", dir.display()))?;
+    let tmp = out.with_extension("partial");
+    let f = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    let mut bw = std::io::BufWriter::new(f);
+    let r = convert(&bin, &tok, wt, &mut bw)?;
+    bw.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    std::fs::rename(&tmp, out)?;
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mel_filter_shape_and_known_values() {
+        let f = mel::mel_filters(16000.0, 400, 80);
+        assert_eq!(f.len(), 80 * 201);
+        // every filter has some weight, and row 0 peaks at bin 1 (40 Hz)
+        for r in 0..80 {
+            assert!(
+                f[r * 201..(r + 1) * 201].iter().any(|&x| x > 0.0),
+                "row {r}"
+            );
+        }
+        assert_eq!(f[0], 0.0);
+        assert!(f[1] > 0.0);
+    }
+
+    #[test]
+    fn q8_0_roundtrip_is_close() {
+        let v: Vec<f32> = (0..64).map(|i| (i as f32 - 31.5) / 10.0).collect();
+        let q = ggml::encode_q8_0(&v);
+        assert_eq!(q.len(), 2 * 34);
+        let d = half::f16::from_le_bytes([q[0], q[1]]).to_f32();
+        let x0 = q[2] as i8 as f32 * d;
+        assert!((x0 - v[0]).abs() < 0.02);
+    }
+
+    #[test]
+    fn byte_level_tokens_decode() {
+        let j = r#"{"model":{"vocab":{"!":0,"\u0120the":1,"<|endoftext|>":2}},"added_tokens":[]}"#;
+        let t = vocab::tokens_from_tokenizer_json(j).unwrap();
+        assert_eq!(t, vec![b"!".to_vec(), b" the".to_vec()]);
+    }
+}

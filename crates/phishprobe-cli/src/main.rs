@@ -41,6 +41,10 @@ pub enum Command {
     /// Check the words of an SMS, chat, call notes or call transcript (arguments, --file,
     /// --jsonl batch, or stdin). --text-lang picks the pattern set.
     Text(cmd::text::Args),
+    /// A recorded call (voicemail, call recording, voice note) to words offline, then the
+    /// same verdict as `text`, with the timed transcript as evidence (`audio install-model`
+    /// first; speech recognition needs the cargo feature `audio`).
+    Audio(cmd::audio::Args),
     /// Explain phone numbers (country, type) without false trust; caller ID proves nothing.
     Phone(cmd::phone::Args),
     /// Your local list of numbers marked trusted or scam (add, list, remove).
@@ -77,6 +81,7 @@ impl Command {
             Command::Url(a) => a.output_opts.with_brands(&a.brands),
             Command::Email(a) => a.output_opts.with_brands(&a.brands),
             Command::Text(a) => a.output_opts.with_brands(&a.brands),
+            Command::Audio(a) => a.output_opts.with_brands(&a.brands),
             Command::Phone(a) => a.output_opts.with_brands(&a.brands),
             Command::Probe(a) => a.output_opts.with_brands(&a.brands),
             Command::Case(a) => a.output_opts.with_brands(&a.brands),
@@ -98,6 +103,7 @@ impl Command {
             Command::Url(_) => "url",
             Command::Email(_) => "email",
             Command::Text(_) => "text",
+            Command::Audio(_) => "audio",
             Command::Phone(_) => "phone",
             Command::Numbers(_) => "numbers",
             Command::Probe(_) => "probe",
@@ -190,6 +196,7 @@ fn main() -> ExitCode {
         Command::Url(a) => cmd::url::run(a, &ctx),
         Command::Email(a) => cmd::email::run(a, &ctx),
         Command::Text(a) => cmd::text::run(a, &ctx),
+        Command::Audio(a) => cmd::audio::run(a, &ctx),
         Command::Phone(a) => cmd::phone::run(a, &ctx),
         Command::Numbers(a) => cmd::numbers::run(a, &ctx),
         Command::Probe(a) => cmd::probe::run(a, &ctx),

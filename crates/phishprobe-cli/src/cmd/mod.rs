@@ -1,6 +1,7 @@
 //! One module per subcommand. Each has `Args` (clap) and `run(args, &Context) -> Result<u8>`
 //! returning the process exit code.
 
+pub mod audio;
 pub mod bench;
 pub mod bench_feed;
 pub mod bench_milter;

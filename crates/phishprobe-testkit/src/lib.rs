@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod audio;
 pub mod nats;
 
 /// The workspace root (this crate sits in `crates/phishprobe-testkit`).

@@ -1,0 +1,151 @@
+//! Test recordings made by the tests themselves: espeak-ng speaks a script, sox turns it into
+//! phone-quality audio. And the installed Whisper model, or a failure when CI requires one.
+//!
+//! `PHISHPROBE_REQUIRE_AUDIO=1` (set by `.ci/run`) turns a missing model, espeak-ng or sox
+//! into a failure; otherwise such tests say why they skip and pass.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Whether CI demands the speech-recognition tests.
+pub fn required() -> bool {
+    std::env::var("PHISHPROBE_REQUIRE_AUDIO").is_ok_and(|v| v == "1")
+}
+
+fn missing(what: &str) -> Option<PathBuf> {
+    assert!(!required(), "PHISHPROBE_REQUIRE_AUDIO=1 but {what}");
+    eprintln!("skipping: {what} (set PHISHPROBE_REQUIRE_AUDIO=1 to make this a failure)");
+    None
+}
+
+/// The folder holding the installed models: `$PHISHPROBE_MODELS_DIR`, else the user data
+/// folder's `phishprobe/models`.
+pub fn models_dir() -> PathBuf {
+    std::env::var_os("PHISHPROBE_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_default();
+            home.join(".local/share/phishprobe/models")
+        })
+}
+
+/// The installed ggml file `file` (for example `ggml-base-q8_0.bin`), or `None` (after saying
+/// why) when it is not there and not required.
+pub fn model(file: &str) -> Option<PathBuf> {
+    let p = models_dir().join(file);
+    if p.is_file() {
+        Some(p)
+    } else {
+        missing(&format!(
+            "{} is not installed (phishprobe audio install-model)",
+            p.display()
+        ))
+    }
+}
+
+/// Whether espeak-ng and sox are on PATH (a failure when required).
+pub fn tools() -> bool {
+    for tool in ["espeak-ng", "sox"] {
+        let ok = Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success() || !o.stdout.is_empty());
+        if !ok {
+            return missing(&format!("{tool} is not installed")).is_some();
+        }
+    }
+    true
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// espeak-ng speaks `text` with `voice` (`en-us`, `cmn-latn-pinyin`) into a 16 kHz mono
+/// 16-bit WAV at `out`.
+pub fn speak(text: &str, voice: &str, out: &Path) {
+    let raw = out.with_extension("espeak.wav");
+    run(Command::new("espeak-ng")
+        .args(["-v", voice, "-w"])
+        .arg(&raw)
+        .arg(text));
+    run(Command::new("sox")
+        .arg(&raw)
+        .args(["-r", "16000", "-c", "1", "-b", "16"])
+        .arg(out));
+    let _ = std::fs::remove_file(raw);
+}
+
+/// `input` as a phone line delivers it: 8 kHz μ-law, 300–3400 Hz, and optionally white noise
+/// at `noise` amplitude (0.05 is about 16 dB below espeak's speech). Written as a μ-law WAV,
+/// the way call recorders save it.
+pub fn phone(input: &Path, out: &Path, noise: Option<f32>) {
+    let band = out.with_extension("band.wav");
+    run(Command::new("sox")
+        .arg(input)
+        .args(["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"])
+        .arg(&band)
+        .args(["sinc", "300-3400"]));
+    let mixed = out.with_extension("mixed.wav");
+    let source = match noise {
+        Some(vol) => {
+            let secs = duration(&band);
+            let hiss = out.with_extension("noise.wav");
+            run(Command::new("sox")
+                .args([
+                    "-n",
+                    "-r",
+                    "8000",
+                    "-c",
+                    "1",
+                    "-b",
+                    "16",
+                    "-e",
+                    "signed-integer",
+                ])
+                .arg(&hiss)
+                .args([
+                    "synth",
+                    &format!("{secs}"),
+                    "whitenoise",
+                    "vol",
+                    &format!("{vol}"),
+                ]));
+            run(Command::new("sox")
+                .arg("-m")
+                .arg(&band)
+                .arg(&hiss)
+                .arg(&mixed));
+            let _ = std::fs::remove_file(hiss);
+            mixed.clone()
+        }
+        None => band.clone(),
+    };
+    run(Command::new("sox")
+        .arg(&source)
+        .args(["-r", "8000", "-c", "1", "-e", "u-law"])
+        .arg(out));
+    let _ = std::fs::remove_file(band);
+    let _ = std::fs::remove_file(mixed);
+}
+
+/// Length of a recording in seconds, as sox reads it.
+pub fn duration(path: &Path) -> f64 {
+    let out = Command::new("sox")
+        .arg("--i")
+        .arg("-D")
+        .arg(path)
+        .output()
+        .expect("sox --i");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("sox --i -D prints seconds")
+}

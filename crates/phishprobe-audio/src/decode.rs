@@ -51,6 +51,23 @@ pub struct SourceInfo {
 pub fn decode(
     path: &Path,
     max_seconds: f64,
+    sink: impl FnMut(u32, &[f32]) -> bool,
+) -> Result<SourceInfo, AudioError> {
+    // Hostile files are the normal case and symphonia has panicked on some (a zero sample
+    // rate): a panic inside the decoder becomes an error for this file, not a crash.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        decode_inner(path, max_seconds, sink)
+    }))
+    .unwrap_or_else(|_| {
+        Err(AudioError::NotAudio(
+            "the decoder gave up on this file (damaged or deliberately malformed)".into(),
+        ))
+    })
+}
+
+fn decode_inner(
+    path: &Path,
+    max_seconds: f64,
     mut sink: impl FnMut(u32, &[f32]) -> bool,
 ) -> Result<SourceInfo, AudioError> {
     let mut file = File::open(path).map_err(|e| AudioError::Open(path.display().to_string(), e))?;
@@ -211,12 +228,101 @@ fn refuse_known_unsupported(file: &mut File) -> Result<(), AudioError> {
     if head.starts_with(b"OggS") && head.windows(8).any(|w| w == b"OpusHead") {
         return Err(AudioError::Unsupported("opus".into()));
     }
+    check_wav_format(head)?;
     use std::io::Seek as _;
     file.rewind().map_err(AudioError::Read)?;
+    Ok(())
+}
+
+/// A WAV whose format chunk says 0 Hz or 0 channels is refused here: symphonia 0.5 panics on
+/// a zero sample rate instead of returning an error.
+fn check_wav_format(head: &[u8]) -> Result<(), AudioError> {
+    if !(head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WAVE")) {
+        return Ok(());
+    }
+    let Some(at) = head.windows(4).position(|w| w == b"fmt ") else {
+        return Ok(());
+    };
+    let u16_at = |o: usize| head.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let u32_at = |o: usize| {
+        head.get(o..o + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let (Some(channels), Some(rate)) = (u16_at(at + 10), u32_at(at + 12)) else {
+        return Ok(());
+    };
+    if channels == 0 || !RATES.contains(&rate) {
+        return Err(AudioError::NotAudio(format!(
+            "the WAV header says {rate} Hz and {channels} channels"
+        )));
+    }
     Ok(())
 }
 
 /// The sentence for an unsupported codec.
 pub fn unsupported_message(codec: &str) -> String {
     format!("{codec} audio is not supported (supported: {SUPPORTED}); {CONVERT_HINT}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 16-bit mono WAV; `pad` bytes of a `LIST` chunk come before the format chunk, which
+    /// puts it beyond the first 64 bytes that `check_wav_format` looks at.
+    fn wav(rate: u32, pad: usize, samples: usize) -> Vec<u8> {
+        let mut h = b"RIFF\0\0\0\0WAVE".to_vec();
+        if pad > 0 {
+            h.extend(b"LIST");
+            h.extend((pad as u32).to_le_bytes());
+            h.extend(std::iter::repeat_n(b' ', pad));
+        }
+        h.extend(b"fmt ");
+        h.extend(16u32.to_le_bytes());
+        h.extend(1u16.to_le_bytes());
+        h.extend(1u16.to_le_bytes());
+        h.extend(rate.to_le_bytes());
+        h.extend((rate * 2).to_le_bytes());
+        h.extend(2u16.to_le_bytes());
+        h.extend(16u16.to_le_bytes());
+        h.extend(b"data");
+        h.extend(((samples * 2) as u32).to_le_bytes());
+        h.extend(std::iter::repeat_n(0u8, samples * 2));
+        let riff = (h.len() - 8) as u32;
+        h[4..8].copy_from_slice(&riff.to_le_bytes());
+        h
+    }
+
+    fn decode_bytes(bytes: &[u8]) -> Result<SourceInfo, AudioError> {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.wav");
+        std::fs::write(&p, bytes).unwrap();
+        decode(&p, 60.0, |_, _| true)
+    }
+
+    #[test]
+    fn a_zero_sample_rate_is_an_error_wherever_the_format_chunk_is() {
+        for pad in [0, 100] {
+            let e = decode_bytes(&wav(0, pad, 1000)).unwrap_err();
+            assert!(matches!(e, AudioError::NotAudio(_)), "pad {pad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_plain_wav_decodes_to_its_length() {
+        let info = decode_bytes(&wav(8000, 0, 8000)).unwrap();
+        assert_eq!(info.sample_rate, 8000);
+        assert!((info.decoded_seconds - 1.0).abs() < 1e-9);
+        assert_eq!(info.claimed_seconds, Some(1.0));
+    }
+
+    #[test]
+    fn the_duration_limit_stops_reading() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.wav");
+        std::fs::write(&p, wav(8000, 0, 8000 * 10)).unwrap();
+        let info = decode(&p, 2.5, |_, _| true).unwrap();
+        assert!(info.truncated);
+        assert!((info.decoded_seconds - 2.5).abs() < 1e-9);
+    }
 }

@@ -32,9 +32,9 @@ pub use transcript::{Segment, Transcript};
 /// Why a recording could not be used. Each says what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum AudioError {
-    #[error("cannot open {0}: {1}")]
+    #[error("cannot open {0}")]
     Open(String, #[source] std::io::Error),
-    #[error("reading the recording failed: {0}")]
+    #[error("reading the recording failed")]
     Read(#[source] std::io::Error),
     #[error("the file is empty (0 bytes): nothing was recorded")]
     Empty,

@@ -46,7 +46,7 @@ pub fn escape(s: &str) -> String {
 /// What a person sees of an input's name: for files (email, text) only the file name, never
 /// the folder it was in on the checking computer; links and numbers as they are.
 pub fn shown_name<'a>(kind: &str, name: &'a str) -> &'a str {
-    if matches!(kind, "email" | "text") {
+    if matches!(kind, "email" | "text" | "audio" | "transcript") {
         name.rsplit(['/', '\\']).next().unwrap_or(name)
     } else {
         name
@@ -60,7 +60,11 @@ pub fn kind_word(kind: &str, lang: Lang) -> &str {
         (Lang::Zh, "text") => "文字",
         (Lang::Zh, "url") => "链接",
         (Lang::Zh, "phone") => "电话",
+        (Lang::Zh, "audio") => "通话录音",
+        (Lang::Zh, "transcript") => "机器转写",
         (_, "url") => "link",
+        (_, "audio") => "recording",
+        (_, "transcript") => "machine transcript",
         (_, k) => k,
     }
 }
@@ -71,7 +75,7 @@ pub fn translate_title(title: &str, lang: Lang) -> String {
     title
         .split(" · ")
         .map(|piece| {
-            for kind in ["email", "text"] {
+            for kind in ["email", "text", "audio"] {
                 if let Some(name) = piece.strip_prefix(kind).and_then(|r| r.strip_prefix(' ')) {
                     return format!("{} {}", kind_word(kind, lang), shown_name(kind, name));
                 }
@@ -367,7 +371,7 @@ fn inputs_html(h: &mut String, case: &StoredCase, w: &Words, lang: Lang) {
     for i in &case.inputs {
         let name = shown_name(&i.kind, &i.name);
         match &i.content {
-            Some(c) if i.kind == "email" || i.kind == "text" => {
+            Some(c) if matches!(i.kind.as_str(), "email" | "text" | "transcript") => {
                 let text = as_received(&String::from_utf8_lossy(c));
                 let shown = match text.char_indices().nth(MAX_SHOWN_INPUT) {
                     Some((cut, _)) => format!("{}\n[…]", &text[..cut]),

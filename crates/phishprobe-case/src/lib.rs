@@ -29,6 +29,10 @@ pub const MAX_URLS: usize = 32;
 pub const MAX_PHONES: usize = 16;
 /// Most texts (call notes, SMS) in one case.
 pub const MAX_TEXTS: usize = 16;
+/// Most recordings in one case.
+pub const MAX_RECORDINGS: usize = 4;
+/// Largest recording kept with a case (a two-hour call as 8 kHz μ-law is about 58 MB).
+pub const MAX_RECORDING_BYTES: usize = 128 << 20;
 /// Longest text analysed.
 pub const MAX_TEXT_BYTES: usize = 1 << 20;
 /// Largest email analysed.
@@ -49,6 +53,9 @@ pub struct CaseInputs {
     pub phones: Vec<String>,
     /// Name (file name, `-` or `text`) and the words.
     pub texts: Vec<(String, String)>,
+    /// Recorded calls, already transcribed and judged by the caller (speech recognition is
+    /// an optional engine this crate does not depend on).
+    pub recordings: Vec<RecordingPart>,
     /// Run the wrong-password probe (it visits a page).
     pub probe: bool,
     /// Region for numbers written without a country code (`US`, `CN`, ...).
@@ -57,11 +64,27 @@ pub struct CaseInputs {
     pub keep_inputs: bool,
 }
 
+/// A recorded call in a case: its report (from the transcript), the transcript, and the
+/// recording as received (kept in the history like an email, or only hashed).
+#[derive(Debug, Clone)]
+pub struct RecordingPart {
+    /// File name, shown in the report.
+    pub name: String,
+    /// The audio check's report (`phishprobe audio`).
+    pub report: Report,
+    /// The machine transcript as JSON (segments with times and reliability).
+    pub transcript_json: String,
+    /// The file's bytes.
+    pub audio: Vec<u8>,
+}
+
 /// Why a case could not be checked at all.
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
     /// Nothing to check: a case needs at least one part.
-    #[error("the case is empty: give at least one of an email, a link, a phone number or a text")]
+    #[error(
+        "the case is empty: give at least one of an email, a link, a phone number, a text or a recording"
+    )]
     Empty,
     /// An input over its limit; the message names the input and the limit.
     #[error("{0}")]
@@ -253,6 +276,11 @@ impl CaseChecker {
                 .reports
                 .push((PartKind::Text, text::report_from(name, &a), None));
         }
+        for r in &inputs.recordings {
+            parts
+                .reports
+                .push((PartKind::Audio, r.report.clone(), None));
+        }
         for u in &inputs.urls {
             let u = u.trim();
             if u.is_empty() {
@@ -338,6 +366,20 @@ fn check_limits(inputs: &CaseInputs) -> Result<(), CaseError> {
     if inputs.texts.len() > MAX_TEXTS {
         return too(format!("at most {MAX_TEXTS} texts per case"));
     }
+    if inputs.recordings.len() > MAX_RECORDINGS {
+        return too(format!("at most {MAX_RECORDINGS} recordings per case"));
+    }
+    if let Some(r) = inputs
+        .recordings
+        .iter()
+        .find(|r| r.audio.len() > MAX_RECORDING_BYTES)
+    {
+        return too(format!(
+            "recording {} is larger than {} MB",
+            r.name,
+            MAX_RECORDING_BYTES >> 20
+        ));
+    }
     if let Some(v) = inputs
         .urls
         .iter()
@@ -401,6 +443,18 @@ pub fn new_case(
             content: t.as_bytes().to_vec(),
         });
     }
+    for r in &inputs.recordings {
+        stored.push(CaseInput {
+            kind: "audio".into(),
+            name: r.name.clone(),
+            content: r.audio.clone(),
+        });
+        stored.push(CaseInput {
+            kind: "transcript".into(),
+            name: format!("{}.transcript.json", r.name),
+            content: r.transcript_json.as_bytes().to_vec(),
+        });
+    }
     let title = title_of(inputs, report);
     Ok(NewCase {
         verdict: report.verdict.as_str().to_string(),
@@ -435,6 +489,9 @@ fn title_of(inputs: &CaseInputs, report: &CaseReport) -> String {
         } else {
             parts.push(format!("text {}", export::shown_name("text", name)));
         }
+    }
+    if let Some(r) = inputs.recordings.first() {
+        parts.push(format!("audio {}", export::shown_name("audio", &r.name)));
     }
     if parts.is_empty() {
         report.input.clone()

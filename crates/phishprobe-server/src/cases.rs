@@ -303,6 +303,8 @@ pub async fn create(
         probe: input.probe,
         region,
         keep_inputs: input.keep_inputs.unwrap_or(true),
+        // Recordings come through the audio endpoint, not this JSON body.
+        recordings: Vec::new(),
     };
 
     // The checks (CPU work, and number marks from the store) on a blocking thread.

@@ -127,53 +127,143 @@ fn install(a: InstallArgs) -> Result<u8> {
 mod listen {
     use super::*;
 
-    pub fn run(_: &Args, _: &Context) -> Result<u8> {
-        Err(super::super::usage(
+    /// Says how to get speech recognition: this build has none.
+    pub struct Listener;
+
+    fn unavailable() -> anyhow::Error {
+        super::super::usage(
             "audio: this phishprobe was built without speech recognition; build it with `cargo build --release -p phishprobe-cli --features audio` (needs cmake, clang and libclang-dev)",
-        ))
+        )
+    }
+
+    impl Listener {
+        pub fn new(_: Option<&str>, _: SpeechLang) -> Result<Listener> {
+            Err(unavailable())
+        }
+
+        pub fn recording_part(
+            &self,
+            _: &std::path::Path,
+            _: &str,
+            _: &Context,
+        ) -> Result<phishprobe_case::RecordingPart> {
+            Err(unavailable())
+        }
+    }
+
+    pub fn run(_: &Args, _: &Context) -> Result<u8> {
+        Err(unavailable())
     }
 }
 
 #[cfg(feature = "audio")]
 mod listen {
+    use std::path::Path;
     use std::time::Duration;
 
+    use anyhow::Context as _;
     use phishprobe_audio::transcribe::{self, Engine, Language, Options};
-    use phishprobe_audio::{Limits, verdict};
+    use phishprobe_audio::{Limits, Transcript, verdict};
+    use phishprobe_core::text::TextRules;
 
     use super::*;
     use crate::output;
 
-    pub fn run(args: &Args, ctx: &Context) -> Result<u8> {
-        let model = models::resolve(args.model.as_deref())?;
-        let engine = Engine::load(&model)?;
-        let opts = Options {
-            language: match args.speech_lang {
+    /// A loaded model with the options and text patterns for one spoken language.
+    pub struct Listener {
+        engine: Engine,
+        opts: Options,
+        rules: TextRules,
+    }
+
+    impl Listener {
+        pub fn new(model: Option<&str>, lang: SpeechLang) -> Result<Listener> {
+            Self::with(model, lang, None, Duration::from_secs(1800))
+        }
+
+        fn with(
+            model: Option<&str>,
+            lang: SpeechLang,
+            threads: Option<usize>,
+            timeout: Duration,
+        ) -> Result<Listener> {
+            let engine = Engine::load(&models::resolve(model)?)?;
+            let language = match lang {
                 SpeechLang::En => Language::En,
                 SpeechLang::Zh => Language::Zh,
                 SpeechLang::Auto => Language::Auto,
-            },
-            threads: args.threads.unwrap_or(Options::default().threads),
-            timeout: Duration::from_secs(args.timeout.max(1)),
-        };
-        if opts.language != Language::En && !engine.is_multilingual() {
-            return Err(super::super::usage(format!(
-                "audio: {} understands English only; use --model base for --speech-lang {}",
-                engine.model_name,
-                opts.language.as_str()
-            )));
+            };
+            if language != Language::En && !engine.is_multilingual() {
+                return Err(super::super::usage(format!(
+                    "audio: {} understands English only; use the base model for --speech-lang {}",
+                    engine.model_name,
+                    language.as_str()
+                )));
+            }
+            let rules = super::super::text::load_rules(match lang {
+                SpeechLang::En => super::super::text::TextLang::En,
+                SpeechLang::Zh => super::super::text::TextLang::Zh,
+                SpeechLang::Auto => super::super::text::TextLang::Auto,
+            })?;
+            let opts = Options {
+                language,
+                threads: threads.unwrap_or(Options::default().threads),
+                timeout,
+            };
+            Ok(Listener {
+                engine,
+                opts,
+                rules,
+            })
         }
-        let rules = super::super::text::load_rules(match args.speech_lang {
-            SpeechLang::En => super::super::text::TextLang::En,
-            SpeechLang::Zh => super::super::text::TextLang::Zh,
-            SpeechLang::Auto => super::super::text::TextLang::Auto,
-        })?;
+
+        fn hear(&self, path: &Path) -> Result<Transcript> {
+            transcribe::listen(&self.engine, path, &Limits::default(), &self.opts)
+        }
+
+        /// A recording as one part of a case: judged, with its transcript and bytes.
+        pub fn recording_part(
+            &self,
+            path: &Path,
+            name: &str,
+            ctx: &Context,
+        ) -> Result<phishprobe_case::RecordingPart> {
+            let size = std::fs::metadata(path)
+                .with_context(|| format!("cannot open {}", path.display()))?
+                .len();
+            if size > phishprobe_case::MAX_RECORDING_BYTES as u64 {
+                anyhow::bail!(
+                    "recording {} is larger than {} MB",
+                    path.display(),
+                    phishprobe_case::MAX_RECORDING_BYTES >> 20
+                );
+            }
+            let t = self
+                .hear(path)
+                .with_context(|| format!("recording {}", path.display()))?;
+            let v = verdict::judge(&ctx.engine, &self.rules, name, &t);
+            Ok(phishprobe_case::RecordingPart {
+                name: name.to_string(),
+                report: v.report,
+                transcript_json: serde_json::to_string_pretty(&t)?,
+                audio: std::fs::read(path)?,
+            })
+        }
+    }
+
+    pub fn run(args: &Args, ctx: &Context) -> Result<u8> {
+        let listener = Listener::with(
+            args.model.as_deref(),
+            args.speech_lang,
+            args.threads,
+            Duration::from_secs(args.timeout.max(1)),
+        )?;
         let stdout = io::stdout();
         let mut out = io::BufWriter::new(stdout.lock());
         let mut worst = 0u8;
         for file in &args.files {
             let name = file.display().to_string();
-            let t = match transcribe::listen(&engine, file, &Limits::default(), &opts) {
+            let t = match listener.hear(file) {
                 Ok(t) => t,
                 Err(e) => {
                     output::emit_error(ctx, &mut out, &name, "input.bad_audio", &format!("{e:#}"))?;
@@ -181,7 +271,7 @@ mod listen {
                     continue;
                 }
             };
-            let v = verdict::judge(&ctx.engine, &rules, &name, &t);
+            let v = verdict::judge(&ctx.engine, &listener.rules, &name, &t);
             let zh = ctx.lang == phishprobe_core::Lang::Zh;
             let mut lines = verdict::transcript_lines(&t, zh);
             if let Some(a) = &v.analysis {
@@ -200,3 +290,5 @@ mod listen {
         Ok(worst)
     }
 }
+
+pub use listen::Listener;

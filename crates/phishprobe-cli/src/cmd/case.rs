@@ -31,6 +31,16 @@ pub struct Args {
     /// The words of the call or SMS: a UTF-8 file, or - for stdin (repeatable).
     #[arg(long, value_name = "FILE")]
     pub text: Vec<PathBuf>,
+    /// A recorded call (voicemail, call recording, voice note), transcribed offline and judged
+    /// like --text (repeatable; needs the cargo feature `audio` and `audio install-model`).
+    #[arg(long, value_name = "FILE")]
+    pub audio: Vec<PathBuf>,
+    /// Language spoken in the --audio recordings.
+    #[arg(long, value_enum, default_value_t = super::audio::SpeechLang::En)]
+    pub speech_lang: super::audio::SpeechLang,
+    /// Speech model for --audio: base (default), tiny.en, or a path to a ggml Whisper model.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub audio_model: Option<String>,
     /// Run the wrong-password test on the sign-in page (visits the page with made-up
     /// credentials; never your own).
     #[arg(long)]
@@ -38,7 +48,8 @@ pub struct Args {
     /// Region for numbers written without a country code (US, CN, GB, ...).
     #[arg(long, value_name = "CC")]
     pub region: Option<String>,
-    /// Keep only the SHA-256 and size of the email and texts in the history, not their words.
+    /// Keep only the SHA-256 and size of the email, texts and recordings in the history, not
+    /// their words.
     #[arg(long)]
     pub hash_inputs: bool,
     /// Do not save the case to the history.
@@ -119,10 +130,14 @@ fn input_name(path: &Path) -> String {
 
 /// Nothing given, or an empty value: a usage error, said the same way for every input.
 fn refuse_empty(args: &Args) -> Result<()> {
-    if args.email.is_none() && args.url.is_empty() && args.phone.is_empty() && args.text.is_empty()
+    if args.email.is_none()
+        && args.url.is_empty()
+        && args.phone.is_empty()
+        && args.text.is_empty()
+        && args.audio.is_empty()
     {
         return Err(super::usage(
-            "case: nothing to check; give at least one of --email FILE, --url URL, --phone NUMBER, --text FILE",
+            "case: nothing to check; give at least one of --email FILE, --url URL, --phone NUMBER, --text FILE, --audio FILE",
         ));
     }
     if args.url.iter().any(|u| u.trim().is_empty()) {
@@ -138,7 +153,7 @@ fn refuse_empty(args: &Args) -> Result<()> {
     Ok(())
 }
 
-fn gather(args: &Args) -> Result<CaseInputs> {
+fn gather(args: &Args, ctx: &Context) -> Result<CaseInputs> {
     refuse_empty(args)?;
     let stdin_uses = args
         .email
@@ -178,6 +193,14 @@ fn gather(args: &Args) -> Result<CaseInputs> {
             )));
         }
         inputs.texts.push((input_name(p), words));
+    }
+    if !args.audio.is_empty() {
+        let listener = super::audio::Listener::new(args.audio_model.as_deref(), args.speech_lang)?;
+        for p in &args.audio {
+            inputs
+                .recordings
+                .push(listener.recording_part(p, &input_name(p), ctx)?);
+        }
     }
     Ok(inputs)
 }
@@ -236,7 +259,7 @@ pub fn run(args: Args, ctx: &Context) -> Result<u8> {
         bail!("--timeout must be between 1 and 600 seconds");
     }
     super::phone::check_region(args.region.as_deref())?;
-    let inputs = gather(&args)?;
+    let inputs = gather(&args, ctx)?;
     let checker = CaseChecker::embedded()
         .context("loading the case rules")?
         .with_email_data(ctx.email_data.clone());

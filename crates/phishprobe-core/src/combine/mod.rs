@@ -45,6 +45,8 @@ pub enum PartKind {
     Phone,
     /// What was said or written (a call script, an SMS, a chat).
     Text,
+    /// A recorded call, judged from its machine transcript.
+    Audio,
     /// The wrong-password probe's report.
     Probe,
 }
@@ -58,6 +60,7 @@ impl PartKind {
             PartKind::Link => "link",
             PartKind::Phone => "phone",
             PartKind::Text => "text",
+            PartKind::Audio => "audio",
             PartKind::Probe => "probe",
         }
     }
@@ -68,7 +71,7 @@ impl PartKind {
             PartKind::Email => StepId::Sender,
             PartKind::Url | PartKind::Link => StepId::Website,
             PartKind::Phone => StepId::Phone,
-            PartKind::Text => StepId::Ask,
+            PartKind::Text | PartKind::Audio => StepId::Ask,
             PartKind::Probe => StepId::WrongPassword,
         }
     }
@@ -241,6 +244,7 @@ pub fn part_label(kind: PartKind, index: usize, count: usize) -> Message {
         ),
         PartKind::Phone => ("the phone number", "phone number", "电话号码", "电话号码"),
         PartKind::Text => ("the text", "text", "文字", "文字"),
+        PartKind::Audio => ("the recorded call", "recorded call", "通话录音", "通话录音"),
         PartKind::Probe => (
             "the wrong-password test",
             "wrong-password test",

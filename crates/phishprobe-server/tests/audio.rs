@@ -208,6 +208,41 @@ async fn a_server_that_cannot_transcribe_says_how_to_enable_it() {
     s.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_offers_the_upload_in_both_languages() {
+    let s = start().await;
+    for (accept, words) in [
+        (
+            "en-GB,en;q=0.9",
+            ["Upload a call recording", "Language spoken"],
+        ),
+        ("zh-CN,zh;q=0.9", ["上传通话录音", "录音中说的语言"]),
+    ] {
+        let r = request(s.addr, "GET", "/", &[("Accept-Language", accept)], b"")
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200);
+        let html = r.text();
+        for w in words {
+            assert!(html.contains(w), "{accept}: {w} missing");
+        }
+        for id in [
+            "id=\"audio-form\"",
+            "id=\"in-audio\"",
+            "type=\"file\"",
+            "id=\"in-speech-lang\"",
+        ] {
+            assert!(html.contains(id), "{accept}: {id} missing");
+        }
+    }
+    let js = get(&s, "/assets/app.js").await.text();
+    assert!(
+        js.contains("/api/v1/audio?speech_lang="),
+        "the script posts to the endpoint"
+    );
+    s.stop().await;
+}
+
 #[cfg(feature = "audio")]
 mod with_speech_recognition {
     use std::time::{Duration, Instant};

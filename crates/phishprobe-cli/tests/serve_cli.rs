@@ -119,3 +119,21 @@ fn a_public_address_needs_a_token() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("token"), "{err}");
 }
+
+/// A speech model that cannot be used stops the server at start, not at the first upload.
+#[test]
+fn an_unusable_audio_model_is_refused_at_start() {
+    let o = Command::new(env!("CARGO_BIN_EXE_phishprobe"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-history"])
+        .args(["--audio-model", "/nonexistent/ggml-model.bin"])
+        .output()
+        .expect("run");
+    assert_ne!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--audio-model"), "{err}");
+    if cfg!(feature = "audio") {
+        assert!(err.contains("no such file"), "{err}");
+    } else {
+        assert!(err.contains("--features audio"), "{err}");
+    }
+}

@@ -8,7 +8,7 @@
   var lang = document.documentElement.lang === "zh" ? "zh" : "en";
   var tokenRequired = body.getAttribute("data-token-required") === "1";
   var casesOn = body.getAttribute("data-cases") === "1";
-  var current = null; // {kind: "case"|"reports", data: ...} for re-rendering on a language switch
+  var current = null; // {kind: "case"|"reports"|"audio", data: ...} for re-rendering on a language switch
   var currentProbe = null;
   var pollTimer = null;
 
@@ -178,6 +178,12 @@
         });
       }
       if (cur.data.evidence && cur.data.evidence.length) { showEvidence(cur.data, out); }
+    } else if (cur.kind === "audio") {
+      out.appendChild(verdictBox(cur.data));
+      out.appendChild(meta(cur.data));
+      out.appendChild(el("h3", { text: t("findings") }));
+      out.appendChild(findingsList(cur.data.findings));
+      out.appendChild(transcriptBox(cur.data.transcript));
     } else {
       var reports = cur.data;
       var worst = reports.reduce(function (w, x) { return rank(x.r.verdict) > rank(w) ? x.r.verdict : w; }, "genuine");
@@ -193,6 +199,28 @@
       }
     }
     $("result").hidden = false;
+  }
+  // The words as the machine heard them, with times; doubtful segments (left out of the
+  // verdict) marked. Shown as heard, never translated.
+  function clock(secs) {
+    var s = Math.max(0, Math.round(secs || 0));
+    var mm = Math.floor(s / 60) % 60, ss = s % 60, hh = Math.floor(s / 3600);
+    var tail = (ss < 10 ? "0" : "") + ss;
+    return hh ? hh + ":" + (mm < 10 ? "0" : "") + mm + ":" + tail : mm + ":" + tail;
+  }
+  function transcriptBox(tr) {
+    var segs = (tr && tr.segments) || [];
+    var list = segs.length ? el("ol", { "class": "segments" }, segs.map(function (g) {
+      return el("li", { "class": g.reliable ? "" : "doubtful" }, [
+        el("span", { "class": "when", text: "[" + clock(g.start) + "–" + clock(g.end) + "]" }),
+        document.createTextNode(" " + g.text),
+        g.reliable ? null : el("span", { text: " [" + t("transcript_doubtful") + "]" })
+      ]);
+    })) : el("p", { text: t("transcript_empty") });
+    return el("div", { "class": "transcript", id: "transcript", "data-machine-transcript": "true" }, [
+      el("h3", { text: t("transcript_heading") }),
+      list
+    ]);
   }
   function rank(v) { return { genuine: 0, unknown: 1, suspicious: 2, phishing: 3 }[v] || 0; }
 
@@ -354,6 +382,40 @@
   });
   $("check-form").addEventListener("reset", function () {
     $("status").textContent = "";
+  });
+
+  // ---- call recordings ------------------------------------------------------------------
+  function audioError(e) {
+    var code = e && e.code;
+    if (code === "audio_busy") { return t("audio_busy"); }
+    if (code === "body_too_large") { return t("upload_too_big"); }
+    if (code === "audio_unavailable") { return t("audio_unavailable") + " (" + e.message + ")"; }
+    return (e && e.message) || String(e);
+  }
+  $("audio-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var f = $("in-audio").files && $("in-audio").files[0];
+    var status = $("audio-status");
+    status.className = "";
+    if (!f) {
+      status.className = "error";
+      status.textContent = t("audio_none");
+      return;
+    }
+    status.textContent = t("audio_listening");
+    $("audio-btn").disabled = true;
+    var path = "/api/v1/audio?speech_lang=" + encodeURIComponent($("in-speech-lang").value) +
+      "&name=" + encodeURIComponent(f.name);
+    api("POST", path, f, f.type || "application/octet-stream").then(function (v) {
+      render({ kind: "audio", data: v });
+      status.textContent = "";
+      $("result").focus();
+    }).catch(function (e) {
+      status.className = "error";
+      status.textContent = t("error") + ": " + audioError(e);
+    }).then(function () {
+      $("audio-btn").disabled = false;
+    });
   });
 
   // ---- past cases -----------------------------------------------------------------------

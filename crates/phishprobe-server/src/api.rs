@@ -120,6 +120,7 @@ pub async fn health(State(st): State<Arc<AppState>>) -> Json<Value> {
         "version": env!("CARGO_PKG_VERSION"),
         "token_required": st.token_required,
         "cases": st.cases.available(),
+        "audio": st.audio.health(),
         "probe": {
             "queued": queued,
             "running": running,
@@ -131,6 +132,8 @@ pub async fn health(State(st): State<Arc<AppState>>) -> Json<Value> {
         "limits": {
             "max_json_bytes": st.cfg.max_json_bytes,
             "max_email_bytes": st.cfg.max_email_bytes,
+            "max_audio_bytes": st.cfg.max_audio_bytes,
+            "audio_timeout_s": st.cfg.audio_timeout.as_secs(),
             "request_timeout_s": st.cfg.request_timeout.as_secs(),
         }
     }))

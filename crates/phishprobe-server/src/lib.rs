@@ -1,7 +1,8 @@
 //! # phishprobe-server
 //!
 //! `phishprobe serve`: one binary gives a local web page (English and Chinese, works offline)
-//! and a JSON API under `/api/v1/` for the link, email, text, phone, probe and case checks.
+//! and a JSON API under `/api/v1/` for the link, email, text, phone, call recording, probe and
+//! case checks.
 //! Every answer uses the verdict model that `phishprobe ... --json` prints.
 //!
 //! Start it in-process with [`serve`] (tests bind `127.0.0.1:0`):
@@ -20,6 +21,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod audio;
 mod cases;
 pub mod error;
 mod jobs;
@@ -67,6 +69,15 @@ pub struct ServerConfig {
     pub max_json_bytes: usize,
     /// Largest raw email accepted by `POST /api/v1/email` (and in a case).
     pub max_email_bytes: usize,
+    /// Largest recording accepted by `POST /api/v1/audio`.
+    pub max_audio_bytes: usize,
+    /// Speech model for `POST /api/v1/audio`: an installed model's name (`base`, `tiny.en`)
+    /// or a path to a ggml Whisper file, as `phishprobe audio --model`. `None`: the installed
+    /// default model. Loaded on the first upload.
+    pub audio_model: Option<String>,
+    /// Time limit for transcribing one recording, instead of `request_timeout` (a call takes
+    /// longer to hear than a link to check). Speech after it is not heard; the answer says so.
+    pub audio_timeout: Duration,
     /// Time limit for one request (probe jobs run in the background and are not bound by it).
     pub request_timeout: Duration,
     /// Probe jobs: concurrency, queue, browser, private-target policy.
@@ -99,6 +110,9 @@ impl Default for ServerConfig {
             rate_limit: RateLimit::default(),
             max_json_bytes: 1 << 20,
             max_email_bytes: 10 << 20,
+            max_audio_bytes: 50 << 20,
+            audio_model: None,
+            audio_timeout: Duration::from_secs(300),
             request_timeout: Duration::from_secs(30),
             probe: ProbeSettings::default(),
             database: None,
@@ -119,6 +133,9 @@ impl std::fmt::Debug for ServerConfig {
             .field("rate_limit", &self.rate_limit)
             .field("max_json_bytes", &self.max_json_bytes)
             .field("max_email_bytes", &self.max_email_bytes)
+            .field("max_audio_bytes", &self.max_audio_bytes)
+            .field("audio_model", &self.audio_model)
+            .field("audio_timeout", &self.audio_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("probe", &self.probe)
             .field("database", &self.database.as_deref().map(redact_url))
@@ -167,6 +184,8 @@ pub(crate) struct AppState {
     pub limiter: rate::Limiter,
     pub jobs: Arc<jobs::Jobs>,
     pub cases: cases::CaseService,
+    /// Call recordings: the speech engine and its one-at-a-time gate.
+    pub audio: audio::AudioService,
     pub token_required: bool,
     /// Accepted `Host` names and CORS origins (needs the bound address).
     pub site: site::SitePolicy,
@@ -296,6 +315,7 @@ async fn build_state(config: ServerConfig, addr: SocketAddr) -> Result<Arc<AppSt
         rules,
         jobs,
         cases,
+        audio: audio::AudioService::new(config.audio_model.clone()),
         cfg: config,
     }))
 }
@@ -334,6 +354,7 @@ fn routes() -> Routes {
         .add(Method::POST, "/api/v1/email", api::email)
         .add(Method::POST, "/api/v1/text", api::text)
         .add(Method::POST, "/api/v1/phone", api::phone)
+        .add(Method::POST, audio::PATH, audio::check)
         .add(Method::POST, "/api/v1/probe", api::probe_submit)
         .add(Method::GET, "/api/v1/probe/{id}", api::probe_status)
         .add(
@@ -426,7 +447,11 @@ async fn guard(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Res
     if is_api && let Some(refused) = refusal(&st, &req) {
         return secure(refused, is_api, cors);
     }
-    let limit = st.cfg.request_timeout;
+    let limit = if req.uri().path() == audio::PATH {
+        st.cfg.audio_timeout + audio::GRACE
+    } else {
+        st.cfg.request_timeout
+    };
     let resp = match tokio::time::timeout(limit, next.run(req)).await {
         Ok(r) => r,
         Err(_) => ApiError::new(

@@ -140,6 +140,11 @@ async fn launch_with(
 
 /// Evaluate `js` until it returns a non-empty string (or time out).
 async fn wait_for(page: &Page, js: &str, what: &str) -> String {
+    wait_for_within(page, js, what, Duration::from_secs(15)).await
+}
+
+/// [`wait_for`] with another time limit (speech recognition takes longer than a link check).
+async fn wait_for_within(page: &Page, js: &str, what: &str, limit: Duration) -> String {
     let t = Instant::now();
     loop {
         if let Ok(v) = page.evaluate(js).await
@@ -148,7 +153,7 @@ async fn wait_for(page: &Page, js: &str, what: &str) -> String {
         {
             return s;
         }
-        if t.elapsed() > Duration::from_secs(15) {
+        if t.elapsed() > limit {
             let status = page
                 .evaluate("document.getElementById('status').textContent")
                 .await
@@ -786,4 +791,102 @@ async fn other_origins_read_nothing_and_create_nothing() {
 
     browser.close().await.ok();
     handler.abort();
+}
+
+/// A call recording uploaded on the page (the real script, same-origin fetch): the verdict,
+/// the findings and the timed machine transcript, which follows a language switch.
+#[cfg(feature = "audio")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_recording_uploaded_on_the_page() {
+    use phishprobe_testkit::audio;
+    let Some(chrome) = phishprobe_probe::testing::chrome_or_skip() else {
+        return;
+    };
+    let Some(model) = audio::model("ggml-base-q8_0.bin") else {
+        return;
+    };
+    if !audio::tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("voicemail.wav");
+    audio::speak(
+        "This is Amazon Prime Security. Your account has been hacked. Please install AnyDesk and read me the code we sent you.",
+        "en-us",
+        &clip,
+    );
+    let model = model.display().to_string();
+    let s = start_with(move |c, _| c.audio_model = Some(model)).await;
+    let (mut browser, handler, _profile) = launch(chrome).await;
+    let page = browser.new_page(format!("{}/", s.base)).await.unwrap();
+
+    let input = page.find_element("#in-audio").await.unwrap();
+    page.execute(
+        SetFileInputFilesParams::builder()
+            .files(vec![clip.display().to_string()])
+            .backend_node_id(input.backend_node_id)
+            .build()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    page.find_element("#audio-btn")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let v = wait_for_within(
+        &page,
+        VERDICT,
+        "the recording's verdict",
+        Duration::from_secs(120),
+    )
+    .await;
+    assert_eq!(
+        v,
+        "phishing",
+        "{}",
+        eval_str(&page, "document.getElementById('audio-status').textContent").await
+    );
+    let codes = eval_str(
+        &page,
+        "Array.from(document.querySelectorAll('#result-body [data-code]')).map(e => e.getAttribute('data-code')).join(',')",
+    )
+    .await;
+    assert!(codes.contains("audio.machine_transcript"), "{codes}");
+    let heading = eval_str(
+        &page,
+        "document.querySelector('#transcript h3').textContent",
+    )
+    .await;
+    assert!(heading.starts_with("Machine transcript"), "{heading}");
+    let first = eval_str(
+        &page,
+        "document.querySelector('#transcript li').textContent",
+    )
+    .await;
+    assert!(first.starts_with("[0:0"), "{first}");
+    assert!(first.to_lowercase().contains("amazon"), "{first}");
+
+    page.find_element("#lang-zh")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let heading = eval_str(
+        &page,
+        "document.querySelector('#transcript h3').textContent",
+    )
+    .await;
+    assert!(heading.starts_with("机器转写"), "{heading}");
+    assert_eq!(
+        eval_str(&page, "document.getElementById('audio-btn').textContent").await,
+        "检查录音"
+    );
+
+    browser.close().await.ok();
+    handler.abort();
+    s.stop().await;
 }

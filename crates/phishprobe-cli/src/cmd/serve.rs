@@ -51,6 +51,11 @@ pub struct Args {
     /// Largest email accepted, in MB.
     #[arg(long, value_name = "MB", default_value_t = 10)]
     pub max_email_mb: usize,
+    /// Speech model for call recordings (`POST /api/v1/audio`): an installed one by name
+    /// (base, the default; tiny.en) or a path to a ggml Whisper model file. Loaded on the
+    /// first upload. Needs a build with `--features audio`.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub audio_model: Option<String>,
     /// Chromium binary (default: PHISHPROBE_CHROME, then the usual paths).
     #[arg(long, value_name = "PATH")]
     pub chrome: Option<PathBuf>,
@@ -87,6 +92,7 @@ pub fn run(args: Args, _ctx: &Context) -> Result<u8> {
     if !args.rate_limit.is_finite() || args.rate_limit < 0.0 {
         bail!("--rate-limit must be 0 (off) or a positive number");
     }
+    check_audio_model(args.audio_model.as_deref())?;
     let token = args
         .token
         .clone()
@@ -100,6 +106,7 @@ pub fn run(args: Args, _ctx: &Context) -> Result<u8> {
             burst: args.burst.max(1),
         },
         max_email_bytes: args.max_email_mb << 20,
+        audio_model: args.audio_model.clone(),
         probe: ProbeSettings {
             concurrency: args.probe_concurrency,
             queue: args.probe_queue,
@@ -137,4 +144,18 @@ pub fn run(args: Args, _ctx: &Context) -> Result<u8> {
     })
     .with_context(|| format!("serving on {}", args.listen))?;
     Ok(0)
+}
+
+/// A `--audio-model` that cannot work is refused at start rather than at the first upload.
+fn check_audio_model(model: Option<&str>) -> Result<()> {
+    let Some(model) = model else {
+        return Ok(());
+    };
+    if !cfg!(feature = "audio") {
+        bail!(
+            "--audio-model: this phishprobe was built without speech recognition; build it with `cargo build --release -p phishprobe-cli --features audio` (needs cmake, clang and libclang-dev)"
+        );
+    }
+    phishprobe_audio::models::resolve(Some(model)).context("--audio-model")?;
+    Ok(())
 }

@@ -1,0 +1,352 @@
+//! `POST /api/v1/audio` over real HTTP (in-process server on 127.0.0.1:0). In every build:
+//! what is not a usable recording is refused with a 4xx JSON error before any speech engine
+//! is needed, too-large bodies and other web sites are refused, and a recording the server
+//! cannot transcribe gets `audio_unavailable`. With `--features audio` and the installed base
+//! model: espeak-ng calls, a scam one and a harmless one, and one transcription at a time.
+
+mod common;
+
+use common::*;
+
+/// A recording the decoder reads: 16 kHz mono 16-bit PCM, `secs` of a quiet 440 Hz tone.
+fn tone_wav(secs: u32) -> Vec<u8> {
+    let rate = 16_000u32;
+    let samples: Vec<i16> = (0..rate * secs)
+        .map(|i| {
+            let t = f64::from(i) / f64::from(rate);
+            ((t * 440.0 * std::f64::consts::TAU).sin() * 3000.0) as i16
+        })
+        .collect();
+    let data_len = (samples.len() * 2) as u32;
+    let mut w = Vec::with_capacity(44 + data_len as usize);
+    w.extend_from_slice(b"RIFF");
+    w.extend_from_slice(&(36 + data_len).to_le_bytes());
+    w.extend_from_slice(b"WAVEfmt ");
+    w.extend_from_slice(&16u32.to_le_bytes());
+    w.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    w.extend_from_slice(&1u16.to_le_bytes()); // mono
+    w.extend_from_slice(&rate.to_le_bytes());
+    w.extend_from_slice(&(rate * 2).to_le_bytes());
+    w.extend_from_slice(&2u16.to_le_bytes());
+    w.extend_from_slice(&16u16.to_le_bytes());
+    w.extend_from_slice(b"data");
+    w.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        w.extend_from_slice(&s.to_le_bytes());
+    }
+    w
+}
+
+async fn upload(s: &Server, query: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
+    request(
+        s.addr,
+        "POST",
+        &format!("/api/v1/audio{query}"),
+        headers,
+        body,
+    )
+    .await
+    .expect("POST /api/v1/audio")
+}
+
+fn message(r: &Resp) -> String {
+    r.json()["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_is_not_a_usable_recording_is_refused_in_every_build() {
+    let s = start_with(|c, _| c.max_audio_bytes = 256 * 1024).await;
+    let wav = [("Content-Type", "audio/wav")];
+
+    let r = upload(&s, "", &wav, b"").await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "bad_input"),
+        "{}",
+        r.text()
+    );
+    assert!(message(&r).contains("empty"), "{}", r.text());
+
+    // Bytes that are no recording at all (and a JSON body, as a confused client sends).
+    let junk: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    for (body, ctype) in [
+        (junk.as_slice(), "application/octet-stream"),
+        (b"{\"url\": \"x\"}".as_slice(), "application/json"),
+    ] {
+        let r = upload(&s, "?name=call.wav", &[("Content-Type", ctype)], body).await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (422, "bad_audio"),
+            "{}",
+            r.text()
+        );
+        assert!(
+            message(&r).contains("not a readable recording"),
+            "{}",
+            r.text()
+        );
+    }
+
+    // Formats the decoder cannot read are named, with how to convert them.
+    let mut opus = b"OggS\x00\x02".to_vec();
+    opus.extend([0u8; 22]);
+    opus.extend(b"OpusHead\x01\x01");
+    opus.extend([0u8; 40]);
+    for (body, codec) in [(b"#!AMR\n\x3c\x00\x01\x02".to_vec(), "amr"), (opus, "opus")] {
+        let r = upload(&s, "", &[], &body).await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (415, "unsupported_media_type"),
+            "{}",
+            r.text()
+        );
+        assert!(
+            message(&r).contains(codec) && message(&r).contains("ffmpeg"),
+            "{}",
+            r.text()
+        );
+    }
+
+    let r = upload(&s, "", &wav, &vec![0u8; 256 * 1024 + 1]).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (413, "body_too_large"),
+        "{}",
+        r.text()
+    );
+
+    let r = upload(&s, "?speech_lang=fr", &wav, &tone_wav(1)).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "bad_input"),
+        "{}",
+        r.text()
+    );
+    let r = upload(&s, "?speech_lang=en&speech_lang=zh", &wav, &tone_wav(1)).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "bad_input"),
+        "{}",
+        r.text()
+    );
+
+    // Another web site's page cannot post a recording (as every other API call).
+    for (k, v) in [
+        ("Origin", "https://evil.example"),
+        ("Sec-Fetch-Site", "cross-site"),
+    ] {
+        let r = upload(
+            &s,
+            "",
+            &[("Content-Type", "text/plain"), (k, v)],
+            &tone_wav(1),
+        )
+        .await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (403, "cross_origin_refused"),
+            "{}",
+            r.text()
+        );
+    }
+    // The page's own origin is fine (here: no engine behind it yet, see below).
+    let own = format!("http://{}", s.addr);
+    let r = upload(
+        &s,
+        "",
+        &[("Origin", own.as_str()), ("Sec-Fetch-Site", "same-origin")],
+        &tone_wav(1),
+    )
+    .await;
+    assert_ne!(r.status, 403, "{}", r.text());
+    s.stop().await;
+}
+
+/// A readable recording the server cannot transcribe: 503 `audio_unavailable`, saying why and
+/// how to turn speech recognition on; never a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_cannot_transcribe_says_how_to_enable_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk_model = dir.path().join("not-a-model.bin");
+    std::fs::write(&junk_model, b"this is not a ggml file").unwrap();
+    let model = junk_model.display().to_string();
+    let s = start_with(move |c, _| c.audio_model = Some(model)).await;
+    let h = get(&s, "/api/v1/health").await.json();
+    assert_eq!(
+        h["audio"]["speech_recognition"],
+        cfg!(feature = "audio"),
+        "{h}"
+    );
+    assert_eq!(h["limits"]["max_audio_bytes"], 50 << 20, "{h}");
+
+    let r = upload(
+        &s,
+        "?name=tone.wav",
+        &[("Content-Type", "audio/wav")],
+        &tone_wav(1),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (503, "audio_unavailable"),
+        "{}",
+        r.text()
+    );
+    let m = message(&r);
+    if cfg!(feature = "audio") {
+        assert!(m.contains("not a usable ggml Whisper model"), "{m}");
+        assert!(m.contains("install-model"), "{m}");
+    } else {
+        assert!(m.contains("--features audio"), "{m}");
+        assert!(m.contains("install-model"), "{m}");
+    }
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_offers_the_upload_in_both_languages() {
+    let s = start().await;
+    for (accept, words) in [
+        (
+            "en-GB,en;q=0.9",
+            ["Upload a call recording", "Language spoken"],
+        ),
+        ("zh-CN,zh;q=0.9", ["上传通话录音", "录音中说的语言"]),
+    ] {
+        let r = request(s.addr, "GET", "/", &[("Accept-Language", accept)], b"")
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200);
+        let html = r.text();
+        for w in words {
+            assert!(html.contains(w), "{accept}: {w} missing");
+        }
+        for id in [
+            "id=\"audio-form\"",
+            "id=\"in-audio\"",
+            "type=\"file\"",
+            "id=\"in-speech-lang\"",
+        ] {
+            assert!(html.contains(id), "{accept}: {id} missing");
+        }
+    }
+    let js = get(&s, "/assets/app.js").await.text();
+    assert!(
+        js.contains("/api/v1/audio?speech_lang="),
+        "the script posts to the endpoint"
+    );
+    s.stop().await;
+}
+
+#[cfg(feature = "audio")]
+mod with_speech_recognition {
+    use std::time::{Duration, Instant};
+
+    use phishprobe_testkit::audio;
+    use serde_json::Value;
+
+    use super::*;
+
+    const SCAM: &str = "This is Amazon Prime Security. Your account has been hacked. Please install AnyDesk and read me the code we sent you.";
+    const WEATHER: &str = "Good morning. Tomorrow will be sunny and warm, with a light breeze in the afternoon. Enjoy your weekend.";
+
+    fn codes(v: &Value) -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| f["code"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn clip(dir: &std::path::Path, name: &str, words: &str) -> Vec<u8> {
+        let path = dir.join(name);
+        audio::speak(words, "en-us", &path);
+        std::fs::read(&path).expect("the spoken clip")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_scam_call_is_phishing_and_a_weather_report_is_not() {
+        let Some(model) = audio::model("ggml-base-q8_0.bin") else {
+            return;
+        };
+        if !audio::tools() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let scam = clip(dir.path(), "scam.wav", SCAM);
+        let weather = clip(dir.path(), "weather.wav", WEATHER);
+        let model = model.display().to_string();
+        let s = start_with(move |c, _| c.audio_model = Some(model)).await;
+
+        let r = upload(
+            &s,
+            "?speech_lang=en&name=scam.wav",
+            &[("Content-Type", "audio/wav")],
+            &scam,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let v = r.json();
+        assert_eq!(v["verdict"], "phishing", "{v}");
+        assert_eq!(v["input"], "scam.wav");
+        let c = codes(&v);
+        assert!(
+            c.iter()
+                .any(|c| c == "text.remote_access" || c == "text.asks_code"),
+            "{c:?}"
+        );
+        assert!(c.iter().any(|c| c == "audio.machine_transcript"), "{c:?}");
+        assert_eq!(v["transcript"]["machine_transcript"], true);
+        let segments = v["transcript"]["segments"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(!segments.is_empty(), "{v}");
+        assert!(segments[0]["start"].is_number() && segments[0]["text"].is_string());
+        for k in ["disclosure", "scam_likelihood", "lang", "urls", "phones"] {
+            assert!(v.get(k).is_some(), "{k} missing: {v}");
+        }
+
+        let r = upload(&s, "?name=weather.wav", &[], &weather).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let v = r.json();
+        let verdict = v["verdict"].as_str().unwrap_or("");
+        assert!(!["phishing", "suspicious"].contains(&verdict), "{v}");
+        assert!(
+            v["transcript"]["segments"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty()),
+            "{v}"
+        );
+
+        // One transcription at a time: while one runs, another upload is told to come back.
+        let addr = s.addr;
+        let long: Vec<u8> = clip(dir.path(), "long.wav", &[SCAM, WEATHER, SCAM].join(" "));
+        let first =
+            tokio::spawn(async move { request(addr, "POST", "/api/v1/audio", &[], &long).await });
+        let t = Instant::now();
+        while get(&s, "/api/v1/health").await.json()["audio"]["busy"] != true {
+            assert!(t.elapsed() < Duration::from_secs(30), "never busy");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let r = upload(&s, "", &[], &weather).await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (503, "audio_busy"),
+            "{}",
+            r.text()
+        );
+        assert!(r.header("retry-after").is_some());
+        let r = first.await.unwrap().unwrap();
+        assert_eq!(r.status, 200, "{}", r.text());
+        s.stop().await;
+    }
+}

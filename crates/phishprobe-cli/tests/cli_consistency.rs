@@ -75,8 +75,9 @@ fn global_options_are_one_help_section_and_only_where_they_apply() {
         );
     }
     // (command, the global options it takes)
-    let table: [(&[&str], &[&str]); 10] = [
+    let table: [(&[&str], &[&str]); 11] = [
         (&["url"], &GLOBALS),
+        (&["audio"], &GLOBALS),
         (&["case"], &GLOBALS),
         (&["history", "show"], &["--json", "--lang", "--color"]),
         (&["numbers", "add"], &["--json", "--lang"]),

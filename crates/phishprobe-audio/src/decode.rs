@@ -53,10 +53,15 @@ pub fn decode(
     max_seconds: f64,
     sink: impl FnMut(u32, &[f32]) -> bool,
 ) -> Result<SourceInfo, AudioError> {
+    let mut file = File::open(path).map_err(|e| AudioError::Open(path.display().to_string(), e))?;
+    let head = read_head(&mut file)?;
+    use std::io::Seek as _;
+    file.rewind().map_err(AudioError::Read)?;
+    let ext = path.extension().and_then(|e| e.to_str());
     // Hostile files are the normal case and symphonia has panicked on some (a zero sample
     // rate): a panic inside the decoder becomes an error for this file, not a crash.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        decode_inner(path, max_seconds, sink)
+        decode_source(Box::new(file), &head, ext, max_seconds, sink)
     }))
     .unwrap_or_else(|_| {
         Err(AudioError::NotAudio(
@@ -65,16 +70,34 @@ pub fn decode(
     })
 }
 
-fn decode_inner(
-    path: &Path,
+/// [`decode`] over bytes in memory, **without** the panic guard: for the fuzz target, which
+/// must see a decoder panic, and for uploads already in memory only behind that guard.
+pub fn decode_bytes_unguarded(
+    bytes: Vec<u8>,
+    max_seconds: f64,
+    sink: impl FnMut(u32, &[f32]) -> bool,
+) -> Result<SourceInfo, AudioError> {
+    let head: Vec<u8> = bytes.iter().take(HEAD).copied().collect();
+    decode_source(
+        Box::new(std::io::Cursor::new(bytes)),
+        &head,
+        None,
+        max_seconds,
+        sink,
+    )
+}
+
+fn decode_source(
+    source: Box<dyn symphonia::core::io::MediaSource>,
+    head: &[u8],
+    ext: Option<&str>,
     max_seconds: f64,
     mut sink: impl FnMut(u32, &[f32]) -> bool,
 ) -> Result<SourceInfo, AudioError> {
-    let mut file = File::open(path).map_err(|e| AudioError::Open(path.display().to_string(), e))?;
-    refuse_known_unsupported(&mut file)?;
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    refuse_known_unsupported(head)?;
+    let mss = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+    if let Some(ext) = ext {
         hint.with_extension(ext);
     }
     let probed = symphonia::default::get_probe()
@@ -185,7 +208,15 @@ fn decode_inner(
         mono.extend(
             sb.samples()
                 .chunks_exact(channels)
-                .map(|frame| frame.iter().sum::<f32>() / channels as f32),
+                .map(|frame| frame.iter().sum::<f32>() / channels as f32)
+                // Float formats can carry NaN, infinities or values far past full scale.
+                .map(|v| {
+                    if v.is_finite() {
+                        v.clamp(-1.0, 1.0)
+                    } else {
+                        0.0
+                    }
+                }),
         );
         let limit = (max_seconds * f64::from(spec.rate)) as u64;
         let room = limit.saturating_sub(decoded_frames);
@@ -205,10 +236,12 @@ fn decode_inner(
     Ok(info)
 }
 
-/// Name the formats symphonia cannot read before it calls them garbage: an empty file, AMR
-/// (Android call recorders) and Ogg Opus (WhatsApp and Telegram voice notes).
-fn refuse_known_unsupported(file: &mut File) -> Result<(), AudioError> {
-    let mut head = [0u8; 64];
+/// Bytes looked at before decoding.
+const HEAD: usize = 64;
+
+/// The first [`HEAD`] bytes of the file.
+fn read_head(file: &mut File) -> Result<Vec<u8>, AudioError> {
+    let mut head = vec![0u8; HEAD];
     let mut n = 0;
     while n < head.len() {
         match file.read(&mut head[n..]) {
@@ -218,7 +251,13 @@ fn refuse_known_unsupported(file: &mut File) -> Result<(), AudioError> {
             Err(e) => return Err(AudioError::Read(e)),
         }
     }
-    let head = &head[..n];
+    head.truncate(n);
+    Ok(head)
+}
+
+/// Name the formats symphonia cannot read before it calls them garbage: an empty file, AMR
+/// (Android call recorders) and Ogg Opus (WhatsApp and Telegram voice notes).
+fn refuse_known_unsupported(head: &[u8]) -> Result<(), AudioError> {
     if head.is_empty() {
         return Err(AudioError::Empty);
     }
@@ -228,10 +267,7 @@ fn refuse_known_unsupported(file: &mut File) -> Result<(), AudioError> {
     if head.starts_with(b"OggS") && head.windows(8).any(|w| w == b"OpusHead") {
         return Err(AudioError::Unsupported("opus".into()));
     }
-    check_wav_format(head)?;
-    use std::io::Seek as _;
-    file.rewind().map_err(AudioError::Read)?;
-    Ok(())
+    check_wav_format(head)
 }
 
 /// A WAV whose format chunk says 0 Hz or 0 channels is refused here: symphonia 0.5 panics on
@@ -306,6 +342,21 @@ mod tests {
             let e = decode_bytes(&wav(0, pad, 1000)).unwrap_err();
             assert!(matches!(e, AudioError::NotAudio(_)), "pad {pad}: {e}");
         }
+    }
+
+    #[test]
+    fn amr_and_ogg_opus_are_named_not_called_garbage() {
+        let e = decode_bytes(b"#!AMR\n\x3c\x00\x00").unwrap_err();
+        assert_eq!(e.to_string().split(' ').next(), Some("amr"));
+        let mut ogg = b"OggS\0\x02".to_vec();
+        ogg.extend([0u8; 20]);
+        ogg.extend(b"\x01\x13OpusHead\x01\x01");
+        let e = decode_bytes(&ogg).unwrap_err();
+        assert!(
+            e.to_string().starts_with("opus audio is not supported"),
+            "{e}"
+        );
+        assert!(matches!(decode_bytes(b"").unwrap_err(), AudioError::Empty));
     }
 
     #[test]

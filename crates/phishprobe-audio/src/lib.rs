@@ -93,12 +93,33 @@ pub struct PreparedAudio {
 
 /// Decode, gate and resample `path`.
 pub fn prepare(path: &Path, limits: &Limits) -> Result<PreparedAudio, AudioError> {
+    prepare_with(limits, |sink| {
+        decode::decode(path, limits.max_seconds, sink)
+    })
+}
+
+/// [`prepare`] over bytes in memory with decoder panics left uncaught (the fuzz target).
+pub fn prepare_bytes_unguarded(
+    bytes: Vec<u8>,
+    limits: &Limits,
+) -> Result<PreparedAudio, AudioError> {
+    prepare_with(limits, |sink| {
+        decode::decode_bytes_unguarded(bytes, limits.max_seconds, sink)
+    })
+}
+
+/// The pipeline after the decoder: gate the samples as they come, resample each span of
+/// speech, join spans into chunks.
+fn prepare_with(
+    limits: &Limits,
+    decode: impl FnOnce(&mut dyn FnMut(u32, &[f32]) -> bool) -> Result<SourceInfo, AudioError>,
+) -> Result<PreparedAudio, AudioError> {
     let cfg = speech::GateConfig::default();
     let mut gate: Option<(u32, speech::SpeechGate)> = None;
     let mut chunks = ChunkBuilder::default();
     let mut failure: Option<AudioError> = None;
     let mut speech_truncated = false;
-    let source = decode::decode(path, limits.max_seconds, |rate, samples| {
+    let source = decode(&mut |rate, samples| {
         let (r, g) = gate.get_or_insert_with(|| (rate, speech::SpeechGate::new(rate, &cfg)));
         g.push(samples);
         let rate = *r;

@@ -36,6 +36,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("auth_results", auth_results),
     ("html", html_scan),
     ("zip", zip),
+    ("audio", audio),
     ("pdf", pdf),
     ("rtf", rtf),
     ("qr", qr),
@@ -174,4 +175,28 @@ pub fn probe_page(data: &[u8]) {
     let _ = classify::after_submit(&before, &after, &facts);
     let _ = classify::challenge_of(&after);
     let _ = classify::new_lines(&before.text, &after.text);
+}
+
+/// A recording as uploaded or passed to `phishprobe audio`: container probing, decoding,
+/// down-mixing, the speech gate and resampling (everything before speech recognition, which
+/// is whisper.cpp's). Bounded like the real pipeline but tighter, so an input stays fast.
+pub fn audio(data: &[u8]) {
+    let limits = phishprobe_audio::Limits {
+        max_seconds: 600.0,
+        max_speech_seconds: 120.0,
+    };
+    let Ok(p) = phishprobe_audio::prepare_bytes_unguarded(data.to_vec(), &limits) else {
+        return;
+    };
+    assert!(p.source.decoded_seconds <= limits.max_seconds + 1.0);
+    let most = (phishprobe_audio::MAX_CHUNK_SECONDS * 16_000.0) as usize + 16_000;
+    for c in &p.chunks {
+        assert!(
+            c.samples.len() <= most,
+            "chunk of {} samples",
+            c.samples.len()
+        );
+        assert!(c.start.is_finite() && c.start >= 0.0);
+        assert!(c.samples.iter().all(|x| x.is_finite()), "non-finite sample");
+    }
 }

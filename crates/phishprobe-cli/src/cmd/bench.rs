@@ -18,9 +18,15 @@ pub struct Args {
     /// postfix; --file is a folder of .eml files, default ../shared/corpus/email) or `feed`
     /// (names per second through NATS JetStream and `screen` workers into the store, broker
     /// and worker CPU, publish → stored latency, a worker killed midway, bytes per name;
-    /// starts a throwaway nats-server unless --nats is given).
-    #[arg(value_parser = ["hosts", "urls", "case", "milter", "feed"], default_value = "hosts")]
+    /// starts a throwaway nats-server unless --nats is given) or `audio` (speech to text per
+    /// model: real-time factor on one thread and all cores, peak memory, word errors and
+    /// verdicts on espeak-ng calls, clean and through a phone line; needs the cargo feature
+    /// `audio`, the models installed, espeak-ng and sox).
+    #[arg(value_parser = ["hosts", "urls", "case", "milter", "feed", "audio"], default_value = "hosts")]
     pub pipeline: String,
+    /// `audio` only: models to measure, comma-separated (installed names or paths).
+    #[arg(long, value_name = "NAME,NAME", value_delimiter = ',', default_values_t = ["base".to_string(), "tiny.en".to_string()])]
+    pub models: Vec<String>,
     /// `feed` only: names published per measured phase (unique per run).
     #[arg(long, value_name = "N", default_value_t = 50_000)]
     pub names: usize,
@@ -133,6 +139,9 @@ fn generated() -> Vec<String> {
 pub fn run(args: Args, ctx: &Context) -> Result<u8> {
     if args.pipeline == "case" {
         return bench_case(&args, ctx);
+    }
+    if args.pipeline == "audio" {
+        return super::bench_audio::run(&args.models, ctx);
     }
     if args.pipeline == "feed" {
         return super::bench_feed::run(

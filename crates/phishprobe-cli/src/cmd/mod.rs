@@ -3,6 +3,7 @@
 
 pub mod audio;
 pub mod bench;
+pub mod bench_audio;
 pub mod bench_feed;
 pub mod bench_milter;
 pub mod case;

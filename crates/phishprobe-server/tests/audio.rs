@@ -14,35 +14,6 @@ mod common;
 
 use common::*;
 
-/// A recording the decoder reads: 16 kHz mono 16-bit PCM, `secs` of a quiet 440 Hz tone.
-fn tone_wav(secs: u32) -> Vec<u8> {
-    let rate = 16_000u32;
-    let samples: Vec<i16> = (0..rate * secs)
-        .map(|i| {
-            let t = f64::from(i) / f64::from(rate);
-            ((t * 440.0 * std::f64::consts::TAU).sin() * 3000.0) as i16
-        })
-        .collect();
-    let data_len = (samples.len() * 2) as u32;
-    let mut w = Vec::with_capacity(44 + data_len as usize);
-    w.extend_from_slice(b"RIFF");
-    w.extend_from_slice(&(36 + data_len).to_le_bytes());
-    w.extend_from_slice(b"WAVEfmt ");
-    w.extend_from_slice(&16u32.to_le_bytes());
-    w.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    w.extend_from_slice(&1u16.to_le_bytes()); // mono
-    w.extend_from_slice(&rate.to_le_bytes());
-    w.extend_from_slice(&(rate * 2).to_le_bytes());
-    w.extend_from_slice(&2u16.to_le_bytes());
-    w.extend_from_slice(&16u16.to_le_bytes());
-    w.extend_from_slice(b"data");
-    w.extend_from_slice(&data_len.to_le_bytes());
-    for s in samples {
-        w.extend_from_slice(&s.to_le_bytes());
-    }
-    w
-}
-
 async fn upload(s: &Server, query: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
     request(
         s.addr,

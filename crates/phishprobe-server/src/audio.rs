@@ -187,9 +187,14 @@ pub(crate) async fn case_parts(
     st: &Arc<AppState>,
     list: Vec<RecordingIn>,
 ) -> Result<Vec<RecordingPart>, ApiError> {
-    let mut staged = Vec::with_capacity(list.len());
-    let mut kept = Vec::with_capacity(list.len());
-    for (name, lang, bytes) in decode_all(list, st.cfg.max_audio_bytes)? {
+    let max = st.cfg.max_audio_bytes;
+    // Tens of MB of base64: decoded on a blocking thread, not on the server's workers.
+    let decoded = tokio::task::spawn_blocking(move || decode_all(list, max))
+        .await
+        .map_err(|_| ApiError::internal("decoding the recordings stopped unexpectedly"))??;
+    let mut staged = Vec::with_capacity(decoded.len());
+    let mut kept = Vec::with_capacity(decoded.len());
+    for (name, lang, bytes) in decoded {
         let ext = extension(&name, &HeaderMap::new());
         let (s, bytes) = stage_async(bytes, ext, name.clone(), lang, true).await?;
         staged.push(s);

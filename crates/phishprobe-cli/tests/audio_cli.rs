@@ -9,7 +9,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{assert_exit, codes, json_lines, run};
+use common::{assert_exit, run};
+#[cfg(feature = "audio")]
+use common::{codes, json_lines};
 use phishprobe_testkit::audio;
 
 fn dir() -> tempfile::TempDir {
@@ -23,10 +25,15 @@ fn arg(p: &Path) -> &str {
     p.to_str().expect("UTF-8 temp path")
 }
 
-/// The calls the field notes describe, in words written for these tests.
+// The calls the field notes describe, in words written for these tests (heard only with the
+// `audio` feature).
+#[cfg(feature = "audio")]
 const PRIME_SECURITY: &str = "This is Amazon Prime Security. Your account has been hacked. Please install AnyDesk and read me the code we sent you.";
+#[cfg(feature = "audio")]
 const SELLER_RESET: &str = "Hello, this is Amazon seller support. We noticed unusual activity on your store. To keep your account open you must reset your store password now. I will send you a verification code. Please read it back to me.";
+#[cfg(feature = "audio")]
 const GIFT_CARD: &str = "Your Prime membership will be charged four hundred dollars today. To cancel, you must pay the fee with gift cards from any supermarket. Then read me the numbers on the back of the cards.";
+#[cfg(feature = "audio")]
 const WEATHER: &str = "Good morning. Here is the weather for Seattle today. Cloudy in the morning with some sun in the afternoon, and a high of fifteen degrees. Light rain is expected tomorrow evening.";
 
 #[test]

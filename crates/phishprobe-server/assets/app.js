@@ -133,15 +133,28 @@
     bits.push(t("score") + ": " + r.score + "/100");
     return el("p", { "class": "meta", text: bits.join(" · ") });
   }
-  function findingsList(fs) {
+  // `sources`: a case's parts with their findings, to say which part a finding came from.
+  function findingsList(fs, sources) {
     if (!fs || !fs.length) { return el("p", { text: t("no_findings") }); }
     return el("ul", { "class": "findings" }, fs.map(function (f) {
       return el("li", { "data-code": f.code }, [
         el("span", { "class": "sev sev-" + f.severity, text: t("sev_" + f.severity) }),
         document.createTextNode(" " + msg(f.message)),
+        fromLine(f, sources),
         f.evidence ? el("span", { "class": "evidence", text: t("evidence") + ": " + f.evidence }) : null
       ]);
     }));
+  }
+  // "from: the recorded call (call.wav)", as the saved report says it; file names without the
+  // folder they were in (cases saved by the command line share the history).
+  function fromLine(f, sources) {
+    var from = (sources || []).filter(function (s) {
+      return (s.findings || []).some(function (x) { return x[0] === f.code && x[1] === f.evidence; });
+    }).map(function (s) {
+      var file = /^(email|text|audio)$/.test(s.kind) ? String(s.input).split(/[\/\\]/).pop() : s.input;
+      return msg(s.label) + " (" + file + ")";
+    });
+    return from.length ? el("span", { "class": "from", "data-from": from.join("; "), text: t("from") + from.join("; ") }) : null;
   }
   function reportPart(kind, r) {
     return el("div", { "class": "part" }, [
@@ -166,15 +179,18 @@
         })));
       }
       out.appendChild(el("h3", { text: t("findings") }));
-      out.appendChild(findingsList(c.findings));
+      out.appendChild(findingsList(c.findings, c.sources));
       if (c.steps && c.steps.length) {
         out.appendChild(el("h3", { text: t("steps") }));
         c.steps.forEach(function (s) {
-          out.appendChild(el("div", { "class": "part", "data-step": s.id }, [
+          var box = el("div", { "class": "part", "data-step": s.id }, [
             el("h3", { text: msg(s.title) + (s.verdict ? " — " + t("verdict_" + s.verdict) : "") }),
             el("p", { text: msg(s.summary) }),
-            s.findings && s.findings.length ? findingsList(s.findings) : null
-          ]));
+            s.findings && s.findings.length ? findingsList(s.findings, c.sources) : null
+          ]);
+          // What a recorded call said, under the step that asks whether anyone wanted a secret.
+          if (s.id === "ask") { caseTranscripts(cur.data).forEach(function (tr) { box.appendChild(transcriptBox(tr)); }); }
+          out.appendChild(box);
         });
       }
       if (cur.data.evidence && cur.data.evidence.length) { showEvidence(cur.data, out); }
@@ -183,7 +199,7 @@
       out.appendChild(meta(cur.data));
       out.appendChild(el("h3", { text: t("findings") }));
       out.appendChild(findingsList(cur.data.findings));
-      out.appendChild(transcriptBox(cur.data.transcript));
+      out.appendChild(transcriptBox(cur.data.transcript, "transcript"));
     } else {
       var reports = cur.data;
       var worst = reports.reduce(function (w, x) { return rank(x.r.verdict) > rank(w) ? x.r.verdict : w; }, "genuine");
@@ -208,7 +224,7 @@
     var tail = (ss < 10 ? "0" : "") + ss;
     return hh ? hh + ":" + (mm < 10 ? "0" : "") + mm + ":" + tail : mm + ":" + tail;
   }
-  function transcriptBox(tr) {
+  function transcriptBox(tr, id) {
     var segs = (tr && tr.segments) || [];
     var list = segs.length ? el("ol", { "class": "segments" }, segs.map(function (g) {
       return el("li", { "class": g.reliable ? "" : "doubtful" }, [
@@ -217,10 +233,18 @@
         g.reliable ? null : el("span", { text: " [" + t("transcript_doubtful") + "]" })
       ]);
     })) : el("p", { text: t("transcript_empty") });
-    return el("div", { "class": "transcript", id: "transcript", "data-machine-transcript": "true" }, [
+    var attrs = { "class": "transcript", "data-machine-transcript": "true" };
+    if (id) { attrs.id = id; }
+    return el("div", attrs, [
       el("h3", { text: t("transcript_heading") }),
       list
     ]);
+  }
+  // The machine transcripts a saved case kept (none when its inputs were only hashed).
+  function caseTranscripts(data) {
+    return (data.inputs || []).filter(function (i) { return i.kind === "transcript" && i.text; }).map(function (i) {
+      try { return JSON.parse(i.text); } catch (e) { return null; }
+    }).filter(Boolean);
   }
   function rank(v) { return { genuine: 0, unknown: 1, suspicious: 2, phishing: 3 }[v] || 0; }
 
@@ -307,12 +331,20 @@
   }
 
   // ---- the form -------------------------------------------------------------------------
-  function readFile(f) {
+  function readFile(f, asBase64) {
     return new Promise(function (resolve, reject) {
       var r = new FileReader();
-      r.onload = function () { resolve(r.result); };
+      // A data: URL is the base64 after its first comma.
+      r.onload = function () { resolve(asBase64 ? String(r.result).slice(String(r.result).indexOf(",") + 1) : r.result); };
       r.onerror = function () { reject(r.error); };
-      r.readAsText(f);
+      if (asBase64) { r.readAsDataURL(f); } else { r.readAsText(f); }
+    });
+  }
+  // The case form's recording, as the case API takes it (null without one).
+  function recordingOf(f) {
+    if (!f) { return Promise.resolve(null); }
+    return readFile(f, true).then(function (b64) {
+      return { name: f.name, audio_base64: b64, speech_lang: $("in-case-speech-lang").value };
     });
   }
   function lines(s) { return s.split(/\r?\n/).map(function (x) { return x.trim(); }).filter(Boolean); }
@@ -325,17 +357,22 @@
     var words = $("in-text").value.trim();
     var raw = $("in-email").value;
     var file = $("in-eml").files && $("in-eml").files[0];
+    var audioFile = $("in-case-audio").files && $("in-case-audio").files[0];
     var probe = $("in-probe").checked;
     var status = $("status");
     status.className = "";
-    if (!urls.length && !phone && !words && !raw.trim() && !file) {
+    if (!urls.length && !phone && !words && !raw.trim() && !file && !audioFile) {
       status.className = "error";
       status.textContent = t("nothing");
       return;
     }
-    status.textContent = t("checking");
+    status.textContent = audioFile ? t("audio_listening") : t("checking");
     $("check-btn").disabled = true;
-    (file ? readFile(file) : Promise.resolve(raw)).then(function (emailText) {
+    var recording = null;
+    recordingOf(casesOn ? audioFile : null).then(function (r) {
+      recording = r;
+      return file ? readFile(file) : raw;
+    }).then(function (emailText) {
       var emailName = file ? file.name : "pasted message"; // a stored name: shown translated
       var hasEmail = emailText && emailText.trim().length > 0;
       if (casesOn) {
@@ -344,6 +381,7 @@
           probe: probe, region: region || null
         };
         if (hasEmail) { payload.email = { name: emailName, message: emailText }; }
+        if (recording) { payload.recordings = [recording]; }
         return api("POST", "/api/v1/cases", payload).then(function (res) {
           if (res.job) {
             if (res.preliminary) { render({ kind: "case", data: { report: res.preliminary } }); }
@@ -367,6 +405,11 @@
       if (hasEmail) {
         calls.push(api("POST", "/api/v1/email?name=" + encodeURIComponent(emailName), emailText, "message/rfc822").then(function (r) { return { kind: "email", r: r }; }));
       }
+      if (audioFile) {
+        var path = "/api/v1/audio?speech_lang=" + encodeURIComponent($("in-case-speech-lang").value) +
+          "&name=" + encodeURIComponent(audioFile.name);
+        calls.push(api("POST", path, audioFile, audioFile.type || "application/octet-stream").then(function (r) { return { kind: "audio", r: r }; }));
+      }
       return Promise.all(calls).then(function (reports) {
         render({ kind: "reports", data: reports });
         if (probe && urls.length) {
@@ -376,7 +419,9 @@
     }).then(function () {
       status.textContent = "";
       $("result").focus();
-    }).catch(showError).then(function () {
+    }).catch(function (e) {
+      showError(audioFile ? { message: audioError(e) } : e);
+    }).then(function () {
       $("check-btn").disabled = false;
     });
   });
@@ -448,7 +493,7 @@
   // kind words in the page's language.
   function caseTitle(title) {
     return title.split(" · ").map(function (piece) {
-      var m = /^(email|text) (.*)$/.exec(piece);
+      var m = /^(email|text|audio) (.*)$/.exec(piece);
       if (!m) { return piece; }
       var name = m[2] === "pasted message" ? t("pasted_message") : m[2];
       return t("kind_" + m[1]) + " " + name;

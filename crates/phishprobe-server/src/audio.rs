@@ -14,6 +14,10 @@
 //!   used without a restart.
 //! - Whisper gets the server's audio time limit and stops there; the answer then says which
 //!   speech was not heard, instead of the request being cut off with nothing.
+//! - A case's recordings (`recordings` in `POST /api/v1/cases`) go through the same checks,
+//!   slot and engine. Together they get what one upload gets (`max_audio_bytes`, the audio
+//!   time limit) and hold the slot once, so another upload cannot slip in between two of them
+//!   and turn a half-heard case into `audio_busy`.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -25,14 +29,18 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use phishprobe_audio::{AudioError, decode};
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use phishprobe_audio::verdict::{self, AudioVerdict};
+use phishprobe_audio::{AudioError, Transcript, decode};
+use phishprobe_case::{MAX_RECORDINGS, RecordingPart};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tempfile::NamedTempFile;
 use tokio::sync::Semaphore;
 
 use crate::AppState;
-use crate::api::{QueryOf, read_body};
+use crate::api::{QueryOf, extended, read_body};
 use crate::error::ApiError;
 
 /// The endpoint's path (the guard gives it the audio time limit instead of the usual one).
@@ -54,6 +62,29 @@ pub struct AudioQuery {
     pub speech_lang: Option<String>,
     /// Label for the report's `input` (the file name); its extension helps the decoder.
     pub name: Option<String>,
+}
+
+/// A recording in a case's JSON body: `{"name", "audio_base64", "speech_lang"}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RecordingIn {
+    /// The file name, shown in the report (its extension helps the decoder).
+    name: Option<String>,
+    /// The file's bytes in base64 (padding optional, line breaks ignored).
+    audio_base64: String,
+    /// The language spoken: `en` (default), `zh` or `auto`, as the audio endpoint's query.
+    speech_lang: Option<String>,
+}
+
+/// Base64 as browsers and the `base64` tool write it, with or without the final `=`.
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Characters of base64 for `bytes` bytes (padded): what a case body must make room for.
+pub(crate) fn base64_len(bytes: usize) -> usize {
+    bytes.div_ceil(3).saturating_mul(4)
 }
 
 /// The language spoken in the recording (not the reader's language: a Chinese reader may
@@ -139,10 +170,120 @@ pub async fn check(
     }
     let name = label(q.name.as_deref());
     let ext = extension(&name, &headers);
-    let file = tokio::task::spawn_blocking(move || stage(&bytes, ext.as_deref()))
+    let (staged, _) = stage_async(bytes, ext, name, lang, false).await?;
+    let heard = listen(&st, vec![staged]).await?;
+    let h = heard
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::internal("the recording was not heard"))?;
+    let extras = verdict::json_extras(&h.verdict, &h.transcript);
+    Ok(Json(extended(&h.verdict.report, extras)).into_response())
+}
+
+/// The recordings of a case as parts of it: decoded, checked, then heard and judged under one
+/// hold of the transcription slot. Every recording is checked before any is transcribed, so a
+/// bad one costs no engine time.
+pub(crate) async fn case_parts(
+    st: &Arc<AppState>,
+    list: Vec<RecordingIn>,
+) -> Result<Vec<RecordingPart>, ApiError> {
+    let max = st.cfg.max_audio_bytes;
+    // Tens of MB of base64: decoded on a blocking thread, not on the server's workers.
+    let decoded = tokio::task::spawn_blocking(move || decode_all(list, max))
         .await
-        .map_err(|_| ApiError::internal("storing the recording stopped unexpectedly"))??;
-    Ok(Json(listen(&st, file, name, lang).await?).into_response())
+        .map_err(|_| ApiError::internal("decoding the recordings stopped unexpectedly"))??;
+    let mut staged = Vec::with_capacity(decoded.len());
+    let mut kept = Vec::with_capacity(decoded.len());
+    for (name, lang, bytes) in decoded {
+        let ext = extension(&name, &HeaderMap::new());
+        let (s, bytes) = stage_async(bytes, ext, name.clone(), lang, true).await?;
+        staged.push(s);
+        kept.push((name, bytes));
+    }
+    let heard = listen(st, staged).await?;
+    kept.into_iter()
+        .zip(heard)
+        .map(|((name, audio), h)| {
+            let transcript_json = serde_json::to_string_pretty(&h.transcript)
+                .map_err(|e| ApiError::internal(format!("the transcript of {name}: {e}")))?;
+            Ok(RecordingPart {
+                name,
+                report: h.verdict.report,
+                transcript_json,
+                audio,
+            })
+        })
+        .collect()
+}
+
+/// A case's recordings as name, spoken language and bytes: the count, the names, the
+/// languages and the base64 of all of them (`max` bytes together) checked before any is
+/// decoded as sound.
+fn decode_all(
+    list: Vec<RecordingIn>,
+    max: usize,
+) -> Result<Vec<(String, SpeechLang, Vec<u8>)>, ApiError> {
+    if list.len() > MAX_RECORDINGS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("at most {MAX_RECORDINGS} recordings per case"),
+        ));
+    }
+    let mut budget = max;
+    let mut out = Vec::with_capacity(list.len());
+    for (i, r) in list.into_iter().enumerate() {
+        let name = match r.name.as_deref().filter(|n| !n.trim().is_empty()) {
+            Some(n) => label(Some(n)),
+            None => format!("recording {}", i + 1),
+        };
+        let lang = SpeechLang::parse(r.speech_lang.as_deref()).map_err(|e| about(&name, e))?;
+        let bytes = from_base64(r.audio_base64, budget, max).map_err(|e| about(&name, e))?;
+        budget = budget.saturating_sub(bytes.len());
+        out.push((name, lang, bytes));
+    }
+    Ok(out)
+}
+
+/// The bytes of a case's recording. `budget`: what is left of `max` (the recordings of a
+/// case share the upload limit); checked on the text's length first, so nothing over it is
+/// ever decoded.
+fn from_base64(text: String, budget: usize, max: usize) -> Result<Vec<u8>, ApiError> {
+    let too_big = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the recordings of a case are larger than {max} bytes together"),
+        )
+    };
+    let text = if text.bytes().any(|b| b.is_ascii_whitespace()) {
+        text.split_ascii_whitespace().collect()
+    } else {
+        text
+    };
+    // At most 2 bytes of padding: this never exceeds the decoded length.
+    if (text.len() / 4 * 3).saturating_sub(2) > budget {
+        return Err(too_big());
+    }
+    let bytes = BASE64.decode(text.as_bytes()).map_err(|e| {
+        ApiError::bad_request("bad_input", format!("\"audio_base64\" is not base64: {e}"))
+    })?;
+    if bytes.len() > budget {
+        return Err(too_big());
+    }
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request(
+            "bad_input",
+            AudioError::Empty.to_string(),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// An error about one recording of a case, saying which.
+fn about(name: &str, mut e: ApiError) -> ApiError {
+    e.message = format!("recording {name:?}: {}", e.message);
+    e
 }
 
 /// What the report shows as its `input`: the given name on one line, or `recording`.
@@ -181,6 +322,56 @@ fn extension(name: &str, headers: &HeaderMap) -> Option<String> {
         };
         Some(ext.to_string())
     })
+}
+
+/// A recording that passed [`stage`], waiting for the engine.
+// Without the `audio` feature nothing reads it: the engine that would is not built in.
+#[cfg_attr(not(feature = "audio"), allow(dead_code))]
+pub(crate) struct Staged {
+    file: NamedTempFile,
+    name: String,
+    lang: SpeechLang,
+    /// Errors name the recording (one of a case's), not for a lone upload.
+    named: bool,
+}
+
+impl Staged {
+    /// An engine error about this recording (named when it is one of a case's).
+    #[cfg(feature = "audio")]
+    fn about(&self, e: ApiError) -> ApiError {
+        if self.named { about(&self.name, e) } else { e }
+    }
+}
+
+/// A recording heard and judged: the report and the transcript it was made from.
+// Without the `audio` feature none is ever made (`listen` answers `audio_unavailable`).
+#[cfg_attr(not(feature = "audio"), allow(dead_code))]
+pub(crate) struct Heard {
+    verdict: AudioVerdict,
+    transcript: Transcript,
+}
+
+/// [`stage`] on a blocking thread; the bytes are handed back (a case keeps them).
+async fn stage_async<B: AsRef<[u8]> + Send + 'static>(
+    bytes: B,
+    ext: Option<String>,
+    name: String,
+    lang: SpeechLang,
+    named: bool,
+) -> Result<(Staged, B), ApiError> {
+    let (file, bytes) = tokio::task::spawn_blocking(move || {
+        stage(bytes.as_ref(), ext.as_deref()).map(|f| (f, bytes))
+    })
+    .await
+    .map_err(|_| ApiError::internal("storing the recording stopped unexpectedly"))?
+    .map_err(|e| if named { about(&name, e) } else { e })?;
+    let staged = Staged {
+        file,
+        name,
+        lang,
+        named,
+    };
+    Ok((staged, bytes))
 }
 
 /// Write the upload to a temporary file (the decoder reads files) and decode its first sound,
@@ -230,26 +421,17 @@ fn unavailable(why: impl std::fmt::Display) -> ApiError {
 }
 
 #[cfg(not(feature = "audio"))]
-async fn listen(
-    _st: &Arc<AppState>,
-    _file: NamedTempFile,
-    _name: String,
-    _lang: SpeechLang,
-) -> Result<Value, ApiError> {
+async fn listen(_st: &Arc<AppState>, _items: Vec<Staged>) -> Result<Vec<Heard>, ApiError> {
     Err(unavailable(
         "it was built without it; build phishprobe with `cargo build --release -p phishprobe-cli --features audio` (needs cmake, clang and libclang-dev), then run `phishprobe audio install-model`",
     ))
 }
 
 /// Transcribe and judge on a blocking thread, holding the one transcription slot until the
-/// engine is done (even when the client has gone), so two never run at once.
+/// engine is done with every recording (even when the client has gone), so two never run at
+/// once. The recordings share the audio time limit: a case takes no longer than one upload.
 #[cfg(feature = "audio")]
-async fn listen(
-    st: &Arc<AppState>,
-    file: NamedTempFile,
-    name: String,
-    lang: SpeechLang,
-) -> Result<Value, ApiError> {
+async fn listen(st: &Arc<AppState>, items: Vec<Staged>) -> Result<Vec<Heard>, ApiError> {
     let permit = st.audio.slot.clone().try_acquire_owned().map_err(|_| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -261,7 +443,14 @@ async fn listen(
     let st = st.clone();
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        speech::judge_file(&st, file.path(), &name, lang)
+        let started = std::time::Instant::now();
+        items
+            .iter()
+            .map(|s| {
+                let left = st.cfg.audio_timeout.saturating_sub(started.elapsed());
+                speech::hear(&st, s, left).map_err(|e| s.about(e))
+            })
+            .collect()
     })
     .await
     .map_err(|_| ApiError::internal("the audio check stopped unexpectedly"))?
@@ -270,16 +459,15 @@ async fn listen(
 /// The speech engine (cargo feature `audio`).
 #[cfg(feature = "audio")]
 mod speech {
-    use std::path::Path;
     use std::sync::Arc;
+    use std::time::Duration;
 
     use phishprobe_audio::transcribe::{self, Engine, Language, Options};
     use phishprobe_audio::{AudioError, Limits, models, verdict};
-    use serde_json::Value;
 
-    use super::{AudioService, SpeechLang, bad_audio, unavailable};
+    use super::{AudioService, Heard, SpeechLang, Staged, bad_audio, unavailable};
     use crate::AppState;
-    use crate::api::{extended, rules_for};
+    use crate::api::rules_for;
     use crate::error::ApiError;
 
     impl AudioService {
@@ -304,13 +492,10 @@ mod speech {
         ))
     }
 
-    /// Transcribe the recording at `path` and judge the words, as `phishprobe audio --json`.
-    pub(super) fn judge_file(
-        st: &AppState,
-        path: &Path,
-        name: &str,
-        lang: SpeechLang,
-    ) -> Result<Value, ApiError> {
+    /// Transcribe a staged recording within `timeout` and judge the words, as
+    /// `phishprobe audio` does.
+    pub(super) fn hear(st: &AppState, s: &Staged, timeout: Duration) -> Result<Heard, ApiError> {
+        let lang = s.lang;
         let engine = st.audio.engine()?;
         let language = match lang {
             SpeechLang::En => Language::En,
@@ -329,18 +514,21 @@ mod speech {
         }
         let opts = Options {
             language,
-            timeout: st.cfg.audio_timeout,
+            timeout,
             ..Options::default()
         };
-        let t = transcribe::listen(&engine, path, &Limits::default(), &opts).map_err(|e| {
-            match e.downcast_ref::<AudioError>() {
-                Some(a) => bad_audio(a),
-                None => ApiError::internal(format!("speech recognition failed: {e:#}")),
-            }
-        })?;
+        let t =
+            transcribe::listen(&engine, s.file.path(), &Limits::default(), &opts).map_err(|e| {
+                match e.downcast_ref::<AudioError>() {
+                    Some(a) => bad_audio(a),
+                    None => ApiError::internal(format!("speech recognition failed: {e:#}")),
+                }
+            })?;
         let rules = rules_for(st, Some(lang.as_str()))?;
-        let v = verdict::judge(&st.engine, rules, name, &t);
-        Ok(extended(&v.report, verdict::json_extras(&v, &t)))
+        Ok(Heard {
+            verdict: verdict::judge(&st.engine, rules, &s.name, &t),
+            transcript: t,
+        })
     }
 }
 
@@ -374,6 +562,43 @@ mod tests {
         assert_eq!(SpeechLang::parse(Some("auto")).ok(), Some(SpeechLang::Auto));
         let e = SpeechLang::parse(Some("fr")).err().map(|e| e.code);
         assert_eq!(e, Some("bad_input"));
+    }
+
+    #[test]
+    fn base64_of_case_recordings() {
+        let code = |r: Result<Vec<u8>, ApiError>| r.map_err(|e| (e.status.as_u16(), e.code));
+        assert_eq!(
+            code(from_base64("UklGRg==".into(), 10, 10)),
+            Ok(b"RIFF".to_vec())
+        );
+        // No padding, line breaks: as the `base64` tool and some clients write it.
+        assert_eq!(
+            code(from_base64("UklG\nRg".into(), 10, 10)),
+            Ok(b"RIFF".to_vec())
+        );
+        assert_eq!(
+            code(from_base64("UklGRg==".into(), 4, 10)),
+            Ok(b"RIFF".to_vec())
+        );
+        assert_eq!(
+            code(from_base64("UklGRg==".into(), 3, 10)),
+            Err((413, "body_too_large"))
+        );
+        assert_eq!(
+            code(from_base64("AAAAAAAAAAAA".into(), 3, 10)),
+            Err((413, "body_too_large"))
+        );
+        assert_eq!(
+            code(from_base64("not base64!".into(), 10, 10)),
+            Err((400, "bad_input"))
+        );
+        assert_eq!(
+            code(from_base64(String::new(), 10, 10)),
+            Err((400, "bad_input"))
+        );
+        assert_eq!(base64_len(0), 0);
+        assert_eq!(base64_len(4), 8);
+        assert_eq!(base64_len(6), 8);
     }
 
     #[test]

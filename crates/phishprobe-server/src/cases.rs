@@ -6,26 +6,31 @@
 //! goes through `spawn_blocking`. A case with `"probe": true` becomes a job: the answer is
 //! `202` with the job and a preliminary report without the probe; the job runs the
 //! wrong-password step in the shared browser, then saves the finished case.
+//!
+//! A case may hold recorded calls (`recordings`, base64 in the JSON body): they are heard by
+//! the audio endpoint's code (`crate::audio`) and get its body and time limits; a case
+//! without them keeps the limits it always had.
 
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use phishprobe_case::{CaseChecker, CaseError, CaseInputs};
+use phishprobe_case::{CaseChecker, CaseError, CaseInputs, MAX_RECORDINGS, RecordingPart};
 use phishprobe_core::combine::ProbeStatus;
 use phishprobe_core::phone::{self, UserMark};
 use phishprobe_store::{EvidenceFile, HistoryStore, Mark};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::AppState;
 use crate::api::QueryOf;
 use crate::api::{parse_json, read_body};
 use crate::error::ApiError;
 use crate::jobs::WorkOutput;
+use crate::{AppState, ServerConfig, audio};
 
 /// The history store and the case rules.
 pub struct CaseService {
@@ -180,6 +185,8 @@ struct CaseIn {
     phones: Vec<String>,
     #[serde(default)]
     texts: Vec<TextIn>,
+    #[serde(default)]
+    recordings: Vec<audio::RecordingIn>,
     region: Option<String>,
     #[serde(default)]
     probe: bool,
@@ -247,31 +254,82 @@ async fn save(
     case_json(&stored)
 }
 
+/// The case route's path (the guard gives it the audio time limit, see [`create`]).
+pub(crate) const PATH: &str = "/api/v1/cases";
+
+/// The largest case body without recordings: an email and the JSON around it.
+fn plain_limit(cfg: &ServerConfig) -> usize {
+    cfg.max_email_bytes.saturating_add(cfg.max_json_bytes)
+}
+
+/// The largest case body: [`plain_limit`] plus the recordings' bytes (`max_audio_bytes`
+/// together) as base64, with the padding each recording may add.
+fn body_limit(cfg: &ServerConfig) -> usize {
+    plain_limit(cfg)
+        .saturating_add(audio::base64_len(cfg.max_audio_bytes))
+        .saturating_add(4 * MAX_RECORDINGS)
+}
+
 /// `POST /api/v1/cases`.
+///
+/// The guard gives this route the audio time limit, since only the body says whether there
+/// are recordings to hear; a case without them is held here to the body and time limits it
+/// had before recordings existed.
 pub async fn create(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let started = Instant::now();
     let checker = st.cases.checker.clone().ok_or_else(unavailable)?;
     st.cases.db()?;
-    let limit = st.cfg.max_email_bytes.saturating_add(st.cfg.max_json_bytes);
-    let bytes = read_body(&headers, body, limit).await?;
+    let bytes = read_body(&headers, body, body_limit(&st.cfg)).await?;
+    let size = bytes.len();
     let v = parse_json(&bytes)?;
-    let input: CaseIn = serde_json::from_value(v)
+    drop(bytes);
+    let mut input: CaseIn = serde_json::from_value(v)
         .map_err(|e| ApiError::bad_request("bad_input", format!("not a case: {e}")))?;
-    let region = input.region.filter(|r| !r.trim().is_empty());
-    crate::api::check_region(region.as_deref())?;
+    let recordings = std::mem::take(&mut input.recordings);
+    let plain = plain_limit(&st.cfg);
+    if recordings.is_empty() && size > plain {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the request body is larger than {plain} bytes"),
+        ));
+    }
+    check_input(&st.cfg, &input)?;
+    if recordings.is_empty() {
+        let left = st.cfg.request_timeout.saturating_sub(started.elapsed());
+        let checked = check_case(st.clone(), checker, input, Vec::new());
+        return tokio::time::timeout(left, checked)
+            .await
+            .unwrap_or_else(|_| Err(crate::timed_out(st.cfg.request_timeout)));
+    }
+    let parts = audio::case_parts(&st, recordings).await?;
+    check_case(st, checker, input, parts).await
+}
+
+/// The cheap checks of the input (region, email size), before any work is done on it.
+fn check_input(cfg: &ServerConfig, input: &CaseIn) -> Result<(), ApiError> {
+    let region = input.region.as_deref().filter(|r| !r.trim().is_empty());
+    crate::api::check_region(region)?;
     if let Some(e) = &input.email
-        && e.message.len() > st.cfg.max_email_bytes
+        && e.message.len() > cfg.max_email_bytes
     {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
-            format!("the email is larger than {} bytes", st.cfg.max_email_bytes),
+            format!("the email is larger than {} bytes", cfg.max_email_bytes),
         ));
     }
-    let inputs = CaseInputs {
+    Ok(())
+}
+
+/// What the case crate checks: the body's parts with default names, and the recordings.
+fn case_inputs(input: CaseIn, recordings: Vec<RecordingPart>) -> CaseInputs {
+    let region = input.region.filter(|r| !r.trim().is_empty());
+    CaseInputs {
         email: input.email.map(|e| {
             (
                 e.name
@@ -303,9 +361,19 @@ pub async fn create(
         probe: input.probe,
         region,
         keep_inputs: input.keep_inputs.unwrap_or(true),
-        // Recordings come through the audio endpoint, not this JSON body.
-        recordings: Vec::new(),
-    };
+        recordings,
+    }
+}
+
+/// Check the case (its input checked, its recordings already heard), save it or start its
+/// probe job.
+async fn check_case(
+    st: Arc<AppState>,
+    checker: Arc<CaseChecker>,
+    input: CaseIn,
+    recordings: Vec<RecordingPart>,
+) -> Result<Response, ApiError> {
+    let inputs = case_inputs(input, recordings);
 
     // The checks (CPU work, and number marks from the store) on a blocking thread.
     let engine = st.engine.clone();

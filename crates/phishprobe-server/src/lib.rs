@@ -362,7 +362,7 @@ fn routes() -> Routes {
             "/api/v1/probe/{id}/screenshots/{n}",
             api::probe_screenshot,
         )
-        .add(Method::POST, "/api/v1/cases", cases::create)
+        .add(Method::POST, cases::PATH, cases::create)
         .add(Method::GET, "/api/v1/cases", cases::list)
         .add(Method::GET, "/api/v1/cases/{id}", cases::get)
         .add(
@@ -447,21 +447,34 @@ async fn guard(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Res
     if is_api && let Some(refused) = refusal(&st, &req) {
         return secure(refused, is_api, cors);
     }
-    let limit = if req.uri().path() == audio::PATH {
-        st.cfg.audio_timeout + audio::GRACE
-    } else {
-        st.cfg.request_timeout
-    };
+    let limit = time_limit(&st.cfg, &req);
     let resp = match tokio::time::timeout(limit, next.run(req)).await {
         Ok(r) => r,
-        Err(_) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
-            format!("the request took longer than {} s", limit.as_secs()),
-        )
-        .into_response(),
+        Err(_) => timed_out(limit).into_response(),
     };
     secure(resp, is_api, cors)
+}
+
+/// A request's time limit: the audio one (plus time to receive and judge) where recordings
+/// may be heard, the usual one elsewhere. A new case gets the audio one because only its
+/// body says whether it holds recordings; one without is held to the usual limit by its
+/// handler.
+fn time_limit(cfg: &ServerConfig, req: &Request) -> Duration {
+    let path = req.uri().path();
+    if path == audio::PATH || (req.method() == Method::POST && path == cases::PATH) {
+        cfg.audio_timeout + audio::GRACE
+    } else {
+        cfg.request_timeout
+    }
+}
+
+/// The answer for a request that took longer than `limit`.
+pub(crate) fn timed_out(limit: Duration) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "timeout",
+        format!("the request took longer than {} s", limit.as_secs()),
+    )
 }
 
 /// The per-client rate limit and the token, for an API request: the refusal, if any.

@@ -3,39 +3,16 @@
 //! is needed, too-large bodies and other web sites are refused, and a recording the server
 //! cannot transcribe gets `audio_unavailable`. With `--features audio` and the installed base
 //! model: espeak-ng calls, a scam one and a harmless one, and one transcription at a time.
+//!
+//! A recording as one part of a case (`recordings` in `POST /api/v1/cases`): refused when it
+//! is not base64, too many or too large, or no recording, in every build; `audio_unavailable`
+//! without speech recognition; a case without recordings as before. With the feature and the
+//! model: a scam call and a phone number make a phishing case that keeps the recording and
+//! its transcript, and a case meets `audio_busy` while another recording is heard.
 
 mod common;
 
 use common::*;
-
-/// A recording the decoder reads: 16 kHz mono 16-bit PCM, `secs` of a quiet 440 Hz tone.
-fn tone_wav(secs: u32) -> Vec<u8> {
-    let rate = 16_000u32;
-    let samples: Vec<i16> = (0..rate * secs)
-        .map(|i| {
-            let t = f64::from(i) / f64::from(rate);
-            ((t * 440.0 * std::f64::consts::TAU).sin() * 3000.0) as i16
-        })
-        .collect();
-    let data_len = (samples.len() * 2) as u32;
-    let mut w = Vec::with_capacity(44 + data_len as usize);
-    w.extend_from_slice(b"RIFF");
-    w.extend_from_slice(&(36 + data_len).to_le_bytes());
-    w.extend_from_slice(b"WAVEfmt ");
-    w.extend_from_slice(&16u32.to_le_bytes());
-    w.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    w.extend_from_slice(&1u16.to_le_bytes()); // mono
-    w.extend_from_slice(&rate.to_le_bytes());
-    w.extend_from_slice(&(rate * 2).to_le_bytes());
-    w.extend_from_slice(&2u16.to_le_bytes());
-    w.extend_from_slice(&16u16.to_le_bytes());
-    w.extend_from_slice(b"data");
-    w.extend_from_slice(&data_len.to_le_bytes());
-    for s in samples {
-        w.extend_from_slice(&s.to_le_bytes());
-    }
-    w
-}
 
 async fn upload(s: &Server, query: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
     request(
@@ -243,6 +220,177 @@ async fn the_page_offers_the_upload_in_both_languages() {
     s.stop().await;
 }
 
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Base64 as the `base64` tool writes it (lines of 76) and without padding, as some clients
+/// send it: the server takes both.
+fn wrapped(b64: &str) -> String {
+    let bare = b64.trim_end_matches('=');
+    let lines: Vec<&str> = bare
+        .as_bytes()
+        .chunks(76)
+        .filter_map(|c| std::str::from_utf8(c).ok())
+        .collect();
+    lines.join("\n")
+}
+
+async fn post_case(s: &Server, case: &serde_json::Value) -> Resp {
+    post_json(s, "/api/v1/cases", case).await
+}
+
+/// Small limits, so the tests can cross them: emails 32 KiB, JSON 16 KiB, recordings 64 KiB.
+async fn small_limits() -> Server {
+    start_with(|c, _| {
+        c.max_email_bytes = 32 * 1024;
+        c.max_json_bytes = 16 * 1024;
+        c.max_audio_bytes = 64 * 1024;
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_refuses_what_is_not_a_usable_recording_in_every_build() {
+    let s = small_limits().await;
+    let one = |name: &str, audio_base64: &str| serde_json::json!({"recordings": [{"name": name, "audio_base64": audio_base64}]});
+    let r = post_case(&s, &one("call.wav", "this is not base64!")).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "bad_input"),
+        "{}",
+        r.text()
+    );
+    assert!(
+        message(&r).contains("base64") && message(&r).contains("call.wav"),
+        "{}",
+        r.text()
+    );
+    let r = post_case(&s, &one("call.wav", "")).await;
+    assert_eq!((r.status, r.code().as_str()), (400, "bad_input"));
+    for bad in [
+        serde_json::json!({"recordings": [{"name": "x.wav", "audio": b64(&tone_wav(1))}]}),
+        serde_json::json!({"recordings": [{"audio_base64": b64(&tone_wav(1)), "speech_lang": "fr"}]}),
+    ] {
+        let r = post_case(&s, &bad).await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, "bad_input"),
+            "{}",
+            r.text()
+        );
+    }
+
+    // Five recordings: one too many (refused before any is heard).
+    let tiny = b64(b"RIFF");
+    let five: Vec<_> = (0..5)
+        .map(|i| serde_json::json!({"name": format!("{i}.wav"), "audio_base64": tiny}))
+        .collect();
+    let r = post_case(&s, &serde_json::json!({ "recordings": five })).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (413, "body_too_large"),
+        "{}",
+        r.text()
+    );
+    assert!(message(&r).contains("at most 4"), "{}", r.text());
+
+    // Together over the recording limit (64 KiB): 2 × 40 KiB.
+    let big = b64(&vec![0u8; 40 * 1024]);
+    let two = serde_json::json!({"recordings": [{"audio_base64": big}, {"audio_base64": big}]});
+    let r = post_case(&s, &two).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (413, "body_too_large"),
+        "{}",
+        r.text()
+    );
+    // A body larger than any case may be: refused as it arrives.
+    let huge = b64(&vec![0u8; 200 * 1024]);
+    let r = post_case(&s, &one("big.wav", &huge)).await;
+    assert_eq!((r.status, r.code().as_str()), (413, "body_too_large"));
+
+    // Base64 of bytes that are no recording: the audio endpoint's answer, naming the file.
+    let r = post_case(&s, &one("junk.wav", &b64(&[7u8; 4096]))).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (422, "bad_audio"),
+        "{}",
+        r.text()
+    );
+    assert!(message(&r).contains("junk.wav"), "{}", r.text());
+
+    // Nothing was saved.
+    let list = get(&s, "/api/v1/cases").await.json();
+    assert_eq!(list["cases"].as_array().map(Vec::len), Some(0), "{list}");
+    s.stop().await;
+}
+
+/// A readable recording in a case on a server that cannot transcribe it: the audio
+/// endpoint's 503 `audio_unavailable`, and no case saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_with_a_recording_needs_speech_recognition() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk_model = dir.path().join("not-a-model.bin");
+    std::fs::write(&junk_model, b"this is not a ggml file").unwrap();
+    let model = junk_model.display().to_string();
+    let s = start_with(move |c, _| c.audio_model = Some(model)).await;
+    let case = serde_json::json!({
+        "phones": ["+1 206 555 0100"],
+        "recordings": [{"name": "tone.wav", "audio_base64": wrapped(&b64(&tone_wav(1)))}],
+    });
+    let r = post_case(&s, &case).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (503, "audio_unavailable"),
+        "{}",
+        r.text()
+    );
+    assert!(message(&r).contains("install-model"), "{}", r.text());
+    let list = get(&s, "/api/v1/cases").await.json();
+    assert_eq!(list["cases"].as_array().map(Vec::len), Some(0), "{list}");
+    s.stop().await;
+}
+
+/// A case without recordings keeps its old limits (the body may only grow for recordings)
+/// and its answer; `"recordings": []` is no recording.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_without_recordings_is_unchanged() {
+    let s = small_limits().await;
+    let words = "Amazon Seller Support here. Your store will be closed today. Tell me the verification code we just sent you.";
+    // Between the old limit (48 KiB) and the new one: still too large without a recording.
+    let long = "a ".repeat(30 * 1024);
+    let r = post_case(&s, &serde_json::json!({"texts": [long]})).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (413, "body_too_large"),
+        "{}",
+        r.text()
+    );
+    assert!(
+        message(&r).contains(&(48 * 1024).to_string()),
+        "{}",
+        r.text()
+    );
+    for body in [
+        serde_json::json!({"texts": [words], "phones": ["+1 206 555 0100"]}),
+        serde_json::json!({"texts": [words], "phones": ["+1 206 555 0100"], "recordings": []}),
+    ] {
+        let r = post_case(&s, &body).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        let c = r.json();
+        assert_eq!(c["report"]["verdict"], "phishing", "{c}");
+        let mut kinds: Vec<&str> = c["inputs"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|i| i["kind"].as_str()).collect())
+            .unwrap_or_default();
+        kinds.sort_unstable();
+        assert_eq!(kinds, ["phone", "text"], "{c}");
+    }
+    s.stop().await;
+}
+
 #[cfg(feature = "audio")]
 mod with_speech_recognition {
     use std::time::{Duration, Instant};
@@ -347,6 +495,96 @@ mod with_speech_recognition {
         assert!(r.header("retry-after").is_some());
         let r = first.await.unwrap().unwrap();
         assert_eq!(r.status, 200, "{}", r.text());
+        s.stop().await;
+    }
+
+    /// A scam call and the number it came from, as one case: phishing, the call judged in the
+    /// step that asks whether anyone wanted a secret (with when it was said), the recording
+    /// and its transcript kept with the saved case. Another case with a recording meanwhile
+    /// is told the engine is busy, as an upload is.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_scam_call_in_a_case_makes_it_phishing_and_is_kept() {
+        let Some(model) = audio::model("ggml-base-q8_0.bin") else {
+            return;
+        };
+        if !audio::tools() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let scam = clip(dir.path(), "voicemail.wav", SCAM);
+        let weather = clip(dir.path(), "weather.wav", WEATHER);
+        let model = model.display().to_string();
+        let s = start_with(move |c, _| c.audio_model = Some(model)).await;
+
+        let case = serde_json::json!({
+            "phones": ["+1 206 555 0100"],
+            "recordings": [{"name": "voicemail.wav", "audio_base64": b64(&scam), "speech_lang": "en"}],
+        });
+        let body = serde_json::to_vec(&case).unwrap();
+        let addr = s.addr;
+        let json = [("Content-Type", "application/json")];
+        let first =
+            tokio::spawn(async move { request(addr, "POST", "/api/v1/cases", &json, &body).await });
+        let t = Instant::now();
+        while get(&s, "/api/v1/health").await.json()["audio"]["busy"] != true {
+            assert!(t.elapsed() < Duration::from_secs(30), "never busy");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let other = serde_json::json!({"recordings": [{"audio_base64": b64(&weather)}]});
+        let r = post_case(&s, &other).await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (503, "audio_busy"),
+            "{}",
+            r.text()
+        );
+        assert!(r.header("retry-after").is_some());
+
+        let r = first.await.unwrap().unwrap();
+        assert_eq!(r.status, 201, "{}", r.text());
+        let c = r.json();
+        let report = &c["report"];
+        assert_eq!(report["verdict"], "phishing", "{report}");
+        let audio_part = report["sources"]
+            .as_array()
+            .and_then(|a| a.iter().find(|p| p["kind"] == "audio"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(audio_part["input"], "voicemail.wav", "{report}");
+        assert_eq!(audio_part["label"]["en"], "the recorded call", "{report}");
+        let ask = report["steps"]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["id"] == "ask"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(ask["verdict"], "phishing", "{ask}");
+        let timed = ask["findings"].as_array().is_some_and(|fs| {
+            fs.iter().any(|f| {
+                f["code"].as_str().is_some_and(|c| c.starts_with("text."))
+                    && f["evidence"].as_str().is_some_and(|e| e.contains("[0:"))
+            })
+        });
+        assert!(timed, "no timed finding in the ask step: {ask}");
+
+        // The saved case keeps the recording as sent and the machine transcript.
+        let id = c["id"].as_str().unwrap_or_default().to_string();
+        let saved = get(&s, &format!("/api/v1/cases/{id}")).await.json();
+        let inputs = saved["inputs"].as_array().cloned().unwrap_or_default();
+        let of = |kind: &str| inputs.iter().find(|i| i["kind"] == kind).cloned();
+        let rec = of("audio").unwrap_or_else(|| panic!("no audio input: {saved}"));
+        assert_eq!(rec["name"], "voicemail.wav");
+        assert_eq!(rec["size"], scam.len());
+        assert_eq!(rec["base64"], b64(&scam).as_str());
+        let tr = of("transcript").unwrap_or_else(|| panic!("no transcript input: {saved}"));
+        let tr: Value = serde_json::from_str(tr["text"].as_str().unwrap_or("")).unwrap();
+        assert_eq!(tr["machine_transcript"], true, "{tr}");
+        assert!(
+            tr["segments"].as_array().is_some_and(|a| !a.is_empty()),
+            "{tr}"
+        );
+        let list = get(&s, "/api/v1/cases").await.json();
+        let title = list["cases"][0]["title"].as_str().unwrap_or("");
+        assert!(title.contains("audio voicemail.wav"), "{list}");
         s.stop().await;
     }
 }

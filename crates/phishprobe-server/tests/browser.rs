@@ -890,3 +890,169 @@ async fn a_call_recording_uploaded_on_the_page() {
     handler.abort();
     s.stop().await;
 }
+
+/// Put the file at `path` into the file input `selector`, as a person choosing it.
+async fn choose_file(page: &Page, selector: &str, path: &std::path::Path) {
+    let input = page.find_element(selector).await.unwrap();
+    page.execute(
+        SetFileInputFilesParams::builder()
+            .files(vec![path.display().to_string()])
+            .backend_node_id(input.backend_node_id)
+            .build()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+}
+
+/// The case form reads its recording and sends it in the case (in every build: a server that
+/// cannot transcribe answers `audio_unavailable`, which it only does for a recording that
+/// arrived whole and readable), and the page says what is missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_case_form_sends_its_recording() {
+    let Some(chrome) = phishprobe_probe::testing::chrome_or_skip() else {
+        return;
+    };
+    let s = start_with(|c, dir| {
+        let junk = dir.path().join("not-a-model.bin");
+        std::fs::write(&junk, b"this is not a ggml file").unwrap();
+        c.audio_model = Some(junk.display().to_string());
+    })
+    .await;
+    let (mut browser, handler, _profile) = launch(chrome).await;
+    let page = browser.new_page(format!("{}/", s.base)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("tone.wav");
+    std::fs::write(&wav, tone_wav(1)).unwrap();
+
+    page.find_element("#in-phone")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap()
+        .type_str("+1 206 555 0100")
+        .await
+        .unwrap();
+    choose_file(&page, "#in-case-audio", &wav).await;
+    page.find_element("#check-btn")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let status = wait_for(
+        &page,
+        "(() => { const s = document.getElementById('status'); return s.className === 'error' ? s.textContent : ''; })()",
+        "the case form's error",
+    )
+    .await;
+    assert!(
+        status.contains("Speech recognition is not set up"),
+        "{status}"
+    );
+    let list = get(&s, "/api/v1/cases").await.json();
+    assert_eq!(list["cases"].as_array().map(Vec::len), Some(0), "{list}");
+
+    browser.close().await.ok();
+    handler.abort();
+    s.stop().await;
+}
+
+/// A scam call and the number it came from, given in the case form: the case verdict, the
+/// call judged in the step that asks whether anyone wanted a secret (which part, when it was
+/// said, the timed transcript), and the case in the list as a recorded call.
+#[cfg(feature = "audio")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_recording_in_the_case_form() {
+    use phishprobe_testkit::audio;
+    let Some(chrome) = phishprobe_probe::testing::chrome_or_skip() else {
+        return;
+    };
+    let Some(model) = audio::model("ggml-base-q8_0.bin") else {
+        return;
+    };
+    if !audio::tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("voicemail.wav");
+    audio::speak(
+        "This is Amazon Prime Security. Your account has been hacked. Please install AnyDesk and read me the code we sent you.",
+        "en-us",
+        &clip,
+    );
+    let model = model.display().to_string();
+    let s = start_with(move |c, _| c.audio_model = Some(model)).await;
+    let (mut browser, handler, _profile) = launch(chrome).await;
+    let page = browser.new_page(format!("{}/", s.base)).await.unwrap();
+
+    page.find_element("#in-phone")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap()
+        .type_str("+1 206 555 0100")
+        .await
+        .unwrap();
+    choose_file(&page, "#in-case-audio", &clip).await;
+    page.find_element("#check-btn")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let v = wait_for_within(&page, VERDICT, "the case verdict", Duration::from_secs(120)).await;
+    assert_eq!(v, "phishing");
+
+    const ASK: &str = "document.querySelector('#result-body [data-step=ask]')";
+    let from = eval_str(
+        &page,
+        &format!("Array.from({ASK}.querySelectorAll('.from')).map(e => e.textContent).join('|')"),
+    )
+    .await;
+    assert!(
+        from.contains("from: the recorded call (voicemail.wav)"),
+        "{from}"
+    );
+    let evidence = eval_str(
+        &page,
+        &format!(
+            "Array.from({ASK}.querySelectorAll('.evidence')).map(e => e.textContent).join('|')"
+        ),
+    )
+    .await;
+    assert!(evidence.contains("[0:"), "{evidence}");
+    let first = eval_str(
+        &page,
+        &format!("({ASK}.querySelector('.transcript li') || {{}}).textContent || ''"),
+    )
+    .await;
+    assert!(first.starts_with("[0:0"), "{first}");
+    assert!(first.to_lowercase().contains("amazon"), "{first}");
+    let listed = wait_for(
+        &page,
+        "Array.from(document.querySelectorAll('#cases-list button')).map(b => b.textContent).join('|')",
+        "the case list",
+    )
+    .await;
+    assert!(listed.contains("Recorded call voicemail.wav"), "{listed}");
+
+    page.find_element("#lang-zh")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let from = eval_str(
+        &page,
+        &format!("Array.from({ASK}.querySelectorAll('.from')).map(e => e.textContent).join('|')"),
+    )
+    .await;
+    assert!(from.contains("来自：通话录音 (voicemail.wav)"), "{from}");
+
+    browser.close().await.ok();
+    handler.abort();
+    s.stop().await;
+}

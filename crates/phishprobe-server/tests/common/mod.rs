@@ -217,3 +217,32 @@ Content-Type: text/html; charset=utf-8\r\n\
 \r\n\
 <p>Dear seller, your Amazon store is suspended. Confirm your password within 24 hours:</p>\r\n\
 <p><a href=\"https://sellercentral.amazon.com.account-verify.top/ap/signin\">https://sellercentral.amazon.com/</a></p>\r\n";
+
+/// A recording the decoder reads: 16 kHz mono 16-bit PCM, `secs` of a quiet 440 Hz tone.
+pub fn tone_wav(secs: u32) -> Vec<u8> {
+    let rate = 16_000u32;
+    let samples: Vec<i16> = (0..rate * secs)
+        .map(|i| {
+            let t = f64::from(i) / f64::from(rate);
+            ((t * 440.0 * std::f64::consts::TAU).sin() * 3000.0) as i16
+        })
+        .collect();
+    let data_len = (samples.len() * 2) as u32;
+    let mut w = Vec::with_capacity(44 + data_len as usize);
+    w.extend_from_slice(b"RIFF");
+    w.extend_from_slice(&(36 + data_len).to_le_bytes());
+    w.extend_from_slice(b"WAVEfmt ");
+    w.extend_from_slice(&16u32.to_le_bytes());
+    w.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    w.extend_from_slice(&1u16.to_le_bytes()); // mono
+    w.extend_from_slice(&rate.to_le_bytes());
+    w.extend_from_slice(&(rate * 2).to_le_bytes());
+    w.extend_from_slice(&2u16.to_le_bytes());
+    w.extend_from_slice(&16u16.to_le_bytes());
+    w.extend_from_slice(b"data");
+    w.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        w.extend_from_slice(&s.to_le_bytes());
+    }
+    w
+}

@@ -98,13 +98,10 @@ pub fn prepare(path: &Path, limits: &Limits) -> Result<PreparedAudio, AudioError
     })
 }
 
-/// [`prepare`] over bytes in memory with decoder panics left uncaught (the fuzz target).
-pub fn prepare_bytes_unguarded(
-    bytes: Vec<u8>,
-    limits: &Limits,
-) -> Result<PreparedAudio, AudioError> {
+/// [`prepare`] over bytes in memory (the fuzz target).
+pub fn prepare_bytes(bytes: Vec<u8>, limits: &Limits) -> Result<PreparedAudio, AudioError> {
     prepare_with(limits, |sink| {
-        decode::decode_bytes_unguarded(bytes, limits.max_seconds, sink)
+        decode::decode_bytes(bytes, limits.max_seconds, sink)
     })
 }
 

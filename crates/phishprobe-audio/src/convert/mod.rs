@@ -122,6 +122,8 @@ fn split(shape: &[usize], w: &[f32], b: &[f32], n: usize) -> Vec<(Vec<f32>, Vec<
         .collect()
 }
 
+/// Convert a parsed CTranslate2 Whisper model (`model.bin` bytes and its `tokenizer.json`)
+/// into a whisper.cpp ggml file written to `w`.
 pub fn convert(
     model_bin: &[u8],
     tokenizer_json: &str,
@@ -141,8 +143,37 @@ pub fn convert(
         tokens.len(),
         hp.n_vocab
     );
+    write_header(w, &hp, wt, &tokens)?;
+    let mut o = Out {
+        w,
+        wt,
+        rep: Report::default(),
+    };
+    let d = hp.n_audio_state;
+    o.stems(&m, d)?;
+    for i in 0..hp.n_audio_layer {
+        o.block(&m, "encoder", i, d)?;
+    }
+    for i in 0..hp.n_text_layer {
+        o.block(&m, "decoder", i, d)?;
+    }
+    let expected = 11 + 15 * hp.n_audio_layer + 24 * hp.n_text_layer;
+    ensure!(
+        o.rep.tensors == expected,
+        "wrote {} tensors, whisper.cpp expects {expected}",
+        o.rep.tensors
+    );
+    let rep = o.rep;
+    Ok((hp, rep))
+}
 
-    // header + hparams
+/// Magic, hyperparameters, mel filters and vocabulary: everything before the tensors.
+fn write_header(
+    w: &mut impl Write,
+    hp: &Hparams,
+    wt: WeightType,
+    tokens: &[Vec<u8>],
+) -> Result<()> {
     ggml::write_i32(w, ggml::MAGIC as i32)?;
     for v in [
         hp.n_vocab,
@@ -159,171 +190,170 @@ pub fn convert(
         ggml::write_i32(w, v as i32)?;
     }
     ggml::write_i32(w, wt.ftype())?;
-    // mel filters
     let n_fft = 400;
     let filters = mel::mel_filters(16000.0, n_fft, hp.n_mels);
     ggml::write_i32(w, hp.n_mels as i32)?;
     ggml::write_i32(w, (n_fft / 2 + 1) as i32)?;
     w.write_all(&ggml::encode_f32(&filters))?;
-    // vocab
     ggml::write_i32(w, tokens.len() as i32)?;
-    for t in &tokens {
+    for t in tokens {
         ggml::write_i32(w, t.len() as i32)?;
         w.write_all(t)?;
     }
+    Ok(())
+}
 
-    let mut o = Out {
-        w,
-        wt,
-        rep: Report::default(),
-    };
-    let d = hp.n_audio_state;
-
-    // encoder stem
-    let (s, v) = m.f32("encoder/position_encodings/encodings")?;
-    o.put("encoder.positional_embedding", &s, &v, Kind::F32)?;
-    for c in ["conv1", "conv2"] {
-        let (s, v) = m.f32(&format!("encoder/{c}/weight"))?;
-        o.put(&format!("encoder.{c}.weight"), &s, &v, Kind::F16)?;
-        let (_, v) = m.f32(&format!("encoder/{c}/bias"))?;
-        o.put(&format!("encoder.{c}.bias"), &[d, 1], &v, Kind::F32)?;
+impl<W: Write> Out<'_, W> {
+    /// One tensor under a new name, with its own shape.
+    fn copy(&mut self, m: &ct2::Model, src: &str, dst: &str, kind: Kind) -> Result<()> {
+        let (s, v) = m.f32(src)?;
+        self.put(dst, &s, &v, kind)
     }
-    let (s, v) = m.f32("encoder/layer_norm/gamma")?;
-    o.put("encoder.ln_post.weight", &s, &v, Kind::F32)?;
-    let (s, v) = m.f32("encoder/layer_norm/beta")?;
-    o.put("encoder.ln_post.bias", &s, &v, Kind::F32)?;
 
-    // decoder stem
-    let (s, v) = m.f32("decoder/position_encodings/encodings")?;
-    o.put("decoder.positional_embedding", &s, &v, Kind::F32)?;
-    let (s, v) = m.f32("decoder/embeddings/weight")?;
-    o.put("decoder.token_embedding.weight", &s, &v, Kind::Weight)?;
-    let (s, v) = m.f32("decoder/layer_norm/gamma")?;
-    o.put("decoder.ln.weight", &s, &v, Kind::F32)?;
-    let (s, v) = m.f32("decoder/layer_norm/beta")?;
-    o.put("decoder.ln.bias", &s, &v, Kind::F32)?;
+    /// A layer norm: `gamma`/`beta` become `weight`/`bias`.
+    fn norm(&mut self, m: &ct2::Model, src: &str, dst: &str) -> Result<()> {
+        self.copy(
+            m,
+            &format!("{src}/gamma"),
+            &format!("{dst}.weight"),
+            Kind::F32,
+        )?;
+        self.copy(m, &format!("{src}/beta"), &format!("{dst}.bias"), Kind::F32)
+    }
 
-    for (side, n_layer) in [("encoder", hp.n_audio_layer), ("decoder", hp.n_text_layer)] {
-        for i in 0..n_layer {
-            let src = format!("{side}/layer_{i}");
-            let dst = format!("{side}.blocks.{i}");
-            // layer norms
-            let mut norms = vec![("self_attention", "attn_ln"), ("ffn", "mlp_ln")];
-            if side == "decoder" {
-                norms.push(("attention", "cross_attn_ln"));
-            }
-            for (a, b) in norms {
-                let (s, v) = m.f32(&format!("{src}/{a}/layer_norm/gamma"))?;
-                o.put(&format!("{dst}.{b}.weight"), &s, &v, Kind::F32)?;
-                let (s, v) = m.f32(&format!("{src}/{a}/layer_norm/beta"))?;
-                o.put(&format!("{dst}.{b}.bias"), &s, &v, Kind::F32)?;
-            }
-            // mlp
-            for (a, b) in [("linear_0", "mlp.0"), ("linear_1", "mlp.2")] {
-                let (s, v) = m.f32(&format!("{src}/ffn/{a}/weight"))?;
-                o.put(&format!("{dst}.{b}.weight"), &s, &v, Kind::Weight)?;
-                let (s, v) = m.f32(&format!("{src}/ffn/{a}/bias"))?;
-                o.put(&format!("{dst}.{b}.bias"), &s, &v, Kind::F32)?;
-            }
-            // self attention: linear_0 = fused q,k,v; linear_1 = out
-            let (s, wv) = m.f32(&format!("{src}/self_attention/linear_0/weight"))?;
-            let (_, bv) = m.f32(&format!("{src}/self_attention/linear_0/bias"))?;
-            ensure!(s == [3 * d, d], "{src} fused qkv shape {s:?}");
-            let parts = split(&s, &wv, &bv, 3);
-            o.put(
-                &format!("{dst}.attn.query.weight"),
-                &[d, d],
-                &parts[0].0,
-                Kind::Weight,
-            )?;
-            o.put(
-                &format!("{dst}.attn.query.bias"),
-                &[d],
-                &parts[0].1,
-                Kind::F32,
-            )?;
-            o.put(
-                &format!("{dst}.attn.key.weight"),
-                &[d, d],
-                &parts[1].0,
-                Kind::Weight,
-            )?;
-            if parts[1].1.iter().any(|&x| x != 0.0) {
-                o.rep.nonzero_key_bias.push(format!("{src}/self_attention"));
-            }
-            o.put(
-                &format!("{dst}.attn.value.weight"),
-                &[d, d],
-                &parts[2].0,
-                Kind::Weight,
-            )?;
-            o.put(
-                &format!("{dst}.attn.value.bias"),
-                &[d],
-                &parts[2].1,
-                Kind::F32,
-            )?;
-            let (s, v) = m.f32(&format!("{src}/self_attention/linear_1/weight"))?;
-            o.put(&format!("{dst}.attn.out.weight"), &s, &v, Kind::Weight)?;
-            let (s, v) = m.f32(&format!("{src}/self_attention/linear_1/bias"))?;
-            o.put(&format!("{dst}.attn.out.bias"), &s, &v, Kind::F32)?;
+    /// A linear layer: matrix in the chosen weight type, bias in f32.
+    fn linear(&mut self, m: &ct2::Model, src: &str, dst: &str) -> Result<()> {
+        self.copy(
+            m,
+            &format!("{src}/weight"),
+            &format!("{dst}.weight"),
+            Kind::Weight,
+        )?;
+        self.copy(m, &format!("{src}/bias"), &format!("{dst}.bias"), Kind::F32)
+    }
 
-            if side == "decoder" {
-                // cross attention: linear_0 = q, linear_1 = fused k,v, linear_2 = out
-                let (s, v) = m.f32(&format!("{src}/attention/linear_0/weight"))?;
-                o.put(
-                    &format!("{dst}.cross_attn.query.weight"),
-                    &s,
-                    &v,
-                    Kind::Weight,
-                )?;
-                let (s, v) = m.f32(&format!("{src}/attention/linear_0/bias"))?;
-                o.put(&format!("{dst}.cross_attn.query.bias"), &s, &v, Kind::F32)?;
-                let (s, wv) = m.f32(&format!("{src}/attention/linear_1/weight"))?;
-                let (_, bv) = m.f32(&format!("{src}/attention/linear_1/bias"))?;
-                ensure!(s == [2 * d, d], "{src} fused kv shape {s:?}");
-                let parts = split(&s, &wv, &bv, 2);
-                o.put(
-                    &format!("{dst}.cross_attn.key.weight"),
-                    &[d, d],
-                    &parts[0].0,
-                    Kind::Weight,
-                )?;
-                if parts[0].1.iter().any(|&x| x != 0.0) {
-                    o.rep.nonzero_key_bias.push(format!("{src}/attention"));
+    /// A fused projection (`[n*d, d]`, CTranslate2) split into `names.len()` linears
+    /// (whisper.cpp). The key has no bias in whisper.cpp: dropping it is exact (it adds the
+    /// same value to every logit of a query row), and a non-zero one is reported anyway.
+    fn fused(
+        &mut self,
+        m: &ct2::Model,
+        src: &str,
+        dst: &str,
+        names: &[&str],
+        d: usize,
+    ) -> Result<()> {
+        let n = names.len();
+        let (s, wv) = m.f32(&format!("{src}/weight"))?;
+        let (_, bv) = m.f32(&format!("{src}/bias"))?;
+        ensure!(s == [n * d, d], "{src}: fused shape {s:?}");
+        for (name, (w, b)) in names.iter().zip(split(&s, &wv, &bv, n)) {
+            self.put(&format!("{dst}.{name}.weight"), &[d, d], &w, Kind::Weight)?;
+            if *name == "key" {
+                if b.iter().any(|&x| x != 0.0) {
+                    self.rep.nonzero_key_bias.push(src.to_string());
                 }
-                o.put(
-                    &format!("{dst}.cross_attn.value.weight"),
-                    &[d, d],
-                    &parts[1].0,
-                    Kind::Weight,
-                )?;
-                o.put(
-                    &format!("{dst}.cross_attn.value.bias"),
-                    &[d],
-                    &parts[1].1,
-                    Kind::F32,
-                )?;
-                let (s, v) = m.f32(&format!("{src}/attention/linear_2/weight"))?;
-                o.put(
-                    &format!("{dst}.cross_attn.out.weight"),
-                    &s,
-                    &v,
-                    Kind::Weight,
-                )?;
-                let (s, v) = m.f32(&format!("{src}/attention/linear_2/bias"))?;
-                o.put(&format!("{dst}.cross_attn.out.bias"), &s, &v, Kind::F32)?;
+            } else {
+                self.put(&format!("{dst}.{name}.bias"), &[d], &b, Kind::F32)?;
             }
         }
+        Ok(())
     }
-    let expected = 11 + 15 * hp.n_audio_layer + 24 * hp.n_text_layer;
-    ensure!(
-        o.rep.tensors == expected,
-        "wrote {} tensors, whisper.cpp expects {expected}",
-        o.rep.tensors
-    );
-    let rep = o.rep;
-    Ok((hp, rep))
+
+    /// Positional embeddings, convolutions, token embedding and the final norms.
+    fn stems(&mut self, m: &ct2::Model, d: usize) -> Result<()> {
+        self.copy(
+            m,
+            "encoder/position_encodings/encodings",
+            "encoder.positional_embedding",
+            Kind::F32,
+        )?;
+        for c in ["conv1", "conv2"] {
+            self.copy(
+                m,
+                &format!("encoder/{c}/weight"),
+                &format!("encoder.{c}.weight"),
+                Kind::F16,
+            )?;
+            let (_, v) = m.f32(&format!("encoder/{c}/bias"))?;
+            self.put(&format!("encoder.{c}.bias"), &[d, 1], &v, Kind::F32)?;
+        }
+        self.norm(m, "encoder/layer_norm", "encoder.ln_post")?;
+        self.copy(
+            m,
+            "decoder/position_encodings/encodings",
+            "decoder.positional_embedding",
+            Kind::F32,
+        )?;
+        self.copy(
+            m,
+            "decoder/embeddings/weight",
+            "decoder.token_embedding.weight",
+            Kind::Weight,
+        )?;
+        self.norm(m, "decoder/layer_norm", "decoder.ln")
+    }
+
+    /// One transformer block of the encoder or decoder.
+    fn block(&mut self, m: &ct2::Model, side: &str, i: usize, d: usize) -> Result<()> {
+        let src = format!("{side}/layer_{i}");
+        let dst = format!("{side}.blocks.{i}");
+        self.norm(
+            m,
+            &format!("{src}/self_attention/layer_norm"),
+            &format!("{dst}.attn_ln"),
+        )?;
+        self.norm(
+            m,
+            &format!("{src}/ffn/layer_norm"),
+            &format!("{dst}.mlp_ln"),
+        )?;
+        // Norms first, cross attention's last: the file's tensor order (and so the pinned
+        // SHA-256 of an installed model) depends on it.
+        if side == "decoder" {
+            self.norm(
+                m,
+                &format!("{src}/attention/layer_norm"),
+                &format!("{dst}.cross_attn_ln"),
+            )?;
+        }
+        self.linear(m, &format!("{src}/ffn/linear_0"), &format!("{dst}.mlp.0"))?;
+        self.linear(m, &format!("{src}/ffn/linear_1"), &format!("{dst}.mlp.2"))?;
+        // Self attention: linear_0 = fused q, k, v; linear_1 = out.
+        self.fused(
+            m,
+            &format!("{src}/self_attention/linear_0"),
+            &format!("{dst}.attn"),
+            &["query", "key", "value"],
+            d,
+        )?;
+        self.linear(
+            m,
+            &format!("{src}/self_attention/linear_1"),
+            &format!("{dst}.attn.out"),
+        )?;
+        if side == "decoder" {
+            // Cross attention: linear_0 = q, linear_1 = fused k, v, linear_2 = out.
+            self.linear(
+                m,
+                &format!("{src}/attention/linear_0"),
+                &format!("{dst}.cross_attn.query"),
+            )?;
+            self.fused(
+                m,
+                &format!("{src}/attention/linear_1"),
+                &format!("{dst}.cross_attn"),
+                &["key", "value"],
+                d,
+            )?;
+            self.linear(
+                m,
+                &format!("{src}/attention/linear_2"),
+                &format!("{dst}.cross_attn.out"),
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// Convert a CTranslate2 model directory (model.bin + tokenizer.json) to a ggml file.

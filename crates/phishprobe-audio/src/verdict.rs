@@ -104,26 +104,17 @@ pub fn judge(
 /// (`disclosure`, `scam_likelihood`, `lang`, `urls`, `phones`) and `transcript`.
 pub fn json_extras(v: &AudioVerdict, t: &Transcript) -> serde_json::Map<String, serde_json::Value> {
     use serde_json::{Value, json};
-    let mut m = serde_json::Map::new();
-    match &v.analysis {
-        Some(a) => {
-            m.insert("disclosure".into(), Value::Bool(a.has_disclosure()));
-            m.insert("scam_likelihood".into(), json!(a.scam_score));
-            m.insert("lang".into(), json!(a.lang));
-            m.insert("urls".into(), json!(a.urls));
-            m.insert(
-                "phones".into(),
-                serde_json::to_value(&a.phones).unwrap_or(Value::Null),
-            );
-        }
-        None => {
-            m.insert("disclosure".into(), Value::Bool(false));
-            m.insert("scam_likelihood".into(), json!(0));
-            m.insert("lang".into(), json!("unknown"));
-            m.insert("urls".into(), json!([]));
-            m.insert("phones".into(), json!([]));
-        }
-    }
+    let mut m = match &v.analysis {
+        Some(a) => a.json_fields(),
+        // No words were judged: the same fields, saying so.
+        None => serde_json::Map::from_iter([
+            ("disclosure".to_string(), Value::Bool(false)),
+            ("scam_likelihood".to_string(), json!(0)),
+            ("lang".to_string(), json!("unknown")),
+            ("urls".to_string(), json!([])),
+            ("phones".to_string(), json!([])),
+        ]),
+    };
     m.insert(
         "transcript".into(),
         serde_json::to_value(t).unwrap_or(Value::Null),

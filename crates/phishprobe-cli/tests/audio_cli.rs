@@ -339,7 +339,7 @@ mod speech {
             .collect();
         std::fs::write(p("junk.mp3"), &junk).unwrap();
         // A WAV header that says 0 Hz.
-        let mut zero_rate = wav_header(0, 16_000);
+        let mut zero_rate = audio::wav_header(0, 16_000);
         zero_rate.extend(std::iter::repeat_n(0u8, 16_000));
         std::fs::write(p("zero-rate.wav"), zero_rate).unwrap();
         audio::speak(WEATHER, "en-us", &p("ok.wav"));
@@ -413,22 +413,4 @@ mod speech {
         assert_exit(&o, 4);
         assert!(String::from_utf8_lossy(&o.stderr).contains("not a usable ggml Whisper model"));
     }
-}
-
-/// A 16-bit mono PCM WAV header claiming `rate` Hz and `data_bytes` of samples.
-pub fn wav_header(rate: u32, data_bytes: u32) -> Vec<u8> {
-    let mut h = Vec::new();
-    h.extend(b"RIFF");
-    h.extend(data_bytes.saturating_add(36).to_le_bytes());
-    h.extend(b"WAVEfmt ");
-    h.extend(16u32.to_le_bytes());
-    h.extend(1u16.to_le_bytes()); // PCM
-    h.extend(1u16.to_le_bytes()); // mono
-    h.extend(rate.to_le_bytes());
-    h.extend((rate * 2).to_le_bytes());
-    h.extend(2u16.to_le_bytes());
-    h.extend(16u16.to_le_bytes());
-    h.extend(b"data");
-    h.extend(data_bytes.to_le_bytes());
-    h
 }

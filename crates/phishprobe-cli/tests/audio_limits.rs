@@ -98,7 +98,7 @@ fn a_header_that_claims_two_hours_is_reported_and_what_is_there_is_judged() {
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("liar.wav");
     let rate = 16_000u32;
-    let mut bytes = header(rate, rate * 2 * 7200);
+    let mut bytes = audio::wav_header(rate, rate * 2 * 7200);
     // One second of a 440 Hz tone: sound, but not speech.
     for i in 0..rate {
         let s = ((i as f32 * 440.0 * std::f32::consts::TAU / rate as f32).sin() * 8000.0) as i16;
@@ -120,22 +120,4 @@ fn a_header_that_claims_two_hours_is_reported_and_what_is_there_is_judged() {
         "{e}"
     );
     assert!(children_peak_mb() < PEAK_MB);
-}
-
-/// A 16-bit mono PCM WAV header claiming `data_bytes` of samples at `rate` Hz.
-fn header(rate: u32, data_bytes: u32) -> Vec<u8> {
-    let mut h = Vec::new();
-    h.extend(b"RIFF");
-    h.extend(data_bytes.saturating_add(36).to_le_bytes());
-    h.extend(b"WAVEfmt ");
-    h.extend(16u32.to_le_bytes());
-    h.extend(1u16.to_le_bytes());
-    h.extend(1u16.to_le_bytes());
-    h.extend(rate.to_le_bytes());
-    h.extend((rate * 2).to_le_bytes());
-    h.extend(2u16.to_le_bytes());
-    h.extend(16u16.to_le_bytes());
-    h.extend(b"data");
-    h.extend(data_bytes.to_le_bytes());
-    h
 }

@@ -149,3 +149,22 @@ pub fn duration(path: &Path) -> f64 {
         .parse()
         .expect("sox --i -D prints seconds")
 }
+
+/// A 16-bit mono PCM WAV header claiming `data_bytes` of samples at `rate` Hz, for files
+/// whose header and contents disagree on purpose.
+pub fn wav_header(rate: u32, data_bytes: u32) -> Vec<u8> {
+    let mut h = Vec::new();
+    h.extend(b"RIFF");
+    h.extend(data_bytes.saturating_add(36).to_le_bytes());
+    h.extend(b"WAVEfmt ");
+    h.extend(16u32.to_le_bytes());
+    h.extend(1u16.to_le_bytes()); // PCM
+    h.extend(1u16.to_le_bytes()); // mono
+    h.extend(rate.to_le_bytes());
+    h.extend(rate.saturating_mul(2).to_le_bytes());
+    h.extend(2u16.to_le_bytes());
+    h.extend(16u16.to_le_bytes());
+    h.extend(b"data");
+    h.extend(data_bytes.to_le_bytes());
+    h
+}

@@ -94,15 +94,7 @@ fn read_text(r: impl Read, what: &str) -> Result<String> {
 
 /// The extra JSON fields and readable lines for one analysis.
 pub fn extras(a: &TextAnalysis, ctx: &Context) -> (Map<String, Value>, String) {
-    let mut m = Map::new();
-    m.insert("disclosure".into(), Value::Bool(a.has_disclosure()));
-    m.insert("scam_likelihood".into(), json!(a.scam_score));
-    m.insert("lang".into(), json!(a.lang));
-    m.insert("urls".into(), json!(a.urls));
-    m.insert(
-        "phones".into(),
-        serde_json::to_value(&a.phones).unwrap_or(Value::Null),
-    );
+    let m = a.json_fields();
     let zh = ctx.lang == phishprobe_core::Lang::Zh;
     let mut lines = String::new();
     if a.has_disclosure() {

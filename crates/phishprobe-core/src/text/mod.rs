@@ -76,6 +76,23 @@ impl TextAnalysis {
         !self.disclosure.is_empty()
     }
 
+    /// The JSON fields a text report carries beyond the verdict model (`text --json`, and
+    /// `audio --json` over a transcript): `disclosure`, `scam_likelihood`, `lang`, `urls`,
+    /// `phones`.
+    pub fn json_fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::{Value, json};
+        let mut m = serde_json::Map::new();
+        m.insert("disclosure".into(), Value::Bool(self.has_disclosure()));
+        m.insert("scam_likelihood".into(), json!(self.scam_score));
+        m.insert("lang".into(), json!(self.lang));
+        m.insert("urls".into(), json!(self.urls));
+        m.insert(
+            "phones".into(),
+            serde_json::to_value(&self.phones).unwrap_or(Value::Null),
+        );
+        m
+    }
+
     /// All findings: disclosure first, then cues, then explanations.
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         self.disclosure

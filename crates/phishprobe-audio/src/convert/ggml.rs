@@ -103,8 +103,8 @@ pub struct FileIndex {
 
 fn type_size(ttype: i32, n: usize) -> Option<usize> {
     match ttype {
-        GGML_TYPE_F32 => Some(4 * n),
-        GGML_TYPE_F16 => Some(2 * n),
+        GGML_TYPE_F32 => n.checked_mul(4),
+        GGML_TYPE_F16 => n.checked_mul(2),
         GGML_TYPE_Q8_0 if n.is_multiple_of(QK8_0) => Some(n / QK8_0 * 34),
         _ => None,
     }
@@ -114,9 +114,16 @@ pub fn index(buf: &[u8]) -> anyhow::Result<FileIndex> {
     use anyhow::{Context, ensure};
     let mut p = 0usize;
     let i32_at = |p: &mut usize| -> anyhow::Result<i32> {
-        let b = buf.get(*p..*p + 4).context("truncated ggml file")?;
+        let b = buf
+            .get(*p..p.saturating_add(4))
+            .context("truncated ggml file")?;
         *p += 4;
-        Ok(i32::from_le_bytes(b.try_into().unwrap()))
+        Ok(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    // Sizes in a file someone handed us: negative ones are an error, not a huge usize.
+    let size_at = |p: &mut usize| -> anyhow::Result<usize> {
+        let v = i32_at(p)?;
+        usize::try_from(v).map_err(|_| anyhow::anyhow!("negative size {v} at byte {}", *p - 4))
     };
     ensure!(
         i32_at(&mut p)? as u32 == MAGIC,
@@ -126,8 +133,8 @@ pub fn index(buf: &[u8]) -> anyhow::Result<FileIndex> {
     for h in hparams.iter_mut() {
         *h = i32_at(&mut p)?;
     }
-    let n_mel = i32_at(&mut p)? as usize;
-    let n_fft = i32_at(&mut p)? as usize;
+    let n_mel = size_at(&mut p)?;
+    let n_fft = size_at(&mut p)?;
     ensure!(
         n_mel <= 256 && n_fft <= 4096,
         "implausible filter size {n_mel}x{n_fft}"
@@ -137,7 +144,7 @@ pub fn index(buf: &[u8]) -> anyhow::Result<FileIndex> {
         .context("truncated filters")?;
     let filters = fb
         .chunks_exact(4)
-        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
     p += 4 * n_mel * n_fft;
     let n_tok = i32_at(&mut p)?;
@@ -147,7 +154,7 @@ pub fn index(buf: &[u8]) -> anyhow::Result<FileIndex> {
     );
     let mut tokens = Vec::with_capacity(n_tok as usize);
     for _ in 0..n_tok {
-        let n = i32_at(&mut p)? as usize;
+        let n = size_at(&mut p)?;
         tokens.push(buf.get(p..p + n).context("truncated vocab")?.to_vec());
         p += n;
     }
@@ -162,7 +169,7 @@ pub fn index(buf: &[u8]) -> anyhow::Result<FileIndex> {
         );
         let mut ne = Vec::new();
         for _ in 0..n_dims {
-            ne.push(i32_at(&mut p)? as usize);
+            ne.push(size_at(&mut p)?);
         }
         let name = String::from_utf8(
             buf.get(p..p + name_len as usize)
@@ -170,9 +177,16 @@ pub fn index(buf: &[u8]) -> anyhow::Result<FileIndex> {
                 .to_vec(),
         )?;
         p += name_len as usize;
-        let len = type_size(ttype, ne.iter().product())
-            .with_context(|| format!("{name}: unsupported type {ttype}"))?;
-        ensure!(p + len <= buf.len(), "{name}: data truncated");
+        let elements = ne
+            .iter()
+            .try_fold(1usize, |a, &b| a.checked_mul(b))
+            .with_context(|| format!("{name}: implausible shape {ne:?}"))?;
+        let len = type_size(ttype, elements)
+            .with_context(|| format!("{name}: unsupported type {ttype} or size"))?;
+        ensure!(
+            p.checked_add(len).is_some_and(|end| end <= buf.len()),
+            "{name}: data truncated"
+        );
         tensors.insert(name, (ne, ttype, p, len));
         p += len;
     }
@@ -184,4 +198,60 @@ pub fn index(buf: &[u8]) -> anyhow::Result<FileIndex> {
         tokens,
         tensors,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A header with the right magic and plausible filters, then `tail`.
+    fn file_with(tail: &[i32]) -> Vec<u8> {
+        let mut b = Vec::new();
+        for v in [
+            MAGIC as i32,
+            51_865,
+            1500,
+            512,
+            8,
+            6,
+            448,
+            512,
+            8,
+            6,
+            80,
+            7,
+            1,
+            1,
+        ] {
+            b.extend(v.to_le_bytes());
+        }
+        b.extend(0f32.to_le_bytes()); // the 1x1 filter bank
+        for v in tail {
+            b.extend(v.to_le_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn hostile_sizes_are_errors_not_panics() {
+        // A token of negative length.
+        assert!(index(&file_with(&[1, -5])).is_err());
+        // No tokens, then a tensor whose shape overflows when multiplied out.
+        let big = i32::MAX;
+        let mut t = file_with(&[0, 4, 1, GGML_TYPE_F32, big, big, big, big]);
+        t.push(b'x');
+        assert!(index(&t).is_err());
+        // Every prefix of a valid-looking file, and random tails.
+        let mut seed = 0x9e37_79b9u32;
+        for n in 0..2000 {
+            let mut b = file_with(&[0]);
+            for _ in 0..(n % 64) {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                b.push(seed as u8);
+            }
+            let _ = index(&b); // must return, whatever it says
+        }
+    }
 }

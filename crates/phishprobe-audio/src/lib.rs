@@ -19,6 +19,7 @@ pub mod decode;
 pub mod models;
 pub mod resample;
 pub mod speech;
+pub mod synth;
 #[cfg(feature = "whisper")]
 pub mod transcribe;
 pub mod transcript;

@@ -60,23 +60,7 @@ fn two_hours_of_silence_is_unknown_no_speech_without_running_whisper() {
     }
     let d = tempfile::tempdir().unwrap();
     let f = d.path().join("silent.wav");
-    let ok = std::process::Command::new("sox")
-        .args([
-            "-n",
-            "-r",
-            "8000",
-            "-c",
-            "1",
-            "-b",
-            "16",
-            "-e",
-            "signed-integer",
-        ])
-        .arg(&f)
-        .args(["trim", "0", "7200"])
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    audio::silence(&f, 8000, 7200.0);
     let v = judge_within(&f, Duration::from_secs(300));
     assert_eq!(v["verdict"], "unknown");
     assert!(codes(&v).contains(&"audio.no_speech".to_string()), "{v}");

@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use phishprobe_audio::synth;
+
 /// Whether CI demands the speech-recognition tests.
 pub fn required() -> bool {
     std::env::var("PHISHPROBE_REQUIRE_AUDIO").is_ok_and(|v| v == "1")
@@ -59,95 +61,21 @@ pub fn tools() -> bool {
     true
 }
 
-fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// espeak-ng speaks `text` with `voice` (`en-us`, `cmn-latn-pinyin`) into a 16 kHz mono
-/// 16-bit WAV at `out`.
+/// 16-bit WAV at `out` ([`phishprobe_audio::synth::speak`]).
 pub fn speak(text: &str, voice: &str, out: &Path) {
-    let raw = out.with_extension("espeak.wav");
-    run(Command::new("espeak-ng")
-        .args(["-v", voice, "-w"])
-        .arg(&raw)
-        .arg(text));
-    run(Command::new("sox")
-        .arg(&raw)
-        .args(["-r", "16000", "-c", "1", "-b", "16"])
-        .arg(out));
-    let _ = std::fs::remove_file(raw);
+    synth::speak(text, voice, out).unwrap_or_else(|e| panic!("{e:#}"));
 }
 
-/// `input` as a phone line delivers it: 8 kHz μ-law, 300–3400 Hz, and optionally white noise
-/// at `noise` amplitude (0.05 is about 16 dB below espeak's speech). Written as a μ-law WAV,
-/// the way call recorders save it.
+/// `input` as a phone line delivers it ([`phishprobe_audio::synth::phone_line`]): 8 kHz
+/// μ-law, 300–3400 Hz, and optionally white noise (0.05 is about 16 dB below the speech).
 pub fn phone(input: &Path, out: &Path, noise: Option<f32>) {
-    let band = out.with_extension("band.wav");
-    run(Command::new("sox")
-        .arg(input)
-        .args(["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"])
-        .arg(&band)
-        .args(["sinc", "300-3400"]));
-    let mixed = out.with_extension("mixed.wav");
-    let source = match noise {
-        Some(vol) => {
-            let secs = duration(&band);
-            let hiss = out.with_extension("noise.wav");
-            run(Command::new("sox")
-                .args([
-                    "-n",
-                    "-r",
-                    "8000",
-                    "-c",
-                    "1",
-                    "-b",
-                    "16",
-                    "-e",
-                    "signed-integer",
-                ])
-                .arg(&hiss)
-                .args([
-                    "synth",
-                    &format!("{secs}"),
-                    "whitenoise",
-                    "vol",
-                    &format!("{vol}"),
-                ]));
-            run(Command::new("sox")
-                .arg("-m")
-                .arg(&band)
-                .arg(&hiss)
-                .arg(&mixed));
-            let _ = std::fs::remove_file(hiss);
-            mixed.clone()
-        }
-        None => band.clone(),
-    };
-    run(Command::new("sox")
-        .arg(&source)
-        .args(["-r", "8000", "-c", "1", "-e", "u-law"])
-        .arg(out));
-    let _ = std::fs::remove_file(band);
-    let _ = std::fs::remove_file(mixed);
+    synth::phone_line(input, out, noise).unwrap_or_else(|e| panic!("{e:#}"));
 }
 
-/// Length of a recording in seconds, as sox reads it.
-pub fn duration(path: &Path) -> f64 {
-    let out = Command::new("sox")
-        .arg("--i")
-        .arg("-D")
-        .arg(path)
-        .output()
-        .expect("sox --i");
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .expect("sox --i -D prints seconds")
+/// `secs` of digital silence as a 16-bit mono WAV at `rate` Hz.
+pub fn silence(out: &Path, rate: u32, secs: f64) {
+    synth::silence_or_noise(out, rate, secs, None).unwrap_or_else(|e| panic!("{e:#}"));
 }
 
 /// A 16-bit mono PCM WAV header claiming `data_bytes` of samples at `rate` Hz, for files

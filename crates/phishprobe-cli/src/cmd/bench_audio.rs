@@ -19,14 +19,12 @@ pub use measure::run;
 
 #[cfg(feature = "audio")]
 mod measure {
-    use std::ffi::OsStr;
     use std::path::{Path, PathBuf};
-    use std::process::Command;
     use std::time::{Duration, Instant};
 
-    use anyhow::{Context as _, Result, bail};
+    use anyhow::Result;
     use phishprobe_audio::transcribe::{self, Engine, Language, Options};
-    use phishprobe_audio::{Limits, models, verdict};
+    use phishprobe_audio::{Limits, models, synth, verdict};
     use serde_json::json;
 
     use super::super::Context;
@@ -56,79 +54,14 @@ mod measure {
 
     const CONDITIONS: [&str; 3] = ["clean", "phone", "noisy phone"];
 
-    fn p(x: &Path) -> &OsStr {
-        x.as_os_str()
-    }
-
-    fn sox<'a>(args: impl IntoIterator<Item = &'a OsStr>) -> Result<()> {
-        let args: Vec<&OsStr> = args.into_iter().collect();
-        let ok = Command::new("sox")
-            .args(&args)
-            .status()
-            .context("running sox (apt-get install sox)")?;
-        if !ok.success() {
-            bail!("sox {args:?} failed");
-        }
-        Ok(())
-    }
-
-    /// The three versions of one script, in `dir`: clean 16 kHz, a phone line (8 kHz μ-law,
-    /// 300-3400 Hz), and the phone line with white noise about 16 dB below the speech.
+    /// The three versions of one script, in `dir`: clean 16 kHz, a phone line, and the phone
+    /// line with white noise (the same `synth` the tests use).
     fn clips(sc: &Script, dir: &Path) -> Result<[PathBuf; 3]> {
         let f = |what: &str| dir.join(format!("{}-{what}.wav", sc.id));
-        let (raw, clean, band, phone) = (f("raw"), f("clean"), f("band"), f("phone"));
-        let (noise, mixed, noisy) = (f("noise"), f("mixed"), f("noisy"));
-        let ok = Command::new("espeak-ng")
-            .args(["-v", &sc.voice, "-w"])
-            .arg(&raw)
-            .arg(&sc.words)
-            .status()
-            .context("running espeak-ng (apt-get install espeak-ng)")?;
-        if !ok.success() {
-            bail!("espeak-ng failed on {}", sc.id);
-        }
-        let s = OsStr::new;
-        sox([
-            p(&raw),
-            s("-r"),
-            s("16000"),
-            s("-c"),
-            s("1"),
-            s("-b"),
-            s("16"),
-            p(&clean),
-        ])?;
-        sox([
-            p(&raw),
-            s("-r"),
-            s("8000"),
-            s("-c"),
-            s("1"),
-            s("-b"),
-            s("16"),
-            p(&band),
-        ]
-        .into_iter()
-        .chain([s("sinc"), s("300-3400")]))?;
-        sox([p(&band), s("-e"), s("u-law"), p(&phone)])?;
-        let secs = phishprobe_audio::prepare(&band, &Limits::default())?
-            .source
-            .decoded_seconds
-            .to_string();
-        sox([
-            s("-n"),
-            s("-r"),
-            s("8000"),
-            s("-c"),
-            s("1"),
-            s("-b"),
-            s("16"),
-            p(&noise),
-        ]
-        .into_iter()
-        .chain([s("synth"), s(&secs), s("whitenoise"), s("vol"), s("0.05")]))?;
-        sox([s("-m"), p(&band), p(&noise), p(&mixed)])?;
-        sox([p(&mixed), s("-e"), s("u-law"), p(&noisy)])?;
+        let (clean, phone, noisy) = (f("clean"), f("phone"), f("noisy"));
+        synth::speak(&sc.words, &sc.voice, &clean)?;
+        synth::phone_line(&clean, &phone, None)?;
+        synth::phone_line(&clean, &noisy, Some(synth::NOISE))?;
         Ok([clean, phone, noisy])
     }
 

@@ -122,8 +122,31 @@ impl NatsSetup {
         NatsSetup::start(3)
     }
 
+    /// Start `count` nodes. A free port found by [`free_port`] can be taken by another test's
+    /// process before nats-server binds it (a CI run lost a cluster node that way: "address
+    /// already in use"); then the whole setup is started again on fresh ports, up to 3 times.
     fn start(count: usize) -> Option<NatsSetup> {
         let binary = nats_server()?;
+        for _ in 0..2 {
+            let setup = NatsSetup::launch(&binary, count);
+            if setup.healthy_within(Duration::from_secs(30)) {
+                return Some(setup);
+            }
+            if !setup
+                .nodes
+                .iter()
+                .any(|n| n.log().contains("address already in use"))
+            {
+                setup.wait_healthy(Duration::ZERO); // panics with the logs
+            }
+        }
+        let setup = NatsSetup::launch(&binary, count);
+        setup.wait_healthy(Duration::from_secs(30));
+        Some(setup)
+    }
+
+    fn launch(binary: &std::path::Path, count: usize) -> NatsSetup {
+        let binary = binary.to_path_buf();
         let dir = TempDir::new("nats");
         let cluster_ports: Vec<u16> = (0..count).map(|_| free_port()).collect();
         let routes: Vec<String> = cluster_ports
@@ -168,24 +191,32 @@ impl NatsSetup {
             node.start();
             nodes.push(node);
         }
-        let setup = NatsSetup { nodes, _dir: dir };
-        setup.wait_healthy(Duration::from_secs(30));
-        Some(setup)
+        NatsSetup { nodes, _dir: dir }
     }
 
-    /// Wait until every running node says it is healthy (JetStream ready, a leader elected).
-    pub fn wait_healthy(&self, limit: Duration) {
+    /// Whether every running node says it is healthy within `limit`.
+    fn healthy_within(&self, limit: Duration) -> bool {
         let started = Instant::now();
-        while started.elapsed() < limit {
+        loop {
             if self
                 .nodes
                 .iter()
                 .filter(|n| n.child.is_some())
                 .all(NatsNode::healthy)
             {
-                return;
+                return true;
+            }
+            if started.elapsed() >= limit {
+                return false;
             }
             std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Wait until every running node says it is healthy (JetStream ready, a leader elected).
+    pub fn wait_healthy(&self, limit: Duration) {
+        if self.healthy_within(limit) {
+            return;
         }
         let logs: Vec<String> = self.nodes.iter().map(NatsNode::log).collect();
         panic!(

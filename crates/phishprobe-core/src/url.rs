@@ -474,7 +474,7 @@ fn path_words(knowledge: &Knowledge, u: &::url::Url, info: &HostInfo, b: &mut Re
         words.iter().find_map(|w| {
             knowledge
                 .matcher()
-                .find(w)
+                .find_exact(w)
                 .into_iter()
                 .find(|m| {
                     m.kind == crate::host::matcher::Kind::Exact

@@ -112,11 +112,7 @@ fn is_block(tag: &str) -> bool {
 
 /// Whether an inline style hides its element's text.
 pub fn style_hides(style: &str) -> bool {
-    let s: String = style
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    let s = squeezed_lowercase(style);
     if s.contains("display:none") || s.contains("visibility:hidden") {
         return true;
     }
@@ -139,6 +135,25 @@ pub fn style_hides(style: &str) -> bool {
     }
     (s.contains("opacity:0;") || s.ends_with("opacity:0"))
         || (s.contains("width:0") && s.contains("height:0") && s.contains("overflow:hidden"))
+}
+
+/// `style` without whitespace, ASCII letters lowercased. Mail HTML puts a style on nearly
+/// every element, so the common all-ASCII case goes byte by byte instead of char by char.
+fn squeezed_lowercase(style: &str) -> String {
+    if style.is_ascii() {
+        let bytes: Vec<u8> = style
+            .bytes()
+            .filter(|&b| !char::from(b).is_whitespace())
+            .map(|b| b.to_ascii_lowercase())
+            .collect();
+        // ASCII in, ASCII out: always valid UTF-8.
+        return String::from_utf8(bytes).unwrap_or_default();
+    }
+    style
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// Decode the entities mail HTML uses: numeric ones and the common named ones.

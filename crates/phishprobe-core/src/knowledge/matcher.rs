@@ -250,6 +250,35 @@ impl TokenMatcher {
         if token.len() < 3 {
             return out;
         }
+        self.exact_matches(token, &mut out);
+        if out.is_empty() {
+            // The exception automaton only matters when a typo turned up (rarely): ask it then.
+            self.find_typos(token, &mut out);
+            if !out.is_empty() && self.is_exception(token) {
+                out.clear();
+            }
+        }
+        sort_best_first(&mut out);
+        out
+    }
+
+    /// The brand tokens written out in `token` (no typos), best first: what [`find`] gives
+    /// when the token holds a brand token, without the one-edit search a caller that only
+    /// wants exact words (the words of a URL's path) would throw away.
+    ///
+    /// [`find`]: TokenMatcher::find
+    pub fn find_exact(&self, token: &str) -> Vec<TokenMatch> {
+        let mut out: Vec<TokenMatch> = Vec::new();
+        if token.len() < 3 {
+            return out;
+        }
+        self.exact_matches(token, &mut out);
+        sort_best_first(&mut out);
+        out
+    }
+
+    /// The exact brand-token matches in `token`, in the automaton's order.
+    fn exact_matches(&self, token: &str, out: &mut Vec<TokenMatch>) {
         if let Some(ac) = &self.exact {
             for m in ac.find_overlapping_iter(token) {
                 let Some((bi, bt)) = self.exact_owner.get(m.pattern().as_usize()) else {
@@ -316,28 +345,6 @@ impl TokenMatcher {
                 }
             }
         }
-        if out.is_empty() {
-            // The exception automaton only matters when a typo turned up (rarely): ask it then.
-            self.find_typos(token, &mut out);
-            if !out.is_empty() && self.is_exception(token) {
-                out.clear();
-            }
-        }
-        out.sort_by(|a, b| {
-            (
-                !a.strong,
-                a.kind,
-                a.position,
-                std::cmp::Reverse(a.brand_token.len()),
-            )
-                .cmp(&(
-                    !b.strong,
-                    b.kind,
-                    b.position,
-                    std::cmp::Reverse(b.brand_token.len()),
-                ))
-        });
-        out
     }
 
     fn find_typos(&self, token: &str, out: &mut Vec<TokenMatch>) {
@@ -470,6 +477,25 @@ fn typo(
         strong,
         context: false,
     }
+}
+
+/// Strong claims first, then exact before typo, whole before prefix before suffix, then the
+/// longer brand token: the order every caller of [`TokenMatcher::find`] relies on.
+fn sort_best_first(out: &mut [TokenMatch]) {
+    out.sort_by(|a, b| {
+        (
+            !a.strong,
+            a.kind,
+            a.position,
+            std::cmp::Reverse(a.brand_token.len()),
+        )
+            .cmp(&(
+                !b.strong,
+                b.kind,
+                b.position,
+                std::cmp::Reverse(b.brand_token.len()),
+            ))
+    });
 }
 
 fn position_of(start: usize, end: usize, len: usize) -> Position {

@@ -299,15 +299,18 @@ fn cue_findings(
 ) {
     let t = norm.text.as_str();
     let candidates = rules.prefilter.candidates(t);
-    for (cue, from) in rules
+    for (cue, range) in rules
         .cues
         .iter()
         .zip(candidates)
-        .filter_map(|(cue, from)| Some((cue, from?)))
+        .filter_map(|(cue, range)| Some((cue, range?)))
     {
         let mut hit = None;
         let mut advice = None;
-        for m in matches_from(&cue.regex, t, from) {
+        for m in cue
+            .regex
+            .find_iter(regex_automata::Input::new(t).range(range))
+        {
             if cue.negatable && is_negated(rules, cue, t, m.start()) {
                 if advice.is_none() {
                     let cs = clause_start(t, m.start(), 60);
@@ -496,27 +499,6 @@ fn score(a: &mut TextAnalysis) {
         .map(|f| f.severity.weight())
         .sum::<u32>()
         .min(100);
-}
-
-/// The matches `re.find_iter(text)` gives, knowing that none starts before `from`. From 0 it
-/// is `find_iter` itself; otherwise the search starts there (`find_at` keeps the text before
-/// it as context for look-arounds) and continues after each match, as `find_iter` does for
-/// non-empty matches — and a cue whose matches all start with a non-empty literal (the only
-/// ones given a later start) has no empty match.
-fn matches_from<'t>(
-    re: &'t regex::Regex,
-    text: &'t str,
-    from: usize,
-) -> Box<dyn Iterator<Item = regex::Match<'t>> + 't> {
-    if from == 0 {
-        return Box::new(re.find_iter(text));
-    }
-    let mut pos = Some(from);
-    Box::new(std::iter::from_fn(move || {
-        let m = re.find_at(text, pos?)?;
-        pos = (m.end() > m.start()).then_some(m.end());
-        Some(m)
-    }))
 }
 
 fn clause_start(text: &str, start: usize, window: usize) -> usize {

@@ -10,9 +10,12 @@
 //!   (`give{gap3}password` matches "give me your password").
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use aho_corasick::AhoCorasick;
 use regex::{Regex, RegexBuilder};
+use regex_automata::meta;
+use regex_automata::util::syntax;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use serde::Deserialize;
 
@@ -104,7 +107,12 @@ pub struct Cue {
     pub lang: String,
     /// Index into [`TextRules::negations`].
     pub(crate) negation: usize,
-    pub(crate) regex: Regex,
+    /// The cue's patterns as one alternation, matched through `regex-automata`'s meta engine
+    /// (the engine behind `regex::Regex`) because it can search part of a text while still
+    /// seeing the rest for look-arounds: see [`CuePrefilter::candidates`].
+    pub(crate) regex: meta::Regex,
+    /// The alternation's source, for the prefilter's literal extraction.
+    pub(crate) pattern: String,
 }
 
 /// Negation / advice markers of one file.
@@ -150,10 +158,10 @@ pub(crate) struct CuePrefilter {
 }
 
 /// Finite, non-empty literals of `kind` that every match of `re` starts (ends) with.
-fn literals_of(re: &Regex, kind: ExtractKind) -> Option<Vec<Vec<u8>>> {
+fn literals_of(pattern: &str, kind: ExtractKind) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::ParserBuilder::new()
         .build()
-        .parse(re.as_str())
+        .parse(pattern)
         .ok()?;
     let mut extractor = Extractor::new();
     // Generous limits keep the literals specific (a larger set of longer literals).
@@ -193,7 +201,7 @@ impl CuePrefilter {
             }
         };
         for (ci, cue) in cues.iter().enumerate() {
-            let Some(prefixes) = literals_of(&cue.regex, ExtractKind::Prefix) else {
+            let Some(prefixes) = literals_of(&cue.pattern, ExtractKind::Prefix) else {
                 continue;
             };
             for l in prefixes {
@@ -202,7 +210,7 @@ impl CuePrefilter {
             if let Some(f) = by_prefix.get_mut(ci) {
                 *f = true;
             }
-            if let Some(suffixes) = literals_of(&cue.regex, ExtractKind::Suffix) {
+            if let Some(suffixes) = literals_of(&cue.pattern, ExtractKind::Suffix) {
                 for l in suffixes {
                     add(l, ci, true);
                 }
@@ -240,9 +248,13 @@ impl CuePrefilter {
         }
     }
 
-    /// Per cue: `Some(offset)` when it may match `text`, with no match starting before
-    /// `offset`; `None` when it cannot match.
-    pub(crate) fn candidates(&self, text: &str) -> Vec<Option<usize>> {
+    /// Per cue: `Some(start..end)` when it may match `text`, with every match inside that
+    /// range; `None` when it cannot match. No match starts before the first occurrence of one
+    /// of the cue's prefix literals, and none ends after the last end of one of its suffix
+    /// literals, so the regex need search only between the two (the text around stays visible
+    /// to its look-arounds): on a long mail, a cue whose first word turns up early no longer
+    /// scans the whole rest of the text.
+    pub(crate) fn candidates(&self, text: &str) -> Vec<Option<Range<usize>>> {
         let n = self.by_prefix.len();
         let mut first_start = vec![usize::MAX; n];
         let mut last_end = vec![0usize; n];
@@ -265,17 +277,17 @@ impl CuePrefilter {
         (0..n)
             .map(|ci| {
                 if !self.by_prefix.get(ci).copied().unwrap_or(false) {
-                    return Some(0);
+                    return Some(0..text.len());
                 }
                 let start = first_start.get(ci).copied().unwrap_or(usize::MAX);
                 if start == usize::MAX {
                     return None;
                 }
-                let by_suffix = self.by_suffix.get(ci).copied().unwrap_or(false);
-                if by_suffix && last_end.get(ci).copied().unwrap_or(0) <= start {
-                    return None;
+                if !self.by_suffix.get(ci).copied().unwrap_or(false) {
+                    return Some(start..text.len());
                 }
-                Some(start)
+                let end = last_end.get(ci).copied().unwrap_or(0);
+                (end > start).then_some(start..end)
             })
             .collect()
     }
@@ -291,6 +303,26 @@ fn expand(p: &str) -> String {
         );
     }
     s
+}
+
+/// A cue's alternation as a meta regex, configured as [`build_regex`] configures
+/// `regex::Regex` (same limits, leftmost-first, UTF-8 and its empty-match rule), so it
+/// matches exactly as that would. A pattern that does not build is reported in the `regex`
+/// crate's words, as every other pattern error is.
+fn build_cue_regex(src: &str) -> Result<meta::Regex, String> {
+    let config = meta::Config::new()
+        .nfa_size_limit(Some(8 << 20))
+        .hybrid_cache_capacity(8 << 20)
+        .match_kind(regex_automata::MatchKind::LeftmostFirst)
+        .utf8_empty(true);
+    meta::Builder::new()
+        .configure(config)
+        .syntax(syntax::Config::new().utf8(true))
+        .build(src)
+        .map_err(|meta_error| match build_regex(src) {
+            Err(e) => e.to_string(),
+            Ok(_) => meta_error.to_string(),
+        })
 }
 
 fn build_regex(src: &str) -> Result<Regex, regex::Error> {
@@ -382,7 +414,8 @@ impl TextRules {
                     .map(|p| format!("(?:{})", expand(p)))
                     .collect::<Vec<_>>()
                     .join("|");
-                let regex = build_regex(&alt).map_err(|e| bad(format!("cue {}: {e}", c.code)))?;
+                let regex =
+                    build_cue_regex(&alt).map_err(|e| bad(format!("cue {}: {e}", c.code)))?;
                 cues.push(Cue {
                     negatable: c.negatable.unwrap_or(c.kind == CueKind::Disclosure),
                     code: c.code,
@@ -396,6 +429,7 @@ impl TextRules {
                     lang: file.lang.clone(),
                     negation: neg_idx,
                     regex,
+                    pattern: alt,
                 });
             }
         }

@@ -33,7 +33,11 @@ const RATES: std::ops::RangeInclusive<u32> = 1_000..=384_000;
 pub struct SourceInfo {
     /// Codec name as symphonia calls it (`pcm_s16le`, `mp3`, `aac`, ...).
     pub codec: String,
+    /// Sample rate of the decoded stream in Hz (0 only if nothing was decoded): phone
+    /// recorders write 8 kHz, which explains a poorer transcript.
     pub sample_rate: u32,
+    /// Channels in the file; they are averaged to mono, since a call has one speaker at a
+    /// time and Whisper reads one channel.
     pub channels: usize,
     /// Length the header claims, when it says.
     pub claimed_seconds: Option<f64>,

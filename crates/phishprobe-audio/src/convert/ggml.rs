@@ -11,21 +11,45 @@
 //!                      name bytes; data }   — no padding, any order
 //! ```
 //! ttype is a ggml_type: 0 F32, 1 F16, 8 Q8_0. The loader checks each tensor's
-//! element count, shape and byte size against what it expects for that name.
+//! element count, shape and byte size against what it expects for that name, so the stored
+//! type must be the one it expects:
+//! - every 2-D matrix, `decoder.token_embedding.weight` included, in the file's weight type
+//!   (F16 or Q8_0, from `ftype`);
+//! - the convolution weights F16 whenever the weight type is not F32;
+//! - positional embeddings, all biases and layer norms F32; the convolution biases with
+//!   `ne = [1, n_state]`.
+//!
+//! A q8_0 block is `{ f16 d = amax/127; i8 qs[32] = round(x/d) }`, 34 bytes; every row length
+//! of the Whisper models (384, 512, 1536, 2048) is a multiple of 32. The file holds
+//! `11 + 15·n_audio_layer + 24·n_text_layer` tensors. `n_vocab` ≥ 51865 marks a multilingual
+//! model; whisper.cpp synthesizes the special tokens (`[_EOT_]`, `[_SOT_]`, `[_LANG_xx]`,
+//! `[_TT_n]`) itself.
 
 use std::io::{self, Write};
 
+/// The first four bytes of the file ("ggml", read as a little-endian u32).
 pub const MAGIC: u32 = 0x6767_6d6c;
+/// ggml's type id for 32-bit floats.
 pub const GGML_TYPE_F32: i32 = 0;
+/// ggml's type id for half floats.
 pub const GGML_TYPE_F16: i32 = 1;
+/// ggml's type id for q8_0 blocks.
 pub const GGML_TYPE_Q8_0: i32 = 8;
+/// ggml's quantization format version (`GGML_QNT_VERSION`), folded into a quantized file's
+/// `ftype` as whisper.cpp's own quantizer writes it.
 pub const GGML_QNT_VERSION: i32 = 2;
+/// What the quantization version is multiplied by in `ftype`.
 pub const GGML_QNT_VERSION_FACTOR: i32 = 1000;
+/// Elements per q8_0 block.
 pub const QK8_0: usize = 32;
 
+/// The type of the weight matrices in a written file (everything else has a fixed type).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WeightType {
+    /// Half floats: the source precision, nothing lost.
     F16,
+    /// 8-bit blocks: about half the size of F16 and faster on the CPU, and F16 heard no
+    /// better on the test calls, so the pinned installs use it.
     Q8_0,
 }
 
@@ -39,6 +63,7 @@ impl WeightType {
     }
 }
 
+/// One little-endian i32, the unit of every header field.
 pub fn write_i32(w: &mut impl Write, v: i32) -> io::Result<()> {
     w.write_all(&v.to_le_bytes())
 }
@@ -61,17 +86,20 @@ pub fn write_tensor(
     w.write_all(data)
 }
 
+/// Values as little-endian f32 bytes.
 pub fn encode_f32(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
+/// Values as little-endian IEEE half floats.
 pub fn encode_f16(v: &[f32]) -> Vec<u8> {
     v.iter()
         .flat_map(|&x| half::f16::from_f32(x).to_le_bytes())
         .collect()
 }
 
-/// ggml's reference `quantize_row_q8_0`: blocks of 32 → { f16 d = amax/127; i8 qs[32] = round(x/d) }.
+/// ggml's reference `quantize_row_q8_0`: blocks of 32 →
+/// `{ f16 d = amax/127; i8 qs[32] = round(x/d) }`.
 /// The row length must be a multiple of 32.
 pub fn encode_q8_0(v: &[f32]) -> Vec<u8> {
     assert!(v.len().is_multiple_of(QK8_0));
@@ -92,10 +120,15 @@ pub fn encode_q8_0(v: &[f32]) -> Vec<u8> {
 /// `--model` before whisper.cpp sees it).
 #[derive(Debug)]
 pub struct FileIndex {
+    /// The eleven header integers, in file order (`n_vocab` … `ftype`).
     pub hparams: [i32; 11],
+    /// Mel filter count (80 for these models).
     pub n_mel: usize,
+    /// Frequency bins per filter (201 for a 400-point FFT).
     pub n_fft: usize,
+    /// The filter bank, `n_mel × n_fft`, row-major.
     pub filters: Vec<f32>,
+    /// The ordinary tokens as raw bytes, by id.
     pub tokens: Vec<Vec<u8>>,
     /// name → (ne, ttype, byte offset of data, byte length)
     pub tensors: std::collections::BTreeMap<String, (Vec<usize>, i32, usize, usize)>,
@@ -110,6 +143,9 @@ fn type_size(ttype: i32, n: usize) -> Option<usize> {
     }
 }
 
+/// Read a ggml Whisper file's structure without loading weights. Every size is checked against
+/// the bytes present (negative and overflowing ones included), because whisper.cpp aborts the
+/// process on a malformed file instead of returning an error.
 pub fn index(buf: &[u8]) -> anyhow::Result<FileIndex> {
     use anyhow::{Context, ensure};
     let mut p = 0usize;

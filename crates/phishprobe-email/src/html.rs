@@ -7,6 +7,8 @@
 //! styles, so a tokenizer is several times faster than a full HTML5 tree builder and needs no
 //! allocation per node. It never fails: malformed markup degrades to text.
 
+use std::borrow::Cow;
+
 /// Most elements kept open at once; deeper nesting is treated as flat (bounded memory).
 const MAX_STACK: usize = 256;
 /// Most links, images, forms collected from one document.
@@ -246,7 +248,11 @@ fn named_entity(name: &str) -> Option<char> {
 }
 
 /// Attributes of one tag, names lowercased, values entity-decoded.
-fn parse_attrs(s: &str) -> Vec<(String, String)> {
+/// One attribute: its name lowercased and its value with entities decoded, borrowed from the
+/// tag when nothing had to change (most attributes of most mail: no allocation per attribute).
+type Attr<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+fn parse_attrs(s: &str) -> Vec<Attr<'_>> {
     let b = s.as_bytes();
     let mut i = 0;
     let mut out = Vec::new();
@@ -262,11 +268,16 @@ fn parse_attrs(s: &str) -> Vec<(String, String)> {
             i += 1;
             continue;
         }
-        let name = s.get(ns..i).unwrap_or("").to_ascii_lowercase();
+        let raw_name = s.get(ns..i).unwrap_or("");
+        let name = if raw_name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(raw_name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(raw_name)
+        };
         while i < b.len() && b[i].is_ascii_whitespace() {
             i += 1;
         }
-        let mut value = String::new();
+        let mut value = Cow::Borrowed("");
         if i < b.len() && b[i] == b'=' {
             i += 1;
             while i < b.len() && b[i].is_ascii_whitespace() {
@@ -279,14 +290,14 @@ fn parse_attrs(s: &str) -> Vec<(String, String)> {
                 while i < b.len() && b[i] != q {
                     i += 1;
                 }
-                value = decode_entities(s.get(vs..i).unwrap_or(""));
+                value = decoded(s.get(vs..i).unwrap_or(""));
                 i += 1;
             } else {
                 let vs = i;
                 while i < b.len() && !b[i].is_ascii_whitespace() {
                     i += 1;
                 }
-                value = decode_entities(s.get(vs..i).unwrap_or(""));
+                value = decoded(s.get(vs..i).unwrap_or(""));
             }
         }
         out.push((name, value));
@@ -294,8 +305,20 @@ fn parse_attrs(s: &str) -> Vec<(String, String)> {
     out
 }
 
-fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim())
+fn attr<'a>(attrs: &'a [Attr<'_>], name: &str) -> Option<&'a str> {
+    attrs
+        .iter()
+        .find(|(n, _)| n.as_ref() == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// [`decode_entities`], borrowing when there is no entity to decode.
+fn decoded(s: &str) -> Cow<'_, str> {
+    if s.contains('&') {
+        Cow::Owned(decode_entities(s))
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 fn find_ci(hay: &str, needle: &str) -> Option<usize> {
@@ -444,7 +467,7 @@ pub fn scan(html: &str) -> HtmlDoc {
         }
         let attrs = parse_attrs(attrs_src);
         let hides = attr(&attrs, "style").is_some_and(style_hides)
-            || attrs.iter().any(|(n, _)| n == "hidden")
+            || attrs.iter().any(|(n, _)| n.as_ref() == "hidden")
             || attr(&attrs, "aria-hidden") == Some("true")
                 && attr(&attrs, "style").is_some_and(|s| s.contains("display"));
         if is_block(&tag) {
@@ -492,7 +515,7 @@ pub fn scan(html: &str) -> HtmlDoc {
 fn element(
     doc: &mut HtmlDoc,
     tag: &str,
-    attrs: &[(String, String)],
+    attrs: &[Attr<'_>],
     open_link: &mut Option<Link>,
     open_form: &mut Option<usize>,
 ) {

@@ -23,7 +23,7 @@ use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
 use futures::{FutureExt, StreamExt};
 use serde_json::Value;
 
-use super::driver::ChromeDriver;
+use super::driver::{ChromeDriver, FramedPage};
 use super::netlog::{lock, spawn_collector};
 use crate::classify::Scan;
 use crate::flow::excerpt;
@@ -35,22 +35,6 @@ const SCAN_JS: &str = include_str!("scan.js");
 const WINDOW_JS: &str = include_str!("window.js");
 /// Most frames read per page (ads and trackers add many; the login is in the first few).
 const MAX_FRAMES: usize = 8;
-
-/// A page as read from all its frames; `form` is the frame holding the login prompt.
-#[derive(Debug, Clone, Default)]
-pub(super) struct FramedPage {
-    pub(super) frames: Vec<(FrameId, Scan)>,
-    pub(super) form: usize,
-    /// Fields and buttons of the form frame; text, flags and logos of all frames; top URL.
-    pub(super) merged: Scan,
-}
-
-impl FramedPage {
-    /// The frame holding the login prompt.
-    pub(super) fn form_frame(&self) -> Option<&FrameId> {
-        self.frames.get(self.form).map(|(f, _)| f)
-    }
-}
 
 impl ChromeDriver<'_> {
     /// Open a page in the probe's own context, with downloads and permission prompts denied.

@@ -6,9 +6,9 @@ use phishprobe_core::{ReportBuilder, Severity, Verdict};
 
 use super::EmailChecker;
 use super::facts::{BrandRef, MessageFacts};
-use super::util::finding;
 use crate::bodytext::{self, LinkSummary, Signals};
 use crate::cues::{self, Lure};
+use crate::finding;
 
 impl EmailChecker<'_> {
     /// Marks of bulk or evasive mail in the text: random code injected inside words, a bulk

@@ -5,9 +5,8 @@ use phishprobe_core::{DomainRole, Lang, ReportBuilder, Severity, Verdict};
 
 use super::EmailChecker;
 use super::facts::{BrandRef, MessageFacts, Strength};
-use super::util::{
-    NameZh, cut, domain_of, domain_plausible, finding, padded_name, reg, shown_host,
-};
+use super::util::{NameZh, cut, domain_of, domain_plausible, padded_name, reg, shown_host};
+use crate::finding;
 use crate::normalize::{fold, mark_non_ascii};
 
 /// What the sender weighing decided, for the later steps.

@@ -16,7 +16,8 @@ pub(crate) struct Phrases {
     pub after_submit: AfterSubmitPhrases,
     /// Words of an HTML page's fields and links (the plain-HTTP engine).
     pub html: HtmlWords,
-    /// The browser engine's page reader's patterns and words (`chrome/scan.js`).
+    /// The browser engine's page reader's patterns (`chrome/scan.js`), and the CAPTCHA frame
+    /// words both engines read.
     pub page_scan: PageScanWords,
 }
 

@@ -258,6 +258,12 @@ async function showBadge(tabId, verdict) {
   await chrome.action.setTitle({ tabId, title: `phishprobe: ${t(`verdict_${verdict}`)}` });
 }
 
+/** How bad a verdict is, for the tab's worst answer. Core's `Verdict` ordering
+ * (crates/phishprobe-core/src/model.rs: Genuine < Unknown < Suspicious < Phishing) is the
+ * source of truth for suspicious and phishing; genuine and unknown deliberately tie here: only
+ * a risk lets a frame's answer replace the top page's, so a genuine page stays genuine beside
+ * its unknown frames (ads, widgets) and an unknown page is not shown genuine for a genuine
+ * embedded frame. */
 const RANK = { unknown: 0, genuine: 0, suspicious: 1, phishing: 2 };
 
 /** Keep the tab's verdict for the badge and the popup: the top page's, or a frame's when

@@ -12,10 +12,8 @@
 use std::ops::Deref;
 
 use crate::brand::BrandSet;
-pub use crate::brand::{DomainOwner, DomainRole};
 use crate::error::DataError;
 use crate::knowledge::Knowledge;
-pub use crate::knowledge::suffixes;
 use crate::lists::HostLists;
 use crate::model::Report;
 

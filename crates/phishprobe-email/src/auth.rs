@@ -5,8 +5,10 @@
 //! header's authserv-id is trusted (the last server to handle the message adds its header on
 //! top); `--authserv-id` names the receiving server explicitly.
 
-use phishprobe_core::{Finding, Message, Severity};
+use phishprobe_core::{Finding, Severity};
 use serde::Serialize;
+
+use crate::finding;
 
 /// One method result (`dkim=pass header.d=example.com`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -270,10 +272,6 @@ pub(crate) struct Worded {
     pub dmarc_failed: bool,
 }
 
-fn found(code: &str, sev: Severity, en: String, zh: String, ev: &str) -> Finding {
-    Finding::new(code, sev, Message::new(en, zh), ev)
-}
-
 /// One line per result for the readable table: what the result means in a few words
 /// (RFC 8601 section 2.7, RFC 7208 for SPF, RFC 7489 for DMARC, Microsoft's compauth).
 pub fn short_meaning(r: &AuthResult) -> &'static str {
@@ -336,7 +334,7 @@ fn word_dmarc(r: &AuthResult, c: &AuthContext<'_>, out: &mut Worded) {
     let f = match r.result.as_str() {
         "fail" if brand_own => {
             out.dmarc_failed = true;
-            found(
+            finding(
                 "auth.brand_dmarc_fail",
                 Severity::High,
                 format!(
@@ -350,7 +348,7 @@ fn word_dmarc(r: &AuthResult, c: &AuthContext<'_>, out: &mut Worded) {
         }
         "fail" if r.policy == "none" => {
             out.dmarc_failed = true;
-            found(
+            finding(
                 "auth.dmarc_fail_monitor",
                 // The policy says what the owner asks receivers to do, not whether this
                 // message is forged: the From address is as unproven as under p=reject.
@@ -366,7 +364,7 @@ fn word_dmarc(r: &AuthResult, c: &AuthContext<'_>, out: &mut Worded) {
         }
         "fail" => {
             out.dmarc_failed = true;
-            found(
+            finding(
                 "auth.dmarc_fail",
                 Severity::Medium,
                 format!(
@@ -378,7 +376,7 @@ fn word_dmarc(r: &AuthResult, c: &AuthContext<'_>, out: &mut Worded) {
                 d,
             )
         }
-        "permerror" => found(
+        "permerror" => finding(
             "auth.dmarc_permerror",
             if brand_own {
                 Severity::Low
@@ -393,7 +391,7 @@ fn word_dmarc(r: &AuthResult, c: &AuthContext<'_>, out: &mut Worded) {
             ),
             d,
         ),
-        "temperror" => found(
+        "temperror" => finding(
             "auth.dmarc_temperror",
             Severity::Info,
             format!(
@@ -404,7 +402,7 @@ fn word_dmarc(r: &AuthResult, c: &AuthContext<'_>, out: &mut Worded) {
             ),
             d,
         ),
-        "none" => found(
+        "none" => finding(
             "auth.dmarc_none",
             Severity::Info,
             format!(
@@ -499,12 +497,12 @@ fn word_spf_dkim(r: &AuthResult) -> Option<Finding> {
         ),
         _ => return None,
     };
-    Some(found(
+    Some(finding(
         code,
         Severity::Info,
         en,
         zh,
-        &format!("{}={} {}", r.method, r.result, r.domain),
+        format!("{}={} {}", r.method, r.result, r.domain),
     ))
 }
 
@@ -586,7 +584,7 @@ fn word_compauth(r: &AuthResult, c: &AuthContext<'_>, dmarc_spoke: bool) -> Opti
         ),
         _ => return None,
     };
-    Some(found(code, sev, en, zh, &ev))
+    Some(finding(code, sev, en, zh, &ev))
 }
 
 /// Every result of the trusted header worded by what it means, with severities by meaning.

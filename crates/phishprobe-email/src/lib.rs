@@ -27,12 +27,23 @@ pub mod mbox;
 pub mod normalize;
 pub mod verify;
 
-use phishprobe_core::{Engine, Report, Verdict};
+use phishprobe_core::{Engine, Finding, Message, Report, Severity, Verdict};
 use serde::Serialize;
 
 pub use analyze::EmailChecker;
 pub use data::EmailData;
 pub use engine_handle::EngineHandle;
+
+/// A finding with its message in English and Chinese.
+pub(crate) fn finding(
+    code: &str,
+    sev: Severity,
+    en: impl Into<String>,
+    zh: impl Into<String>,
+    ev: impl Into<String>,
+) -> Finding {
+    Finding::new(code, sev, Message::new(en, zh), ev)
+}
 
 /// Limits that keep one message's cost bounded whatever it contains.
 #[derive(Debug, Clone)]

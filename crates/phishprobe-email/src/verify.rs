@@ -158,14 +158,15 @@ mod imp {
 
     use super::{AuthResult, AuthSummary, Envelope, VERIFIED_ID, envelope};
 
-    /// A read-only record store: names it lists answer with their records, every other name
-    /// answers "does not exist" (TXT) or "no addresses" (A, AAAA, MX, PTR).
-    pub struct Store<K, V> {
+    /// A read-only DNS record cache (what `mail-auth` looks records up in): names it lists
+    /// answer with their records, every other name answers "does not exist" (TXT) or "no
+    /// addresses" (A, AAAA, MX, PTR).
+    pub struct RecordCache<K, V> {
         map: HashMap<K, V>,
         missing: V,
     }
 
-    impl<K: Hash + Eq, V: Clone> ResolverCache<K, V> for Store<K, V> {
+    impl<K: Hash + Eq, V: Clone> ResolverCache<K, V> for RecordCache<K, V> {
         fn get<Q>(&self, name: &Q) -> Option<V>
         where
             K: std::borrow::Borrow<Q>,
@@ -200,11 +201,11 @@ mod imp {
     /// `192.0.2.1 PTR host`. `#` starts a comment. TXT records are parsed by their name:
     /// `_dmarc.` names as DMARC, `._domainkey.` names as DKIM keys, others as SPF.
     pub struct DnsRecords {
-        txt: Store<Box<str>, Txt>,
-        mx: Store<Box<str>, RecordSet<MX>>,
-        a: Store<Box<str>, RecordSet<Ipv4Addr>>,
-        aaaa: Store<Box<str>, RecordSet<Ipv6Addr>>,
-        ptr: Store<IpAddr, RecordSet<Box<str>>>,
+        txt: RecordCache<Box<str>, Txt>,
+        mx: RecordCache<Box<str>, RecordSet<MX>>,
+        a: RecordCache<Box<str>, RecordSet<Ipv4Addr>>,
+        aaaa: RecordCache<Box<str>, RecordSet<Ipv6Addr>>,
+        ptr: RecordCache<IpAddr, RecordSet<Box<str>>>,
     }
 
     fn fqdn(n: &str) -> Box<str> {
@@ -292,23 +293,23 @@ mod imp {
                 }
             }
             Ok(DnsRecords {
-                txt: Store {
+                txt: RecordCache {
                     map: txt,
                     missing: not_found,
                 },
-                mx: Store {
+                mx: RecordCache {
                     map: mx.into_iter().map(|(k, v)| (k, set(v))).collect(),
                     missing: set(Vec::new()),
                 },
-                a: Store {
+                a: RecordCache {
                     map: a.into_iter().map(|(k, v)| (k, set(v))).collect(),
                     missing: set(Vec::new()),
                 },
-                aaaa: Store {
+                aaaa: RecordCache {
                     map: aaaa.into_iter().map(|(k, v)| (k, set(v))).collect(),
                     missing: set(Vec::new()),
                 },
-                ptr: Store {
+                ptr: RecordCache {
                     map: ptr.into_iter().map(|(k, v)| (k, set(v))).collect(),
                     missing: set(Vec::new()),
                 },

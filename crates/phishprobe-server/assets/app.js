@@ -246,6 +246,10 @@
       try { return JSON.parse(i.text); } catch (e) { return null; }
     }).filter(Boolean);
   }
+  // The worst of separate reports (url, phone, text, email and audio each answered by its own
+  // endpoint: none of them returns a combined verdict; with cases on, /api/v1/cases does and
+  // that one is shown). The order is core's `Verdict` ordering (crates/phishprobe-core/src/
+  // model.rs: Genuine < Unknown < Suspicious < Phishing); keep the two the same.
   function rank(v) { return { genuine: 0, unknown: 1, suspicious: 2, phishing: 3 }[v] || 0; }
 
   function imageFrom(path, alt, fig) {

@@ -1,35 +1,10 @@
 //! What a number means for the person: its type in plain words, the brands that publish it,
 //! the user's own mark, and the caller-ID warning every report carries.
 
-use phonenumber::Type;
-
 use super::parse::analyze;
 use super::{PhoneClass, PhoneInfo, UserMark};
 use crate::knowledge::Knowledge;
 use crate::model::{Finding, Message, Severity};
-
-/// Stable snake-case name of a number type.
-pub fn type_name(t: Type) -> &'static str {
-    match t {
-        Type::FixedLine => "fixed_line",
-        Type::Mobile => "mobile",
-        Type::FixedLineOrMobile => "fixed_line_or_mobile",
-        Type::TollFree => "toll_free",
-        Type::PremiumRate => "premium_rate",
-        Type::SharedCost => "shared_cost",
-        Type::PersonalNumber => "personal_number",
-        Type::Voip => "voip",
-        Type::Pager => "pager",
-        Type::Uan => "uan",
-        Type::Emergency => "emergency",
-        Type::Voicemail => "voicemail",
-        Type::ShortCode => "short_code",
-        Type::StandardRate => "standard_rate",
-        Type::Carrier => "carrier",
-        Type::NoInternational => "no_international",
-        Type::Unknown => "unknown",
-    }
-}
 
 /// Plain words for a type name, English and Chinese.
 pub(super) fn type_words(name: &str) -> (&'static str, &'static str) {

@@ -28,8 +28,8 @@ use crate::model::{Report, ReportBuilder};
 
 pub use extract::{find_in_text, find_spans_in_text};
 use findings::caller_id_finding;
-pub use findings::{findings, published_matches, type_name};
-pub use parse::{analyze, analyze_for_text, list_key, normalize, parse_region};
+pub use findings::{findings, published_matches};
+pub use parse::{analyze, analyze_for_text, list_key, normalize, parse_region, type_name};
 
 /// Longest input looked at; anything longer is not a phone number (and keeps parsing bounded).
 pub const MAX_INPUT: usize = 64;

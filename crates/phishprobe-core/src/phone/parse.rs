@@ -4,9 +4,31 @@
 
 use phonenumber::{PhoneNumber, Type, country::Id};
 
-use super::findings::type_name;
 use super::metadata::valid_facts;
 use super::{DEFAULT_REGIONS, MAX_DIGITS, MAX_INPUT, PhoneClass, PhoneInfo, SHORT_CODE};
+
+/// Stable snake-case name of a number type.
+pub fn type_name(t: Type) -> &'static str {
+    match t {
+        Type::FixedLine => "fixed_line",
+        Type::Mobile => "mobile",
+        Type::FixedLineOrMobile => "fixed_line_or_mobile",
+        Type::TollFree => "toll_free",
+        Type::PremiumRate => "premium_rate",
+        Type::SharedCost => "shared_cost",
+        Type::PersonalNumber => "personal_number",
+        Type::Voip => "voip",
+        Type::Pager => "pager",
+        Type::Uan => "uan",
+        Type::Emergency => "emergency",
+        Type::Voicemail => "voicemail",
+        Type::ShortCode => "short_code",
+        Type::StandardRate => "standard_rate",
+        Type::Carrier => "carrier",
+        Type::NoInternational => "no_international",
+        Type::Unknown => "unknown",
+    }
+}
 
 /// Parse a region code (`us`, `CN`) into the crate's id; `None` if unknown.
 pub fn parse_region(code: &str) -> Option<Id> {

@@ -27,7 +27,7 @@ pub mod words;
 use serde::Serialize;
 
 use crate::knowledge::Knowledge;
-use crate::model::{Finding, Message, Report, ReportBuilder, Severity, Verdict};
+use crate::model::{Finding, Message, Report, ReportBuilder, Severity, Verdict, score_of};
 use crate::phone::{self, PhoneClass, PhoneInfo};
 
 pub use normalize::{Normalized, normalize};
@@ -479,7 +479,7 @@ fn act_through_message(a: &mut TextAnalysis) {
     }
 }
 
-/// Caps the weak cues and adds up the scam score.
+/// Caps the weak cues and adds up the scam score (by the report score's rule, [`score_of`]).
 fn score(a: &mut TextAnalysis) {
     // Weak cues (urgency, a link, "call us") are everywhere in marketing: at most
     // MAX_LOW_CUES of them count, so weak cues alone never make a text suspicious; they only
@@ -493,12 +493,7 @@ fn score(a: &mut TextAnalysis) {
             }
         }
     }
-    a.scam_score = a
-        .cues
-        .iter()
-        .map(|f| f.severity.weight())
-        .sum::<u32>()
-        .min(100);
+    a.scam_score = score_of(&a.cues);
 }
 
 fn clause_start(text: &str, start: usize, window: usize) -> usize {

@@ -5,9 +5,9 @@ use phishprobe_core::{ReportBuilder, Severity};
 use unicode_normalization::char::is_combining_mark;
 
 use super::facts::MessageFacts;
-use super::util::finding;
 use super::{ATTACHMENT_ONLY_TEXT, EmailChecker};
 use crate::AttachmentInfo;
+use crate::finding;
 use crate::normalize::mark_non_ascii;
 use phishprobe_core::unicode::is_invisible;
 

@@ -6,8 +6,9 @@ use phishprobe_core::{DomainRole, ReportBuilder, Severity};
 use super::EmailChecker;
 use super::facts::MessageFacts;
 use super::sender::SenderOutcome;
-use super::util::{finding, reg};
+use super::util::reg;
 use crate::auth::{self, AuthSummary};
+use crate::finding;
 
 impl EmailChecker<'_> {
     /// Weigh the message's authentication results (taken out of the facts) and return them

@@ -1,13 +1,14 @@
 //! The text: filter-evasion marks, the core text analysis with the email's context, and the
 //! email's own lure phrases.
 
-use phishprobe_core::{ReportBuilder, Severity};
+use phishprobe_core::model::verdict_of;
+use phishprobe_core::{ReportBuilder, Severity, Verdict};
 
 use super::EmailChecker;
 use super::facts::{BrandRef, MessageFacts};
-use super::util::finding;
 use crate::bodytext::{self, LinkSummary, Signals};
 use crate::cues::{self, Lure};
+use crate::finding;
 
 impl EmailChecker<'_> {
     /// Marks of bulk or evasive mail in the text: random code injected inside words, a bulk
@@ -76,12 +77,7 @@ impl EmailChecker<'_> {
         }
         // A flagged message with no brand claim in its headers: report the brand its text is
         // most about (a phish that names Amazon only in the body still imitates Amazon).
-        let risky = b
-            .findings()
-            .iter()
-            .map(|f| f.severity.weight())
-            .sum::<u32>()
-            >= phishprobe_core::model::SUSPICIOUS_SCORE;
+        let risky = verdict_of(b.findings(), false) >= Verdict::Suspicious;
         if risky
             && b.current_brand().is_none()
             && let Some(c) = claims

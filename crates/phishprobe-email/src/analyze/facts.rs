@@ -114,9 +114,10 @@ pub(crate) struct MessageFacts {
     pub(crate) primary: Option<usize>,
     /// Claims checked against the sender: every identity claim, plus the reported brand.
     pub(crate) to_check: Vec<usize>,
-    /// The profile whose order numbers the `123-1234567-1234567` format is (Amazon's).
-    pub(crate) amazon: Option<usize>,
-    /// Amazon-style order numbers in the subject and body.
+    /// The profile whose order numbers the `123-1234567-1234567` format is (the one with
+    /// `order_numbers = true`: Amazon's).
+    pub(crate) order_number_brand: Option<usize>,
+    /// Order numbers in that format in the subject and body.
     pub(crate) order_nums: Vec<String>,
     /// Brands owning the From domain, with their roles.
     pub(crate) owners: Vec<DomainOwner>,
@@ -201,8 +202,8 @@ impl EmailChecker<'_> {
             (&subject_f, &subject, &body_f),
             forward,
         );
-        // Order numbers in the Amazon format: a claim to be about an Amazon order.
-        let amazon = engine.brands().iter().position(|b| b.order_numbers);
+        // Order numbers in a brand's format: a claim to be about that brand's order.
+        let order_number_brand = engine.brands().iter().position(|b| b.order_numbers);
         let mut order_nums = cues::order_numbers(&subject, 2);
         order_nums.extend(cues::order_numbers(&body, 2));
 
@@ -276,7 +277,7 @@ impl EmailChecker<'_> {
             claims,
             primary,
             to_check,
-            amazon,
+            order_number_brand,
             order_nums,
             owners,
             freemail,

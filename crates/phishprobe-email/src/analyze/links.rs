@@ -10,10 +10,11 @@ use super::facts::MessageFacts;
 use super::parts::RawLink;
 use super::sender::SenderOutcome;
 use super::util::{
-    cut, decode_url_punctuation, finding, host_of, reg, shown_host, text_urls, unfilled_template,
+    cut, decode_url_punctuation, host_of, reg, shown_host, text_urls, unfilled_template,
 };
 use super::{BODY_MAX, EmailChecker};
 use crate::bodytext::LinkSummary;
+use crate::finding;
 use crate::{Details, LinkInfo, LinkSource};
 
 /// What the link weighing needs to know about the message.

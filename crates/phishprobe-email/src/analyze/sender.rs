@@ -1,13 +1,12 @@
 //! Who sent it: the sender's address against the brands the message claims, the sender's
 //! domain, display-name tricks and the Reply-To address.
 
-use phishprobe_core::{DomainRole, ReportBuilder, Severity, Verdict};
+use phishprobe_core::{DomainRole, Lang, ReportBuilder, Severity, Verdict};
 
 use super::EmailChecker;
 use super::facts::{BrandRef, MessageFacts, Strength};
-use super::util::{
-    NameZh, cut, domain_of, domain_plausible, finding, padded_name, reg, shown_host,
-};
+use super::util::{NameZh, cut, domain_of, domain_plausible, padded_name, reg, shown_host};
+use crate::finding;
 use crate::normalize::{fold, mark_non_ascii};
 
 /// What the sender weighing decided, for the later steps.
@@ -15,7 +14,7 @@ use crate::normalize::{fold, mark_non_ascii};
 pub(crate) struct SenderOutcome {
     /// The From domain is the claimed brand's own (authenticated or not).
     pub(crate) brand_sender: bool,
-    /// The profile brand the message claims (or the Amazon order number names).
+    /// The profile brand the message claims (or the brand whose order number it quotes).
     pub(crate) claimed_profile: Option<usize>,
     /// The From domain is the claimed brand's own, for some claim.
     pub(crate) brand_domain_claimed: bool,
@@ -206,7 +205,7 @@ impl EmailChecker<'_> {
     }
 
     /// The From address itself: quoted-only, invalid or missing, padded or stacked names,
-    /// disguised characters, an Amazon order number from elsewhere.
+    /// disguised characters, a brand's order number (Amazon's format) from elsewhere.
     fn weigh_sender_address(
         &self,
         f: &MessageFacts,
@@ -230,7 +229,7 @@ impl EmailChecker<'_> {
         let subject_f = &f.subject_f;
         let from_name_f = &f.from_name_f;
         let body_f = &f.body_f;
-        let amazon = f.amazon;
+        let order_number_brand = f.order_number_brand;
         let order_nums = &f.order_nums;
         let sender_roles = |bi: usize, roles: &[DomainRole]| f.sender_roles(engine, bi, roles);
         if quoted_only {
@@ -242,16 +241,19 @@ impl EmailChecker<'_> {
                 cut(raw_from, 160).to_string(),
             ));
         }
-        // Amazon-style order numbers from a sender that is not Amazon's.
-        if let (Some(ai), Some(on)) = (amazon, order_nums.first()) {
-            let amazon_sender =
+        // A brand's order numbers (Amazon's format) from a sender that is not the brand's.
+        if let (Some(ai), Some(on)) = (order_number_brand, order_nums.first()) {
+            let brand_sender =
                 sender_roles(ai, &[DomainRole::Mail, DomainRole::Web, DomainRole::Relay]);
-            if !amazon_sender {
+            if !brand_sender {
+                let (mut name, mut name_zh) = (String::new(), String::new());
                 if let Some(bp) = engine.brand(ai) {
                     b.brand(&bp.id);
                     if claimed_profile.is_none() {
                         *claimed_profile = Some(ai);
                     }
+                    name = bp.display_name(Lang::En).to_string();
+                    name_zh = bp.display_name(Lang::Zh).to_string();
                 }
                 let sev = if brand_domain_claimed || from_brand.is_some() {
                     Severity::Info
@@ -260,11 +262,17 @@ impl EmailChecker<'_> {
                 } else {
                     Severity::Medium
                 };
+                // "an Amazon-style", "a Zalando-style": the article by the name's first letter.
+                let article = match name.chars().next() {
+                    Some(c) if "AEIOUaeiou".contains(c) => "an",
+                    _ => "a",
+                };
+                // The code keeps its name: it is output, and matched by its readers.
                 b.push(finding(
                     "email.order_number_not_amazon",
                     sev,
-                    "The message quotes an Amazon-style order number, but it was not sent by Amazon.",
-                    "邮件引用了亚马逊格式的订单号，但并非由亚马逊发送。",
+                    format!("The message quotes {article} {name}-style order number, but it was not sent by {name}."),
+                    format!("邮件引用了{name_zh}格式的订单号，但并非由{name_zh}发送。"),
                     on.clone(),
                 ));
             }

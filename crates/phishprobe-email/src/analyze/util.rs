@@ -2,20 +2,8 @@
 
 use mail_parser::Address;
 use phishprobe_core::host::psl::registrable;
-use phishprobe_core::{Finding, Message as Msg, Severity};
 
 use phishprobe_core::unicode::is_invisible;
-
-/// A finding with its message in English and Chinese.
-pub(crate) fn finding(
-    code: &str,
-    sev: Severity,
-    en: impl Into<String>,
-    zh: impl Into<String>,
-    ev: impl Into<String>,
-) -> Finding {
-    Finding::new(code, sev, Msg::new(en, zh), ev)
-}
 
 /// `s` cut to at most `max` bytes, at a character boundary.
 pub(crate) fn cut(s: &str, max: usize) -> &str {

@@ -17,7 +17,6 @@ use url::Url;
 
 use super::Prober;
 use super::netlog::{NetLog, lock};
-use super::page::FramedPage;
 use crate::classify::{self, Scan, SubmitFacts};
 use crate::decoy;
 use crate::flow::{Driver, Prompt};
@@ -45,6 +44,22 @@ pub(super) struct ChromeDriver<'a> {
     settled: bool,
     /// What [`Driver::fill`] filled, for [`Driver::submit`].
     filled: Option<Filled>,
+}
+
+/// A page as read from all its frames; `form` is the frame holding the login prompt.
+#[derive(Debug, Clone, Default)]
+pub(super) struct FramedPage {
+    pub(super) frames: Vec<(FrameId, Scan)>,
+    pub(super) form: usize,
+    /// Fields and buttons of the form frame; text, flags and logos of all frames; top URL.
+    pub(super) merged: Scan,
+}
+
+impl FramedPage {
+    /// The frame holding the login prompt.
+    pub(super) fn form_frame(&self) -> Option<&FrameId> {
+        self.frames.get(self.form).map(|(f, _)| f)
+    }
 }
 
 /// The prompt that was filled: its frame, its scan, and the top page's address before submit.

@@ -150,6 +150,13 @@ impl Prober {
 /// A top-level navigation (the landing page, a redirect, a script's `location = ...`) that the
 /// guard refused makes the probe inconclusive: the page was not allowed to load, so nothing it
 /// did can be read. Refused sub-resources are only recorded as errors.
+///
+/// Chromium-only, and applied after the flow rather than in its decision ([`Decision`]): the
+/// refusals are the egress guard's, a proxy only the browser's context goes through, and they
+/// are complete only once the guard has stopped, after the flow has ended (or timed out) and
+/// the driver is torn down. The plain-HTTP engine needs no such step: it checks every hop
+/// itself before requesting it, so a refused hop is the error of that request, seen by the
+/// flow as it happens.
 fn apply_blocked(res: &mut ProbeResult) {
     if res.blocked.is_empty() {
         return;

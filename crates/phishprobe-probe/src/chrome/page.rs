@@ -2,6 +2,7 @@
 //! for the page to settle, reading every frame from an isolated script world, and the step
 //! record (with a screenshot when evidence is asked for).
 
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -23,34 +24,23 @@ use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
 use futures::{FutureExt, StreamExt};
 use serde_json::Value;
 
-use super::driver::ChromeDriver;
+use super::driver::{ChromeDriver, FramedPage};
 use super::netlog::{lock, spawn_collector};
 use crate::classify::Scan;
 use crate::flow::excerpt;
 use crate::model::{ProbeResult, Step};
+use crate::phrases::{PHRASES, PageScanWords};
 
-/// The page-reading script, run in an isolated world (page scripts cannot see or patch it).
-const SCAN_JS: &str = include_str!("scan.js");
+/// The page-reading script, run in an isolated world (page scripts cannot see or patch it),
+/// with its word lists (`data/probe/phrases.toml` `[page_scan]`) put in as a JSON object for
+/// [`SCAN_WORDS`].
+static SCAN_JS: LazyLock<String> = LazyLock::new(|| scan_js(&PHRASES.page_scan));
+/// Where `scan.js` takes its word lists.
+const SCAN_WORDS: &str = "__PHISHPROBE_PAGE_SCAN__";
 /// Window-size fix injected before page scripts (see the file for why).
 const WINDOW_JS: &str = include_str!("window.js");
 /// Most frames read per page (ads and trackers add many; the login is in the first few).
 const MAX_FRAMES: usize = 8;
-
-/// A page as read from all its frames; `form` is the frame holding the login prompt.
-#[derive(Debug, Clone, Default)]
-pub(super) struct FramedPage {
-    pub(super) frames: Vec<(FrameId, Scan)>,
-    pub(super) form: usize,
-    /// Fields and buttons of the form frame; text, flags and logos of all frames; top URL.
-    pub(super) merged: Scan,
-}
-
-impl FramedPage {
-    /// The frame holding the login prompt.
-    pub(super) fn form_frame(&self) -> Option<&FrameId> {
-        self.frames.get(self.form).map(|(f, _)| f)
-    }
-}
 
 impl ChromeDriver<'_> {
     /// Open a page in the probe's own context, with downloads and permission prompts denied.
@@ -410,7 +400,7 @@ impl ChromeDriver<'_> {
                     c
                 }
             };
-            let expr = format!("{SCAN_JS}\n;JSON.stringify({call})");
+            let expr = format!("{}\n;JSON.stringify({call})", *SCAN_JS);
             let mut p = EvaluateParams::new(expr);
             p.context_id = Some(ctx);
             p.return_by_value = Some(true);
@@ -495,9 +485,41 @@ impl ChromeDriver<'_> {
     }
 }
 
+/// `scan.js` with `words` in place of [`SCAN_WORDS`].
+fn scan_js(words: &PageScanWords) -> String {
+    let json = serde_json::to_string(words).expect("word lists serialise");
+    include_str!("scan.js").replacen(SCAN_WORDS, &json, 1)
+}
+
 fn slug(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .take(40)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_reader_gets_its_word_lists() {
+        let raw = include_str!("scan.js");
+        assert_eq!(
+            raw.matches(SCAN_WORDS).count(),
+            1,
+            "scan.js names its lists once"
+        );
+        let js = scan_js(&PHRASES.page_scan);
+        assert!(!js.contains(SCAN_WORDS));
+        let json = serde_json::to_string(&PHRASES.page_scan).unwrap();
+        assert!(js.contains(&format!("const WORDS = {json};")), "{js}");
+        // The lists as JSON: what the script reads back is what the file says.
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            back["card_field"].as_array().unwrap().last().unwrap(),
+            r"mm\s*\/\s*yy"
+        );
+        assert_eq!(back["signin_link"][0], r"sign\s?in");
+    }
 }

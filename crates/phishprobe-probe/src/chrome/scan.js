@@ -41,12 +41,18 @@ if (!globalThis.__pp) {
       for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
       return h;
     }
-    const IDENT = /e-?mail|user|login|logon|account|phone|mobile|identifier|claim|signin|sign-in|customer|member|邮箱|账号|帐号|手机/;
-    const CARD = /cc-?num|cc-?exp|cc-?csc|card.?num|cardnumber|credit.?card|debit|cvv|cvc|csc|expir|exp.?date|exp.?month|exp.?year|mm\s*\/\s*yy/;
-    const OTP = /one-time-code|otp|one.?time|verification.?code|verify.?code|2fa|mfa|auth.?code|passcode|验证码/;
-    const SSN = /ssn|social.?security|date.?of.?birth|dob|mother.?s.?maiden|routing|account.?number|sort.?code|iban/;
-    const SUBMIT_WORDS = /sign.?in|log.?in|login|continue|next|submit|verify|confirm|proceed|go|ok|登录|下一步|继续|确认/;
-    const SIGNIN_LINK = /^(hello,?\s*)?(sign\s?in|log\s?in|login|sign in securely|account\s*&\s*lists|my account|登录)\b/;
+    // The word lists of data/probe/phrases.toml [page_scan], put in as JSON by the Rust side
+    // when it loads this script (crates/phishprobe-probe/src/chrome/page.rs). Each pattern list
+    // is the alternatives of one regular expression (no flags).
+    const WORDS = __PHISHPROBE_PAGE_SCAN__;
+    const anyOf = (list) => new RegExp(list.join('|'));
+    const IDENT = anyOf(WORDS.ident_field);
+    const CARD = anyOf(WORDS.card_field);
+    const OTP = anyOf(WORDS.otp_field);
+    const SSN = anyOf(WORDS.personal_field);
+    const SUBMIT_WORDS = anyOf(WORDS.submit_label);
+    const NOT_SUBMIT = anyOf(WORDS.not_submit_label);
+    const SIGNIN_LINK = new RegExp('^(hello,?\\s*)?(' + WORDS.signin_link.join('|') + ')\\b');
 
     function fieldKind(el) {
       const tag = el.tagName;
@@ -81,7 +87,7 @@ if (!globalThis.__pp) {
         if (form && b.form === form) s += 4;
         if (t === 'submit' || (b.tagName === 'BUTTON' && t === '')) s += 3;
         if (SUBMIT_WORDS.test(label(b))) s += 3;
-        if (/forgot|create|register|new account|help|cancel|back|show/.test(label(b))) s -= 6;
+        if (NOT_SUBMIT.test(label(b))) s -= 6;
         if (b.tagName === 'A' && !SUBMIT_WORDS.test(label(b))) s -= 4;
         if (b.tagName === 'DIV' || b.tagName === 'SPAN') s -= 1;
         if (field && (field.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING)) s += 1;
@@ -132,7 +138,7 @@ if (!globalThis.__pp) {
       for (const f of document.querySelectorAll('iframe')) {
         res.frames++;
         const src = low(attr(f, 'src') + ' ' + attr(f, 'title'));
-        if (/recaptcha|hcaptcha|challenges\.cloudflare|turnstile|arkoselabs|funcaptcha|captcha/.test(src)) res.captcha = true;
+        if (WORDS.captcha_frame.some((w) => src.includes(w))) res.captcha = true;
       }
       if (document.querySelector('.g-recaptcha, .h-captcha, .cf-turnstile, #captcha, [name=cvf_captcha_input], img[src*=captcha]')) res.captcha = true;
       if (!target) {

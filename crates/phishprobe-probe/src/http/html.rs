@@ -130,10 +130,7 @@ pub(super) fn read_html(html: &str, base: &Url) -> (Scan, Vec<Form>, bool) {
                 attr(&e, "title")
             )
             .to_ascii_lowercase();
-            if src.contains("captcha")
-                || src.contains("turnstile")
-                || src.contains("challenges.cloudflare")
-            {
+            if any(&src, &PHRASES.page_scan.captcha_frame) {
                 scan.captcha = true;
             }
             scan.frames += 1;
@@ -320,5 +317,20 @@ mod tests {
         assert_eq!(f.ident.as_deref(), Some("email"));
         assert!(scan.has_password());
         assert_eq!(scan.logos, vec!["Amazon".to_string()]);
+    }
+
+    #[test]
+    fn captcha_frames_are_the_page_scan_words() {
+        let base = Url::parse("http://127.0.0.1/").unwrap();
+        let read = |body: &str| read_html(&format!("<html><body>{body}</body></html>"), &base).0;
+        for frame in [
+            r#"<iframe src="https://www.google.com/recaptcha/api2/anchor"></iframe>"#,
+            r#"<iframe src="https://challenges.cloudflare.com/x"></iframe>"#,
+            r#"<iframe src="https://client-api.arkoselabs.com/fc/gc/"></iframe>"#,
+            r#"<div class="cf-turnstile"></div>"#,
+        ] {
+            assert!(read(frame).captcha, "{frame}");
+        }
+        assert!(!read(r#"<iframe src="https://ads.example/slot"></iframe>"#).captcha);
     }
 }

@@ -1,5 +1,5 @@
 //! Unicode look-alike checks for one label: skeletons (TR39), mixed scripts, invisible and
-//! combining characters.
+//! combining characters; and the look-alike letters the text normaliser maps to Latin.
 
 use unicode_script::{Script, UnicodeScript};
 use unicode_security::MixedScript;
@@ -242,7 +242,7 @@ fn latin_with_cyrillic_or_greek(label: &str) -> bool {
 /// Characters that show nothing and are used to split or pad words invisibly: soft hyphens,
 /// zero-width spaces and joiners, bidi controls, variation selectors, Hangul fillers, tags.
 /// The one table of the workspace: the text normaliser drops them, the host check reports them.
-/// Inlined into other crates' character loops (the mail fold asks it for every non-ASCII character).
+/// Inlined into other crates' character loops.
 #[inline]
 pub fn is_invisible(c: char) -> bool {
     matches!(c,
@@ -271,6 +271,115 @@ fn is_combining(c: char) -> bool {
         | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0730}'..='\u{074A}'
         | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}'
         | '\u{FE20}'..='\u{FE2F}')
+}
+
+/// Whether `c` is a combining mark (general category M: accents, vowel signs, the marks
+/// stacked on letters to break up a word). The one test of the workspace: the normaliser
+/// drops them, the mail evidence points them out.
+#[inline]
+pub fn is_combining_mark(c: char) -> bool {
+    unicode_normalization::char::is_combining_mark(c)
+}
+
+/// Which table of look-alike letters a normaliser form maps to Latin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lookalikes {
+    /// [`lookalike_text`].
+    Text,
+    /// [`lookalike_mail`].
+    Mail,
+}
+
+impl Lookalikes {
+    /// The Latin letter `c` imitates in this table.
+    #[inline]
+    pub(crate) fn latin(self, c: char) -> Option<char> {
+        match self {
+            Lookalikes::Text => lookalike_text(c),
+            Lookalikes::Mail => lookalike_mail(c),
+        }
+    }
+}
+
+/// Cyrillic and Greek letters that look like Latin ones, as the text normaliser maps them:
+/// small letters, and capitals as their small letter is mapped. Mapped everywhere: the
+/// pattern files are English and Chinese, so a Russian word turning into Latin gibberish costs
+/// nothing.
+pub fn lookalike_text(c: char) -> Option<char> {
+    Some(match c {
+        'а' | 'А' | 'α' | 'Α' => 'a',
+        'в' | 'В' | 'β' | 'Β' => 'b',
+        'с' | 'С' | 'ϲ' | 'Ϲ' => 'c',
+        'ԁ' | 'Ԁ' => 'd',
+        'е' | 'Е' | 'ё' | 'Ё' | 'ε' | 'Ε' => 'e',
+        'һ' | 'Һ' => 'h',
+        'і' | 'І' | 'ї' | 'Ї' | 'ι' | 'Ι' | 'ı' => 'i',
+        'ј' | 'Ј' => 'j',
+        'к' | 'К' | 'κ' | 'Κ' => 'k',
+        'м' | 'М' => 'm',
+        'η' | 'Η' | 'п' | 'П' => 'n',
+        'о' | 'О' | 'ο' | 'Ο' | 'σ' | 'Σ' => 'o',
+        'р' | 'Р' | 'ρ' | 'Ρ' => 'p',
+        'ԛ' | 'Ԛ' => 'q',
+        'г' | 'Г' => 'r',
+        'ѕ' | 'Ѕ' => 's',
+        'т' | 'Т' | 'τ' | 'Τ' => 't',
+        'υ' | 'Υ' | 'μ' | 'Μ' => 'u',
+        'ν' | 'Ν' | 'ѵ' | 'Ѵ' => 'v',
+        'ω' | 'Ω' | 'ш' | 'Ш' => 'w',
+        'х' | 'Х' | 'χ' | 'Χ' => 'x',
+        'у' | 'У' | 'γ' | 'Γ' => 'y',
+        'ᴢ' => 'z',
+        _ => return None,
+    })
+}
+
+/// Greek and Cyrillic letters that render like a Latin letter (lower- or upper-case), as the
+/// mail fold maps them.
+pub fn lookalike_mail(c: char) -> Option<char> {
+    Some(match c {
+        // Greek
+        'Α' | 'α' => 'a',
+        'Β' | 'β' => 'b',
+        'Ε' | 'ε' => 'e',
+        'Ζ' => 'z',
+        'Η' => 'h',
+        'Ι' | 'ι' | 'ί' => 'i',
+        'Κ' | 'κ' => 'k',
+        'Μ' => 'm',
+        'Ν' | 'ν' => 'v',
+        'Ο' | 'ο' | 'ό' => 'o',
+        'Ρ' | 'ρ' => 'p',
+        'Τ' | 'τ' => 't',
+        'Υ' | 'υ' => 'u',
+        'Χ' | 'χ' => 'x',
+        'ς' => 'c',
+        // Cyrillic
+        'А' | 'а' => 'a',
+        'В' | 'в' => 'b',
+        'Е' | 'е' | 'ҽ' | 'ё' => 'e',
+        'К' | 'к' => 'k',
+        'М' | 'м' => 'm',
+        'Н' | 'н' => 'h',
+        'О' | 'о' => 'o',
+        'Р' | 'р' => 'p',
+        'С' | 'с' => 'c',
+        'Т' | 'т' => 't',
+        'Х' | 'х' => 'x',
+        'У' | 'у' => 'y',
+        'І' | 'і' | 'Ӏ' | 'ӏ' => 'i',
+        'Ј' | 'ј' => 'j',
+        'Ѕ' | 'ѕ' => 's',
+        'ԁ' => 'd',
+        'ԛ' => 'q',
+        'ԝ' => 'w',
+        'Ү' | 'ү' => 'y',
+        'һ' => 'h',
+        'ɡ' => 'g',
+        'ı' => 'i',
+        'ℓ' => 'l',
+        _ => return None,
+    })
 }
 
 /// "U+0430 (Cyrillic)" for the evidence line.

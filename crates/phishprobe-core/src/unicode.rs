@@ -281,102 +281,98 @@ pub fn is_combining_mark(c: char) -> bool {
     unicode_normalization::char::is_combining_mark(c)
 }
 
-/// Which table of look-alike letters a normaliser form maps to Latin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Lookalikes {
-    /// [`lookalike_text`].
-    Text,
-    /// [`lookalike_mail`].
-    Mail,
-}
-
-impl Lookalikes {
-    /// The Latin letter `c` imitates in this table.
-    #[inline]
-    pub(crate) fn latin(self, c: char) -> Option<char> {
-        match self {
-            Lookalikes::Text => lookalike_text(c),
-            Lookalikes::Mail => lookalike_mail(c),
-        }
-    }
-}
-
-/// Cyrillic and Greek letters that look like Latin ones, as the text normaliser maps them:
-/// small letters, and capitals as their small letter is mapped. Mapped everywhere: the
-/// pattern files are English and Chinese, so a Russian word turning into Latin gibberish costs
-/// nothing.
-pub fn lookalike_text(c: char) -> Option<char> {
+/// The Latin letter a Greek or Cyrillic letter (or one of a few other letters) looks like, as
+/// written: the one look-alike table of the workspace, mapped by the text normaliser in both
+/// its forms and pointed out in mail sender lines.
+///
+/// Case matters, because the capital and the small letter often imitate different Latin
+/// letters: Greek `Μ` is `m` but `μ` is `u`, `Η` is `h` but `η` is `n`, `Ν` is `n` but `ν` is
+/// `v`, `Υ` is `y` but `υ` is `u`. A capital whose small letter is listed but which looks like
+/// no Latin letter itself (Greek `Γ`, `Σ`, `Ω`, Cyrillic `Г`, `П`) is not listed, and the
+/// normaliser only lowercases it. Mapped in any text: the pattern files and brand words are
+/// Latin and Chinese, so a Russian or Greek word turning into Latin gibberish costs nothing, and
+/// the mail counts a look-alike as a trick only inside a word that also has Latin letters.
+pub fn lookalike(c: char) -> Option<char> {
     Some(match c {
-        'а' | 'А' | 'α' | 'Α' => 'a',
-        'в' | 'В' | 'β' | 'Β' => 'b',
-        'с' | 'С' | 'ϲ' | 'Ϲ' => 'c',
-        'ԁ' | 'Ԁ' => 'd',
-        'е' | 'Е' | 'ё' | 'Ё' | 'ε' | 'Ε' => 'e',
-        'һ' | 'Һ' => 'h',
-        'і' | 'І' | 'ї' | 'Ї' | 'ι' | 'Ι' | 'ı' => 'i',
-        'ј' | 'Ј' => 'j',
-        'к' | 'К' | 'κ' | 'Κ' => 'k',
-        'м' | 'М' => 'm',
-        'η' | 'Η' | 'п' | 'П' => 'n',
-        'о' | 'О' | 'ο' | 'Ο' | 'σ' | 'Σ' => 'o',
-        'р' | 'Р' | 'ρ' | 'Ρ' => 'p',
-        'ԛ' | 'Ԛ' => 'q',
-        'г' | 'Г' => 'r',
-        'ѕ' | 'Ѕ' => 's',
-        'т' | 'Т' | 'τ' | 'Τ' => 't',
-        'υ' | 'Υ' | 'μ' | 'Μ' => 'u',
-        'ν' | 'Ν' | 'ѵ' | 'Ѵ' => 'v',
-        'ω' | 'Ω' | 'ш' | 'Ш' => 'w',
-        'х' | 'Х' | 'χ' | 'Χ' => 'x',
-        'у' | 'У' | 'γ' | 'Γ' => 'y',
-        'ᴢ' => 'z',
-        _ => return None,
-    })
-}
-
-/// Greek and Cyrillic letters that render like a Latin letter (lower- or upper-case), as the
-/// mail fold maps them.
-pub fn lookalike_mail(c: char) -> Option<char> {
-    Some(match c {
-        // Greek
-        'Α' | 'α' => 'a',
-        'Β' | 'β' => 'b',
-        'Ε' | 'ε' => 'e',
-        'Ζ' => 'z',
+        // Greek capitals
+        'Α' => 'a',
+        'Β' => 'b',
+        'Ϲ' => 'c',
+        'Ε' => 'e',
         'Η' => 'h',
-        'Ι' | 'ι' | 'ί' => 'i',
-        'Κ' | 'κ' => 'k',
+        'Ι' | 'Ί' => 'i',
+        'Κ' => 'k',
         'Μ' => 'm',
-        'Ν' | 'ν' => 'v',
-        'Ο' | 'ο' | 'ό' => 'o',
-        'Ρ' | 'ρ' => 'p',
-        'Τ' | 'τ' => 't',
-        'Υ' | 'υ' => 'u',
-        'Χ' | 'χ' => 'x',
-        'ς' => 'c',
-        // Cyrillic
-        'А' | 'а' => 'a',
-        'В' | 'в' => 'b',
-        'Е' | 'е' | 'ҽ' | 'ё' => 'e',
-        'К' | 'к' => 'k',
-        'М' | 'м' => 'm',
-        'Н' | 'н' => 'h',
-        'О' | 'о' => 'o',
-        'Р' | 'р' => 'p',
-        'С' | 'с' => 'c',
-        'Т' | 'т' => 't',
-        'Х' | 'х' => 'x',
-        'У' | 'у' => 'y',
-        'І' | 'і' | 'Ӏ' | 'ӏ' => 'i',
-        'Ј' | 'ј' => 'j',
-        'Ѕ' | 'ѕ' => 's',
+        'Ν' => 'n',
+        'Ο' | 'Ό' => 'o',
+        'Ρ' => 'p',
+        'Τ' => 't',
+        'Χ' => 'x',
+        'Υ' => 'y',
+        'Ζ' => 'z',
+        // Greek small letters
+        'α' => 'a',
+        'β' => 'b',
+        'ϲ' | 'ς' => 'c',
+        'ε' => 'e',
+        'ι' | 'ί' => 'i',
+        'κ' => 'k',
+        'η' => 'n',
+        'ο' | 'ό' | 'σ' => 'o',
+        'ρ' => 'p',
+        'τ' => 't',
+        'μ' | 'υ' => 'u',
+        'ν' => 'v',
+        'ω' => 'w',
+        'χ' => 'x',
+        'γ' => 'y',
+        // Cyrillic capitals
+        'А' => 'a',
+        'В' => 'b',
+        'С' => 'c',
+        'Ԁ' => 'd',
+        'Е' | 'Ё' | 'Ҽ' => 'e',
+        'Н' | 'Һ' => 'h',
+        'І' | 'Ї' | 'Ӏ' => 'i',
+        'Ј' => 'j',
+        'К' => 'k',
+        'М' => 'm',
+        'О' => 'o',
+        'Р' => 'p',
+        'Ԛ' => 'q',
+        'Ѕ' => 's',
+        'Т' => 't',
+        'Ѵ' => 'v',
+        'Ш' | 'Ԝ' => 'w',
+        'Х' => 'x',
+        'У' | 'Ү' => 'y',
+        // Cyrillic small letters
+        'а' => 'a',
+        'в' => 'b',
+        'с' => 'c',
         'ԁ' => 'd',
+        'е' | 'ё' | 'ҽ' => 'e',
+        'н' | 'һ' => 'h',
+        'і' | 'ї' | 'ӏ' => 'i',
+        'ј' => 'j',
+        'к' => 'k',
+        'м' => 'm',
+        'п' => 'n',
+        'о' => 'o',
+        'р' => 'p',
         'ԛ' => 'q',
-        'ԝ' => 'w',
-        'Ү' | 'ү' => 'y',
-        'һ' => 'h',
-        'ɡ' => 'g',
+        'г' => 'r',
+        'ѕ' => 's',
+        'т' => 't',
+        'ѵ' => 'v',
+        'ш' | 'ԝ' => 'w',
+        'х' => 'x',
+        'у' | 'ү' => 'y',
+        // Latin letters that pass for another (dotless i, script g, small capital z) and
+        // the script small l (NFKC and NFKD make it `l` already).
         'ı' => 'i',
+        'ɡ' => 'g',
+        'ᴢ' => 'z',
         'ℓ' => 'l',
         _ => return None,
     })
@@ -434,6 +430,48 @@ mod tests {
         assert_eq!(fold_ascii("river"), None);
         assert_eq!(fold_ascii("vvvrnn0").as_deref(), Some("wvmno"));
         assert_eq!(fold_ascii("ä1").as_deref(), Some("äl"));
+    }
+
+    #[test]
+    fn lookalikes_by_case() {
+        for (c, l) in [
+            ('Μ', 'm'),
+            ('μ', 'u'),
+            ('Η', 'h'),
+            ('η', 'n'),
+            ('Ν', 'n'),
+            ('ν', 'v'),
+            ('Υ', 'y'),
+            ('υ', 'u'),
+            ('п', 'n'),
+            ('г', 'r'),
+            ('Н', 'h'),
+            ('н', 'h'),
+            ('а', 'a'),
+            ('А', 'a'),
+        ] {
+            assert_eq!(lookalike(c), Some(l), "{c}");
+        }
+        // A capital whose small letter is listed is listed too, unless it looks like no Latin
+        // letter.
+        let unlike = ['Γ', 'Σ', 'Ω', 'Г', 'П'];
+        for c in ('\u{0370}'..='\u{052F}').filter(|c| c.is_uppercase()) {
+            let mut small = c.to_lowercase();
+            if let (Some(s), None) = (small.next(), small.next())
+                && lookalike(s).is_some()
+            {
+                assert!(
+                    lookalike(c).is_some() != unlike.contains(&c),
+                    "{c} U+{:04X}",
+                    c as u32
+                );
+            }
+        }
+        for c in unlike {
+            assert_eq!(lookalike(c), None, "{c}");
+        }
+        assert_eq!(lookalike('a'), None);
+        assert_eq!(lookalike('ж'), None);
     }
 
     #[test]

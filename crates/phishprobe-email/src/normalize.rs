@@ -3,10 +3,12 @@
 //! characters pointed out ([`mark_non_ascii`]).
 //!
 //! The folding the mail matches brand words and lure phrases against is core's one text
-//! normaliser in its mail form ([`phishprobe_core::text::fold`]); the invisible-character,
-//! combining-mark and look-alike tests here are core's too ([`phishprobe_core::unicode`]).
+//! normaliser in its mail form ([`phishprobe_core::text::fold`]: the module notes there say
+//! what the mail form changes); the invisible-character, combining-mark and look-alike tests
+//! here are core's too ([`phishprobe_core::unicode`]), so a sender line points out exactly the
+//! letters the fold maps.
 
-use phishprobe_core::unicode::{is_combining_mark, is_invisible, lookalike_mail};
+use phishprobe_core::unicode::{is_combining_mark, is_invisible, lookalike};
 
 /// Random code strings injected inside words ("AX34QDJLJ89mazon Prime MemX34QDJLJ89bership")
 /// so that filters cannot read the words while mail programs can be told (by the sender's
@@ -120,7 +122,7 @@ pub fn mark_non_ascii(s: &str) -> Option<String> {
     let odd: Vec<String> = s
         .chars()
         .filter(|c| !c.is_ascii())
-        .filter(|&c| is_invisible(c) || is_combining_mark(c) || lookalike_mail(c).is_some())
+        .filter(|&c| is_invisible(c) || is_combining_mark(c) || lookalike(c).is_some())
         .take(12)
         .map(|c| format!("U+{:04X}{}", c as u32, describe(c)))
         .collect();
@@ -133,7 +135,7 @@ pub fn mark_non_ascii(s: &str) -> Option<String> {
         .map(|c| {
             if is_invisible(c) || is_combining_mark(c) {
                 format!("[U+{:04X}]", c as u32)
-            } else if lookalike_mail(c).is_some() {
+            } else if lookalike(c).is_some() {
                 format!("[{c} U+{:04X}]", c as u32)
             } else {
                 c.to_string()

@@ -11,10 +11,9 @@
 //! the uses differ only where a setting of theirs says so. It has two settings, one per use,
 //! and shares everything else (the ASCII and CJK fast paths, the invisible-character test
 //! [`crate::unicode::is_invisible`], the combining-mark test
-//! [`crate::unicode::is_combining_mark`]). Each form maps look-alike letters by its own table
-//! ([`crate::unicode::lookalike_text`], [`crate::unicode::lookalike_mail`]; they differ on
-//! Greek `Μ`, `Η`, `Ν`, `Υ`, lower-case `η`, `μ`, `σ`, `ω`, `γ` and Cyrillic `п`, `г`, `н`,
-//! `ш`, among others):
+//! [`crate::unicode::is_combining_mark`], the one look-alike table
+//! [`crate::unicode::lookalike`], which knows that a capital and its small letter may imitate
+//! different Latin letters: Greek `Μ` is `m`, `μ` is `u`):
 //!
 //! - [`normalize`], for call, SMS and page text: compatibility decomposition (NFKD) with every
 //!   combining mark dropped (`Müller` -> `muller`), `0` between letters read as `o`
@@ -38,7 +37,7 @@ use std::borrow::Cow;
 use unicode_normalization::char::decompose_compatible;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
-use crate::unicode::{Lookalikes, is_combining_mark, is_invisible};
+use crate::unicode::{is_combining_mark, is_invisible, lookalike};
 
 /// The settings of one use of the normaliser (the module notes say why each differs).
 #[derive(Debug, Clone, Copy)]
@@ -54,8 +53,6 @@ struct Form {
     emoji_as_space: bool,
     /// `™` and `℠` made a space instead of their compatibility letters (`tm`, `sm`).
     trademark_as_space: bool,
-    /// Which look-alike letters are mapped to Latin.
-    lookalikes: Lookalikes,
 }
 
 impl Form {
@@ -66,7 +63,6 @@ impl Form {
         join_spaced: true,
         emoji_as_space: true,
         trademark_as_space: false,
-        lookalikes: Lookalikes::Text,
     };
     /// Mail text ([`fold`]).
     const MAIL: Form = Form {
@@ -75,7 +71,6 @@ impl Form {
         join_spaced: false,
         emoji_as_space: false,
         trademark_as_space: true,
-        lookalikes: Lookalikes::Mail,
     };
 
     fn sign_as_space(&self, c: char) -> bool {
@@ -101,7 +96,7 @@ trait Record {
     /// A combining mark, dropped.
     fn mark(&mut self, _c: char) {}
     /// Any other character, given with whether it was a look-alike mapped to Latin.
-    fn visible(&mut self, _c: char, _lookalike: bool) {}
+    fn visible(&mut self, _c: char, _mapped: bool) {}
 }
 
 /// One place where a text was rewritten: source bytes `src_start..src_end` became
@@ -274,10 +269,10 @@ impl Record for Tricks {
         }
     }
 
-    fn visible(&mut self, c: char, lookalike: bool) {
+    fn visible(&mut self, c: char, mapped: bool) {
         let letter = c.is_alphabetic();
         self.kept(letter);
-        if lookalike {
+        if mapped {
             self.word_lookalikes += 1;
         } else {
             if is_latin_letter(c) {
@@ -399,21 +394,21 @@ fn push_char<R: Record>(c: char, form: &Form, out: &mut String, rec: &mut R) {
         rec.visible(' ', false);
         out.push(' ');
     } else if form.decompose {
-        decompose_compatible(c, |d| push_letter(d, form, out, rec));
+        decompose_compatible(c, |d| push_letter(d, out, rec));
     } else {
         // Composed already ([`compose`]).
-        push_letter(c, form, out, rec);
+        push_letter(c, out, rec);
     }
 }
 
 /// One character of the compatibility form: marks dropped, look-alikes mapped, lowercase.
-fn push_letter<R: Record>(c: char, form: &Form, out: &mut String, rec: &mut R) {
+fn push_letter<R: Record>(c: char, out: &mut String, rec: &mut R) {
     if c.is_ascii() {
         rec.visible(c, false);
         out.push(c.to_ascii_lowercase());
     } else if is_combining_mark(c) {
         rec.mark(c);
-    } else if let Some(l) = form.lookalikes.latin(c) {
+    } else if let Some(l) = lookalike(c) {
         rec.visible(c, true);
         out.push(l);
     } else {
@@ -736,12 +731,30 @@ mod tests {
     }
 
     #[test]
+    fn both_forms_map_lookalikes_by_case() {
+        for (text, both) in [
+            ("\u{039C}icrosoft", "microsoft"),
+            ("\u{0397}ello", "hello"),
+            ("\u{039D}etflix", "netflix"),
+            ("\u{03A5}ahoo", "yahoo"),
+            ("ama\u{03B6}on", "ama\u{03B6}on"),
+            ("a\u{03BC}azon", "auazon"),
+            ("\u{03B7}etflix", "netflix"),
+            ("\u{043F}aypal", "naypal"),
+            ("\u{0433}eddit", "reddit"),
+            ("\u{03A3}ale", "\u{03C3}ale"),
+            ("\u{041F}aypal", "\u{043F}aypal"),
+        ] {
+            assert_eq!(fold(text).text, both, "{text}");
+            assert_eq!(normalize(text).text, both, "{text}");
+        }
+    }
+
+    #[test]
     fn the_two_forms_differ() {
         // What the mail form does differently (the module notes): each input gives two texts.
         for (text, mail, core) in [
             ("Müller", "müller", "muller"),
-            ("\u{039C}icrosoft", "microsoft", "uicrosoft"),
-            ("\u{0397}ello", "hello", "nello"),
             ("bl0cked", "bl0cked", "blocked"),
             ("p a y p a l", "p a y p a l", "paypal"),
             ("click👉here", "click👉here", "click here"),

@@ -378,14 +378,39 @@ pub fn lookalike(c: char) -> Option<char> {
     })
 }
 
-/// "U+0430 (Cyrillic)" for the evidence line.
+/// "U+0430 (Cyrillic)" for an evidence line: the code point, its script, and what it is when
+/// it shows nothing or stacks on its neighbour ("U+200B (zero-width)", "U+073F (Syriac,
+/// combining mark)"). The one description of a character, for host names and mail alike.
 pub fn describe_char(c: char) -> String {
     let script = c.script();
-    if script == Script::Common || script == Script::Inherited || script == Script::Unknown {
-        format!("U+{:04X}", c as u32)
-    } else {
-        format!("U+{:04X} ({})", c as u32, script.full_name())
+    let script = (!matches!(script, Script::Common | Script::Inherited | Script::Unknown))
+        .then(|| script.full_name());
+    match (script, hidden_kind(c)) {
+        (Some(s), Some(k)) => format!("U+{:04X} ({s}, {k})", c as u32),
+        (Some(s), None) | (None, Some(s)) => format!("U+{:04X} ({s})", c as u32),
+        (None, None) => format!("U+{:04X}", c as u32),
     }
+}
+
+/// What an invisible character ([`is_invisible`]) or combining mark is, in a word or two.
+fn hidden_kind(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => "zero-width",
+        '\u{061C}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}' => "bidi control",
+        '\u{180B}'..='\u{180D}'
+        | '\u{180F}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{E0100}'..='\u{E01EF}' => "variation selector",
+        '\u{E0000}'..='\u{E007F}' => "tag character",
+        '\u{00AD}' => "soft hyphen",
+        c if is_combining_mark(c) => "combining mark",
+        c if is_invisible(c) => "invisible",
+        _ => return None,
+    })
 }
 
 /// Each non-ASCII character of `label` with what it imitates, e.g.
@@ -482,5 +507,22 @@ mod tests {
         assert_eq!(hidden_chars("am\u{200B}azon"), vec!['\u{200B}']);
         assert_eq!(hidden_chars("a\u{0301}"), vec!['\u{0301}']);
         assert!(point_out("аmazon").contains("U+0430 (Cyrillic) looks like 'a'"));
+        for (c, said) in [
+            ('а', "U+0430 (Cyrillic)"),
+            ('Α', "U+0391 (Greek)"),
+            ('\u{200B}', "U+200B (zero-width)"),
+            ('\u{202E}', "U+202E (bidi control)"),
+            ('\u{FE0F}', "U+FE0F (variation selector)"),
+            ('\u{E0041}', "U+E0041 (tag character)"),
+            ('\u{00AD}', "U+00AD (soft hyphen)"),
+            ('\u{3164}', "U+3164 (Hangul, invisible)"),
+            ('\u{0301}', "U+0301 (combining mark)"),
+            ('\u{034F}', "U+034F (combining mark)"),
+            ('\u{073F}', "U+073F (Syriac, combining mark)"),
+            ('ℓ', "U+2113"),
+            ('-', "U+002D"),
+        ] {
+            assert_eq!(describe_char(c), said);
+        }
     }
 }

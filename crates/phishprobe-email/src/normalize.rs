@@ -8,7 +8,7 @@
 //! here are core's too ([`phishprobe_core::unicode`]), so a sender line points out exactly the
 //! letters the fold maps.
 
-use phishprobe_core::unicode::{is_combining_mark, is_invisible, lookalike};
+use phishprobe_core::unicode::{describe_char, is_combining_mark, is_invisible, lookalike};
 
 /// Random code strings injected inside words ("AX34QDJLJ89mazon Prime MemX34QDJLJ89bership")
 /// so that filters cannot read the words while mail programs can be told (by the sender's
@@ -116,15 +116,16 @@ pub fn strip_junk(text: &str, junk: &[String]) -> String {
     t
 }
 
-/// The characters of `s` that are not plain ASCII, with their code points, for a person to
-/// see what a sender line really contains (`A\u{0391}` -> `Αmazon [U+0391 GREEK CAPITAL ...]`).
+/// The hidden and look-alike characters of `s` marked with their code points, then described
+/// ([`describe_char`]), for a person to see what a sender line really contains
+/// (`\u{0391}mazon` -> `[Α U+0391]mazon  (U+0391 (Greek))`).
 pub fn mark_non_ascii(s: &str) -> Option<String> {
     let odd: Vec<String> = s
         .chars()
         .filter(|c| !c.is_ascii())
         .filter(|&c| is_invisible(c) || is_combining_mark(c) || lookalike(c).is_some())
         .take(12)
-        .map(|c| format!("U+{:04X}{}", c as u32, describe(c)))
+        .map(describe_char)
         .collect();
     if odd.is_empty() {
         return None;
@@ -143,19 +144,6 @@ pub fn mark_non_ascii(s: &str) -> Option<String> {
         })
         .collect();
     Some(format!("{shown}  ({})", odd.join(", ")))
-}
-
-fn describe(c: char) -> &'static str {
-    match c as u32 {
-        0x0370..=0x03FF => " Greek",
-        0x0400..=0x052F => " Cyrillic",
-        0x200B..=0x200D | 0x2060 | 0xFEFF => " zero-width",
-        0x0300..=0x036F | 0x0700..=0x074F => " combining mark",
-        0xFE00..=0xFE0F | 0xE0100..=0xE01EF => " variation selector",
-        0xE0000..=0xE007F => " tag character",
-        0x202A..=0x202E | 0x200E | 0x200F => " bidi control",
-        _ => "",
-    }
 }
 
 #[cfg(test)]
@@ -183,7 +171,9 @@ mod tests {
     #[test]
     fn marks_hidden_characters() {
         let m = mark_non_ascii("\u{0391}mazon").unwrap_or_default();
-        assert!(m.contains("U+0391"), "{m}");
+        assert_eq!(m, "[\u{0391} U+0391]mazon  (U+0391 (Greek))");
+        let m = mark_non_ascii("Ama\u{200B}zon").unwrap_or_default();
+        assert_eq!(m, "Ama[U+200B]zon  (U+200B (zero-width))");
         assert!(mark_non_ascii("Amazon").is_none());
     }
 }

@@ -253,24 +253,32 @@ pub fn is_invisible(c: char) -> bool {
 }
 
 /// Characters a reader cannot see or that change how a neighbour looks: the invisible ones
-/// ([`is_invisible`]), musical-notation format controls and combining marks.
+/// ([`is_invisible`]), musical-notation format controls and stacked marks
+/// ([`is_stacked_mark`]).
 pub fn hidden_chars(s: &str) -> Vec<char> {
     // None of them is ASCII.
     if s.is_ascii() {
         return Vec::new();
     }
     s.chars()
-        .filter(|&c| is_invisible(c) || matches!(c, '\u{1D173}'..='\u{1D17A}') || is_combining(c))
+        .filter(|&c| {
+            is_invisible(c) || matches!(c, '\u{1D173}'..='\u{1D17A}') || is_stacked_mark(c)
+        })
         .collect()
 }
 
-/// Combining marks (general category M*), approximated by the Unicode blocks that hold them.
-fn is_combining(c: char) -> bool {
+/// Combining marks ([`is_combining_mark`]) of the blocks of accents and points that stack on
+/// a letter or symbol without spelling anything (Latin, Greek, Cyrillic, Hebrew, Arabic and
+/// Syriac marks, the extended and supplementary diacritics, marks for symbols, half marks).
+/// The vowel signs of Indic and South-East Asian scripts are marks too, but they spell the
+/// word of a name in those scripts, so they are not counted.
+fn is_stacked_mark(c: char) -> bool {
     matches!(c,
         '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05BD}'
         | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0730}'..='\u{074A}'
         | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}'
         | '\u{FE20}'..='\u{FE2F}')
+        && is_combining_mark(c)
 }
 
 /// Whether `c` is a combining mark (general category M: accents, vowel signs, the marks
@@ -506,6 +514,9 @@ mod tests {
         assert!(!is_mixed_script("アマゾン"));
         assert_eq!(hidden_chars("am\u{200B}azon"), vec!['\u{200B}']);
         assert_eq!(hidden_chars("a\u{0301}"), vec!['\u{0301}']);
+        // A Devanagari vowel sign spells the word; an unassigned point in a mark block is no mark.
+        assert!(hidden_chars("\u{092D}\u{093E}\u{0930}\u{0924}").is_empty());
+        assert!(hidden_chars("a\u{20FF}").is_empty());
         assert!(point_out("аmazon").contains("U+0430 (Cyrillic) looks like 'a'"));
         for (c, said) in [
             ('а', "U+0430 (Cyrillic)"),

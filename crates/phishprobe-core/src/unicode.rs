@@ -1,5 +1,5 @@
 //! Unicode look-alike checks for one label: skeletons (TR39), mixed scripts, invisible and
-//! combining characters.
+//! combining characters; and the look-alike letters the text normaliser maps to Latin.
 
 use unicode_script::{Script, UnicodeScript};
 use unicode_security::MixedScript;
@@ -242,7 +242,7 @@ fn latin_with_cyrillic_or_greek(label: &str) -> bool {
 /// Characters that show nothing and are used to split or pad words invisibly: soft hyphens,
 /// zero-width spaces and joiners, bidi controls, variation selectors, Hangul fillers, tags.
 /// The one table of the workspace: the text normaliser drops them, the host check reports them.
-/// Inlined into other crates' character loops (the mail fold asks it for every non-ASCII character).
+/// Inlined into other crates' character loops.
 #[inline]
 pub fn is_invisible(c: char) -> bool {
     matches!(c,
@@ -253,34 +253,172 @@ pub fn is_invisible(c: char) -> bool {
 }
 
 /// Characters a reader cannot see or that change how a neighbour looks: the invisible ones
-/// ([`is_invisible`]), musical-notation format controls and combining marks.
+/// ([`is_invisible`]), musical-notation format controls and stacked marks
+/// ([`is_stacked_mark`]).
 pub fn hidden_chars(s: &str) -> Vec<char> {
     // None of them is ASCII.
     if s.is_ascii() {
         return Vec::new();
     }
     s.chars()
-        .filter(|&c| is_invisible(c) || matches!(c, '\u{1D173}'..='\u{1D17A}') || is_combining(c))
+        .filter(|&c| {
+            is_invisible(c) || matches!(c, '\u{1D173}'..='\u{1D17A}') || is_stacked_mark(c)
+        })
         .collect()
 }
 
-/// Combining marks (general category M*), approximated by the Unicode blocks that hold them.
-fn is_combining(c: char) -> bool {
+/// Combining marks ([`is_combining_mark`]) of the blocks of accents and points that stack on
+/// a letter or symbol without spelling anything (Latin, Greek, Cyrillic, Hebrew, Arabic and
+/// Syriac marks, the extended and supplementary diacritics, marks for symbols, half marks).
+/// The vowel signs of Indic and South-East Asian scripts are marks too, but they spell the
+/// word of a name in those scripts, so they are not counted.
+fn is_stacked_mark(c: char) -> bool {
     matches!(c,
         '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05BD}'
         | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0730}'..='\u{074A}'
         | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}'
         | '\u{FE20}'..='\u{FE2F}')
+        && is_combining_mark(c)
 }
 
-/// "U+0430 (Cyrillic)" for the evidence line.
+/// Whether `c` is a combining mark (general category M: accents, vowel signs, the marks
+/// stacked on letters to break up a word). The one test of the workspace: the normaliser
+/// drops them, the mail evidence points them out.
+#[inline]
+pub fn is_combining_mark(c: char) -> bool {
+    unicode_normalization::char::is_combining_mark(c)
+}
+
+/// The Latin letter a Greek or Cyrillic letter (or one of a few other letters) looks like, as
+/// written: the one look-alike table of the workspace, mapped by the text normaliser in both
+/// its forms and pointed out in mail sender lines.
+///
+/// Case matters, because the capital and the small letter often imitate different Latin
+/// letters: Greek `Μ` is `m` but `μ` is `u`, `Η` is `h` but `η` is `n`, `Ν` is `n` but `ν` is
+/// `v`, `Υ` is `y` but `υ` is `u`. A capital whose small letter is listed but which looks like
+/// no Latin letter itself (Greek `Γ`, `Σ`, `Ω`, Cyrillic `Г`, `П`) is not listed, and the
+/// normaliser only lowercases it. Mapped in any text: the pattern files and brand words are
+/// Latin and Chinese, so a Russian or Greek word turning into Latin gibberish costs nothing, and
+/// the mail counts a look-alike as a trick only inside a word that also has Latin letters.
+pub fn lookalike(c: char) -> Option<char> {
+    Some(match c {
+        // Greek capitals
+        'Α' => 'a',
+        'Β' => 'b',
+        'Ϲ' => 'c',
+        'Ε' => 'e',
+        'Η' => 'h',
+        'Ι' | 'Ί' => 'i',
+        'Κ' => 'k',
+        'Μ' => 'm',
+        'Ν' => 'n',
+        'Ο' | 'Ό' => 'o',
+        'Ρ' => 'p',
+        'Τ' => 't',
+        'Χ' => 'x',
+        'Υ' => 'y',
+        'Ζ' => 'z',
+        // Greek small letters
+        'α' => 'a',
+        'β' => 'b',
+        'ϲ' | 'ς' => 'c',
+        'ε' => 'e',
+        'ι' | 'ί' => 'i',
+        'κ' => 'k',
+        'η' => 'n',
+        'ο' | 'ό' | 'σ' => 'o',
+        'ρ' => 'p',
+        'τ' => 't',
+        'μ' | 'υ' => 'u',
+        'ν' => 'v',
+        'ω' => 'w',
+        'χ' => 'x',
+        'γ' => 'y',
+        // Cyrillic capitals
+        'А' => 'a',
+        'В' => 'b',
+        'С' => 'c',
+        'Ԁ' => 'd',
+        'Е' | 'Ё' | 'Ҽ' => 'e',
+        'Н' | 'Һ' => 'h',
+        'І' | 'Ї' | 'Ӏ' => 'i',
+        'Ј' => 'j',
+        'К' => 'k',
+        'М' => 'm',
+        'О' => 'o',
+        'Р' => 'p',
+        'Ԛ' => 'q',
+        'Ѕ' => 's',
+        'Т' => 't',
+        'Ѵ' => 'v',
+        'Ш' | 'Ԝ' => 'w',
+        'Х' => 'x',
+        'У' | 'Ү' => 'y',
+        // Cyrillic small letters
+        'а' => 'a',
+        'в' => 'b',
+        'с' => 'c',
+        'ԁ' => 'd',
+        'е' | 'ё' | 'ҽ' => 'e',
+        'н' | 'һ' => 'h',
+        'і' | 'ї' | 'ӏ' => 'i',
+        'ј' => 'j',
+        'к' => 'k',
+        'м' => 'm',
+        'п' => 'n',
+        'о' => 'o',
+        'р' => 'p',
+        'ԛ' => 'q',
+        'г' => 'r',
+        'ѕ' => 's',
+        'т' => 't',
+        'ѵ' => 'v',
+        'ш' | 'ԝ' => 'w',
+        'х' => 'x',
+        'у' | 'ү' => 'y',
+        // Latin letters that pass for another (dotless i, script g, small capital z) and
+        // the script small l (NFKC and NFKD make it `l` already).
+        'ı' => 'i',
+        'ɡ' => 'g',
+        'ᴢ' => 'z',
+        'ℓ' => 'l',
+        _ => return None,
+    })
+}
+
+/// "U+0430 (Cyrillic)" for an evidence line: the code point, its script, and what it is when
+/// it shows nothing or stacks on its neighbour ("U+200B (zero-width)", "U+073F (Syriac,
+/// combining mark)"). The one description of a character, for host names and mail alike.
 pub fn describe_char(c: char) -> String {
     let script = c.script();
-    if script == Script::Common || script == Script::Inherited || script == Script::Unknown {
-        format!("U+{:04X}", c as u32)
-    } else {
-        format!("U+{:04X} ({})", c as u32, script.full_name())
+    let script = (!matches!(script, Script::Common | Script::Inherited | Script::Unknown))
+        .then(|| script.full_name());
+    match (script, hidden_kind(c)) {
+        (Some(s), Some(k)) => format!("U+{:04X} ({s}, {k})", c as u32),
+        (Some(s), None) | (None, Some(s)) => format!("U+{:04X} ({s})", c as u32),
+        (None, None) => format!("U+{:04X}", c as u32),
     }
+}
+
+/// What an invisible character ([`is_invisible`]) or combining mark is, in a word or two.
+fn hidden_kind(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => "zero-width",
+        '\u{061C}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}' => "bidi control",
+        '\u{180B}'..='\u{180D}'
+        | '\u{180F}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{E0100}'..='\u{E01EF}' => "variation selector",
+        '\u{E0000}'..='\u{E007F}' => "tag character",
+        '\u{00AD}' => "soft hyphen",
+        c if is_combining_mark(c) => "combining mark",
+        c if is_invisible(c) => "invisible",
+        _ => return None,
+    })
 }
 
 /// Each non-ASCII character of `label` with what it imitates, e.g.
@@ -328,12 +466,74 @@ mod tests {
     }
 
     #[test]
+    fn lookalikes_by_case() {
+        for (c, l) in [
+            ('Μ', 'm'),
+            ('μ', 'u'),
+            ('Η', 'h'),
+            ('η', 'n'),
+            ('Ν', 'n'),
+            ('ν', 'v'),
+            ('Υ', 'y'),
+            ('υ', 'u'),
+            ('п', 'n'),
+            ('г', 'r'),
+            ('Н', 'h'),
+            ('н', 'h'),
+            ('а', 'a'),
+            ('А', 'a'),
+        ] {
+            assert_eq!(lookalike(c), Some(l), "{c}");
+        }
+        // A capital whose small letter is listed is listed too, unless it looks like no Latin
+        // letter.
+        let unlike = ['Γ', 'Σ', 'Ω', 'Г', 'П'];
+        for c in ('\u{0370}'..='\u{052F}').filter(|c| c.is_uppercase()) {
+            let mut small = c.to_lowercase();
+            if let (Some(s), None) = (small.next(), small.next())
+                && lookalike(s).is_some()
+            {
+                assert!(
+                    lookalike(c).is_some() != unlike.contains(&c),
+                    "{c} U+{:04X}",
+                    c as u32
+                );
+            }
+        }
+        for c in unlike {
+            assert_eq!(lookalike(c), None, "{c}");
+        }
+        assert_eq!(lookalike('a'), None);
+        assert_eq!(lookalike('ж'), None);
+    }
+
+    #[test]
     fn scripts_and_hidden() {
         assert!(is_mixed_script("аmazon"));
         assert!(!is_mixed_script("amazon"));
         assert!(!is_mixed_script("アマゾン"));
         assert_eq!(hidden_chars("am\u{200B}azon"), vec!['\u{200B}']);
         assert_eq!(hidden_chars("a\u{0301}"), vec!['\u{0301}']);
+        // A Devanagari vowel sign spells the word; an unassigned point in a mark block is no mark.
+        assert!(hidden_chars("\u{092D}\u{093E}\u{0930}\u{0924}").is_empty());
+        assert!(hidden_chars("a\u{20FF}").is_empty());
         assert!(point_out("аmazon").contains("U+0430 (Cyrillic) looks like 'a'"));
+        for (c, said) in [
+            ('а', "U+0430 (Cyrillic)"),
+            ('Α', "U+0391 (Greek)"),
+            ('\u{200B}', "U+200B (zero-width)"),
+            ('\u{202E}', "U+202E (bidi control)"),
+            ('\u{FE0F}', "U+FE0F (variation selector)"),
+            ('\u{E0041}', "U+E0041 (tag character)"),
+            ('\u{00AD}', "U+00AD (soft hyphen)"),
+            ('\u{3164}', "U+3164 (Hangul, invisible)"),
+            ('\u{0301}', "U+0301 (combining mark)"),
+            ('\u{034F}', "U+034F (combining mark)"),
+            ('\u{073F}', "U+073F (Syriac, combining mark)"),
+            ('ℓ', "U+2113"),
+            ('-', "U+002D"),
+        ] {
+            assert_eq!(describe_char(c), said);
+        }
     }
 }

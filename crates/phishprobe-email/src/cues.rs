@@ -2,14 +2,13 @@
 //! credentials, threaten the account, promise prizes or push for speed (data/email/lures.toml, eight
 //! languages), and Amazon-style order numbers (`123-1234567-1234567`).
 //!
-//! All matching runs on folded text ([`crate::normalize::fold`]) with one Aho-Corasick
+//! All matching runs on text folded by core's mail form ([`phishprobe_core::text::fold`]) with one Aho-Corasick
 //! automaton, so the cost is linear in the text whatever the number of phrases.
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Deserialize;
 
-use crate::normalize::fold;
-use phishprobe_core::text::contains_word;
+use phishprobe_core::text::{contains_word, fold};
 
 /// Purpose of a lure phrase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use crate::normalize::fold;
+use phishprobe_core::text::fold;
 
 /// Link texts longer than this are sentences, not names.
 const MAX_TEXT_CHARS: usize = 80;

@@ -30,7 +30,7 @@ use crate::knowledge::Knowledge;
 use crate::model::{Finding, Message, Report, ReportBuilder, Severity, Verdict, score_of};
 use crate::phone::{self, PhoneClass, PhoneInfo};
 
-pub use normalize::{Normalized, normalize};
+pub use normalize::{Folded, Normalized, fold, normalize};
 pub use rules::{Cue, CueKind, TextRules};
 pub use words::{
     Boundary, BrandMention, WordMatch, WordMatcher, brands_named, contains_word, count_word,

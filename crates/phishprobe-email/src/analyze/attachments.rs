@@ -2,14 +2,13 @@
 //! them, disguised names, PDFs that start programs, a message that is only an attachment.
 
 use phishprobe_core::{ReportBuilder, Severity};
-use unicode_normalization::char::is_combining_mark;
 
 use super::facts::MessageFacts;
 use super::{ATTACHMENT_ONLY_TEXT, EmailChecker};
 use crate::AttachmentInfo;
 use crate::finding;
 use crate::normalize::mark_non_ascii;
-use phishprobe_core::unicode::is_invisible;
+use phishprobe_core::unicode::{is_combining_mark, is_invisible};
 
 impl EmailChecker<'_> {
     /// HTML bodies with forms; HTML attachments analysed like pages.

@@ -14,8 +14,8 @@ use super::{BODY_MAX, EmailChecker, PAGE_TEXT_MAX};
 use crate::auth::{self, AuthSummary};
 use crate::bodytext::{self, Signals};
 use crate::cues::{self, Lure, LureHits};
-use crate::normalize::{Folded, fold, injected_junk, strip_junk};
-use phishprobe_core::text::contains_word;
+use crate::normalize::{injected_junk, strip_junk};
+use phishprobe_core::text::{Folded, contains_word, fold};
 
 /// How strongly a place in the message claims a brand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

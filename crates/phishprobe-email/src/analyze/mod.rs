@@ -35,14 +35,14 @@ use std::collections::HashSet;
 
 use mail_parser::{Message, MessageParser};
 use phishprobe_core::ReportBuilder;
-use phishprobe_core::text::{Boundary, TextRules, WordMatcher};
+use phishprobe_core::text::{Boundary, TextRules, WordMatcher, fold};
 
 use crate::auth::AuthSummary;
 use crate::cues::Lures;
 use crate::data::{EmailData, ExtraBrand};
 use crate::engine_handle::EngineHandle;
 use crate::linktext::BrandNames;
-use crate::normalize::{fold, mark_non_ascii};
+use crate::normalize::mark_non_ascii;
 use crate::{Claim, Details, EmailError, EmailReport, Options, Sender};
 use facts::BrandRef;
 use parts::MimeContent;

@@ -7,7 +7,8 @@ use super::EmailChecker;
 use super::facts::{BrandRef, MessageFacts, Strength};
 use super::util::{NameZh, cut, domain_of, domain_plausible, padded_name, reg, shown_host};
 use crate::finding;
-use crate::normalize::{fold, mark_non_ascii};
+use crate::normalize::mark_non_ascii;
+use phishprobe_core::text::fold;
 
 /// What the sender weighing decided, for the later steps.
 #[derive(Debug, Default, Clone, Copy)]

@@ -245,11 +245,12 @@ impl CaseChecker {
             })?;
             // Images load by themselves; only what a person can click or scan is a link they
             // were sent.
-            // The email check already analysed each link: its report is used again when it
-            // was made for the link as listed (links over 500 bytes are listed cut).
+            // The email check already analysed each link: its report is used as made, never
+            // checked again (a link over 500 bytes is listed cut, and its report is of the
+            // link as sent, up to 4 KiB).
             for l in &checked.details.links {
                 if web_link(&l.url) && l.source != LinkSource::Img {
-                    let report = (l.report.input == l.url).then(|| l.report.clone());
+                    let report = Some(l.report.clone());
                     parts.found_links.push((
                         l.url.clone(),
                         l.verdict,

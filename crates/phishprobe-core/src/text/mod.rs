@@ -32,9 +32,7 @@ use crate::phone::{self, PhoneClass, PhoneInfo};
 
 pub use normalize::{Folded, Normalized, fold, normalize};
 pub use rules::{Cue, CueKind, TextRules};
-pub use words::{
-    Boundary, BrandMention, WordMatch, WordMatcher, brands_named, contains_word, count_word,
-};
+pub use words::{Boundary, BrandMention, WordMatch, WordMatcher, brands_named, contains_word};
 
 /// How many `Low` cues count towards the score (2 x 10 < the suspicious threshold of 25).
 pub const MAX_LOW_CUES: usize = 2;

@@ -7,7 +7,9 @@
 //!
 //! [`WordMatcher`] is the automaton under all of them: [`brands_named`] runs it over the
 //! profiles' words; the mail check runs one over its own brand words (names, imitated brands)
-//! on its folded text, with the stricter [`Boundary::Alphanumeric`].
+//! on its folded text, with the stricter [`Boundary::Alphanumeric`]; the page claim
+//! ([`claimed_brand`](crate::page::claimed_brand)) counts each word with
+//! [`WordMatcher::count_each`]. [`contains_word`] asks the same boundary question of one word.
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
@@ -50,12 +52,19 @@ pub struct WordMatch {
     pub end: usize,
 }
 
-/// A set of words searched in one pass (leftmost-longest, Aho-Corasick): the automaton of
-/// every brand-word search in the workspace. The words and the text must be normalised the
-/// same way; the caller keeps what each word stands for by its index.
+/// A set of words searched in one pass (Aho-Corasick): the automaton of every brand-word
+/// search in the workspace. The words and the text must be normalised the same way; the caller
+/// keeps what each word stands for by its index.
+///
+/// Built with [`WordMatcher::new`] or [`WordMatcher::with_dfa`] it reports leftmost-longest
+/// matches ([`WordMatcher::find_iter`]); built with [`WordMatcher::counting`] it counts every
+/// word on its own ([`WordMatcher::count_each`]), so a word inside a longer one is still seen.
 #[derive(Debug)]
 pub struct WordMatcher {
     ac: Option<AhoCorasick>,
+    /// Whether `ac` reports every match, overlapping ones included (built by
+    /// [`WordMatcher::counting`]); only then can [`WordMatcher::count_each`] read it.
+    overlapping: bool,
     /// Per word: whether it is ASCII (and so needs word boundaries).
     ascii: Vec<bool>,
     boundary: Boundary,
@@ -70,7 +79,18 @@ impl WordMatcher {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        Self::build(words, boundary, None)
+        Self::build(words, boundary, None, MatchKind::LeftmostLongest)
+    }
+
+    /// A matcher for [`WordMatcher::count_each`]: every occurrence of every word is seen, also
+    /// one that overlaps or lies inside another word's (its [`WordMatcher::find_iter`] then
+    /// reports the earliest-ending matches instead of the leftmost-longest).
+    pub fn counting<I, S>(words: I, boundary: Boundary) -> WordMatcher
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Self::build(words, boundary, None, MatchKind::Standard)
     }
 
     /// Like [`WordMatcher::new`], but a full DFA when one can be built: a faster search for
@@ -80,13 +100,19 @@ impl WordMatcher {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        Self::build(words, boundary, Some(aho_corasick::AhoCorasickKind::DFA))
+        Self::build(
+            words,
+            boundary,
+            Some(aho_corasick::AhoCorasickKind::DFA),
+            MatchKind::LeftmostLongest,
+        )
     }
 
     fn build<I, S>(
         words: I,
         boundary: Boundary,
         kind: Option<aho_corasick::AhoCorasickKind>,
+        match_kind: MatchKind,
     ) -> WordMatcher
     where
         I: IntoIterator<Item = S>,
@@ -95,17 +121,14 @@ impl WordMatcher {
         let pats: Vec<String> = words.into_iter().map(|w| w.as_ref().to_string()).collect();
         let ascii = pats.iter().map(|w| w.is_ascii()).collect();
         let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
+            .match_kind(match_kind)
             .kind(kind)
             .build(&pats)
-            .or_else(|_| {
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(&pats)
-            })
+            .or_else(|_| AhoCorasick::builder().match_kind(match_kind).build(&pats))
             .ok();
         WordMatcher {
             ac,
+            overlapping: match_kind == MatchKind::Standard,
             ascii,
             boundary,
         }
@@ -124,6 +147,41 @@ impl WordMatcher {
                 start: m.start(),
                 end: m.end(),
             })
+    }
+
+    /// Per word (in the order given): how often it stands in `text` as a word of its own (see
+    /// [`WordMatcher::at_boundary`]), counting up to `cap`. Each word is read on its own from
+    /// left to right, an occurrence starting inside the word's previous occurrence skipped
+    /// (whether that one stood at a boundary or not): `amazon` is once in `amazonia amazon`,
+    /// `亚马逊` twice in `亚马逊亚马逊`. Needs a matcher built by [`WordMatcher::counting`];
+    /// any other counts nothing.
+    pub fn count_each(&self, text: &str, cap: u32) -> Vec<u32> {
+        let mut counts = vec![0u32; self.ascii.len()];
+        let Some(ac) = self.ac.as_ref().filter(|_| self.overlapping) else {
+            return counts;
+        };
+        // Where each word's next occurrence may start. Overlapping matches come in order of
+        // their end, so one word's come in order of their start.
+        let mut next_start = vec![0usize; self.ascii.len()];
+        for m in ac.try_find_overlapping_iter(text).into_iter().flatten() {
+            let m = WordMatch {
+                word: m.pattern().as_usize(),
+                start: m.start(),
+                end: m.end(),
+            };
+            let (Some(next), Some(count)) = (next_start.get_mut(m.word), counts.get_mut(m.word))
+            else {
+                continue;
+            };
+            if m.start < *next {
+                continue;
+            }
+            *next = m.end;
+            if *count < cap && self.at_boundary(text, &m) {
+                *count += 1;
+            }
+        }
+        counts
     }
 
     /// Whether the match `m` in `text` stands as a word of its own: nothing glued to an ASCII
@@ -216,11 +274,38 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
-/// Occurrences of the word `w` in `hay`, both normalised with
-/// [`normalize`](super::normalize()): an ASCII word counts only where no letter or digit is glued
-/// to it (`amazon` is not in `amazonia`), a Chinese word anywhere. Counting stops at 10: what
-/// callers weigh is "once, twice, many".
-pub fn count_word(hay: &str, w: &str) -> u32 {
+/// Whether the word `w` is in `hay` at word boundaries: an ASCII word only where no letter or
+/// digit is glued to it (`amazon` is in `amazon.com` and `amazon-gutschein`, not in
+/// `amazonas`), a Chinese word anywhere. Every occurrence is tried, including one that starts
+/// inside a rejected one (`a a` is in `xa a a`), which [`WordMatcher::count_each`] steps
+/// over.
+pub fn contains_word(hay: &str, w: &str) -> bool {
+    if w.is_empty() {
+        return false;
+    }
+    let ascii_word = w.is_ascii();
+    let mut start = 0;
+    while let Some(pos) = hay.get(start..).and_then(|h| h.find(w)) {
+        let at = start + pos;
+        if !ascii_word {
+            return true;
+        }
+        let end = at + w.len();
+        let before = hay[..at].chars().next_back();
+        let after = hay[end..].chars().next();
+        let glued = |c: Option<char>| c.is_some_and(is_word_char);
+        if !glued(before) && !glued(after) {
+            return true;
+        }
+        start = at + hay[at..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
+#[cfg(test)]
+/// The page claim's count before [`WordMatcher::count_each`]: one word at a time, stepping past
+/// each occurrence, up to 10. Kept as the reference the counting matcher is tested against.
+pub(crate) fn count_word_one_by_one(hay: &str, w: &str) -> u32 {
     if w.is_empty() {
         return 0;
     }
@@ -247,33 +332,6 @@ pub fn count_word(hay: &str, w: &str) -> u32 {
     n
 }
 
-/// Whether the word `w` is in `hay` at word boundaries: an ASCII word only where no letter or
-/// digit is glued to it (`amazon` is in `amazon.com` and `amazon-gutschein`, not in
-/// `amazonas`), a Chinese word anywhere. Every occurrence is tried, including one that starts
-/// inside a rejected one (`a a` is in `xa a a`), which [`count_word`] steps over.
-pub fn contains_word(hay: &str, w: &str) -> bool {
-    if w.is_empty() {
-        return false;
-    }
-    let ascii_word = w.is_ascii();
-    let mut start = 0;
-    while let Some(pos) = hay.get(start..).and_then(|h| h.find(w)) {
-        let at = start + pos;
-        if !ascii_word {
-            return true;
-        }
-        let end = at + w.len();
-        let before = hay[..at].chars().next_back();
-        let after = hay[end..].chars().next();
-        let glued = |c: Option<char>| c.is_some_and(is_word_char);
-        if !glued(before) && !glued(after) {
-            return true;
-        }
-        start = at + hay[at..].chars().next().map_or(1, char::len_utf8);
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,7 +345,8 @@ mod tests {
         assert!(!contains_word("anything", ""));
         // An occurrence starting inside a rejected one is still found; counting steps over it.
         assert!(contains_word("xa a a", "a a"));
-        assert_eq!(count_word("xa a a", "a a"), 0);
+        let m = WordMatcher::counting(["a a"], Boundary::Alphanumeric);
+        assert_eq!(m.count_each("xa a a", 10), [0]);
     }
 
     #[test]
@@ -301,5 +360,48 @@ mod tests {
             let found = m.find_iter(text).filter(|x| m.at_boundary(text, x));
             assert_eq!(found.count(), hits, "{boundary:?}");
         }
+    }
+
+    #[test]
+    fn counting_matcher_counts_each_word_as_one_at_a_time() {
+        // Words that overlap themselves ("a a" in "a a a", "亚亚" in "亚亚亚") and each other.
+        let words = [
+            "a a",
+            "aa",
+            "aaa",
+            "a",
+            "ab",
+            "ba",
+            "亚马逊",
+            "马逊亚",
+            "é a",
+            "亚亚",
+        ];
+        let m = WordMatcher::counting(words, Boundary::Alphanumeric);
+        let pieces = ["a", " ", "a a", "aa", "b", "亚", "马逊", "é", "x", "-", "1"];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut counted = 0;
+        for _ in 0..20_000 {
+            let len = next() % 24;
+            let text: String = (0..len)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect();
+            let got = m.count_each(&text, 10);
+            for (i, w) in words.iter().enumerate() {
+                let want = count_word_one_by_one(&text, w);
+                assert_eq!(got[i], want, "{w:?} in {text:?}");
+                counted += want;
+            }
+        }
+        assert!(counted > 5_000, "the texts hold the words often: {counted}");
+        // A matcher of the other kind counts nothing rather than a wrong count.
+        let leftmost = WordMatcher::new(words, Boundary::Alphanumeric);
+        assert_eq!(leftmost.count_each("a a", 10), [0; 10]);
     }
 }

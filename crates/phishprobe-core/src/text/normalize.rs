@@ -28,7 +28,9 @@
 //!   spaced-out letters and emoji stay as they are; `™` and `℠` become a space
 //!   (`mcafee™` -> `mcafee `) so the brand word before them stays a word. It keeps no offsets
 //!   (nothing the mail reports is cut from folded text) but counts what it had to undo
-//!   *inside a word* ([`Folded::tricks`]), which genuine senders never need to do.
+//!   *inside a word* ([`Folded::tricks`]), which genuine senders never need to do: in Latin,
+//!   Greek, Cyrillic and Chinese words, not in the scripts whose ordinary spelling uses marks
+//!   and joiners (Hindi, Arabic, Persian, Hebrew, Thai).
 //!
 //! Normalisation is for matching only; its text is never shown to anyone.
 
@@ -36,6 +38,7 @@ use std::borrow::Cow;
 
 use unicode_normalization::char::decompose_compatible;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+use unicode_script::{Script, UnicodeScript};
 
 use crate::unicode::{is_combining_mark, is_invisible, lookalike};
 
@@ -179,7 +182,8 @@ pub struct Normalized<'a> {
 pub struct Folded {
     /// Lowercase, look-alikes mapped to Latin, invisible characters and marks removed.
     pub text: String,
-    /// Invisible or combining characters found between two letters.
+    /// Invisible or combining characters found between two letters (after a Latin, Greek,
+    /// Cyrillic or Chinese one).
     pub hidden_in_word: usize,
     /// Greek/Cyrillic look-alikes found next to Latin letters (a mixed-script word).
     pub lookalikes_in_word: usize,
@@ -198,7 +202,8 @@ impl Folded {
 struct Tricks {
     hidden_in_word: usize,
     lookalikes_in_word: usize,
-    /// Whether the last character kept was a letter.
+    /// Whether the last character kept was a letter of a watched script (see
+    /// [`hides_in_word`]): only there is a hidden character inside a word a trick.
     prev_letter: bool,
     /// Dropped characters since that letter; they count if a letter follows.
     pending_hidden: usize,
@@ -272,6 +277,7 @@ impl Record for Tricks {
     fn visible(&mut self, c: char, mapped: bool) {
         let letter = c.is_alphabetic();
         self.kept(letter);
+        let watched = letter && (mapped || hides_in_word(c));
         if mapped {
             self.word_lookalikes += 1;
         } else {
@@ -282,8 +288,19 @@ impl Record for Tricks {
                 self.end_word();
             }
         }
-        self.prev_letter = letter;
+        self.prev_letter = watched;
     }
+}
+
+/// Whether an invisible character or a mark after the letter `c` hides a word: in the scripts
+/// the brand words and lures are written in (Latin, the Greek and Cyrillic its look-alikes
+/// come from, Chinese). In Devanagari, Arabic, Hebrew, Thai and the other scripts that write
+/// vowels and joins as marks and joiners (U+200C in Persian), they are ordinary spelling.
+fn hides_in_word(c: char) -> bool {
+    matches!(
+        c.script(),
+        Script::Latin | Script::Greek | Script::Cyrillic | Script::Han
+    )
 }
 
 fn is_latin_letter(c: char) -> bool {
@@ -708,6 +725,18 @@ mod tests {
         assert!(!f.tricks(), "{f:?}");
         let r = fold("Привет мир");
         assert!(!r.tricks(), "all-Cyrillic words are not look-alikes: {r:?}");
+        // Scripts that spell with marks and joiners: Hindi, Persian (U+200C), Arabic with
+        // vowel signs, Thai, pointed Hebrew.
+        for text in [
+            "नमस्ते, आपका ऑर्डर भेज दिया गया है",
+            "سلام، سفارش\u{200c}های شما ارسال شد",
+            "مَرْحَبًا بِكُمْ",
+            "สวัสดีครับ ขอบคุณที่สั่งซื้อ",
+            "שָׁלוֹם עֲלֵיכֶם",
+        ] {
+            let f = fold(text);
+            assert_eq!(f.hidden_in_word, 0, "{text}");
+        }
         // Across ASCII runs: the look-alike waits for the word's Latin letters, the hidden
         // characters for the next letter.
         for (text, hidden, looks) in [
@@ -720,6 +749,14 @@ mod tests {
             ("e\u{301}x a\u{73f}b", 1, 0),
             ("ab\u{0430} cd", 0, 1),
             ("\u{0430}\u{0431} cd", 0, 0),
+            // Hidden after a watched letter still counts, whatever the mark's own script.
+            ("am\u{0610}azon", 1, 0),
+            ("pay\u{0e31}pal", 1, 0),
+            ("亚\u{200b}马逊", 1, 0),
+            ("б\u{200b}в", 1, 0),
+            ("nh\u{1ea5}\u{200b}t", 1, 0),
+            // ... and not after a letter of a script that spells with them.
+            ("क\u{200b}ख", 0, 0),
         ] {
             let f = fold(text);
             assert_eq!(

@@ -9,7 +9,9 @@
 //! profiles' words; the mail check runs one over its own brand words (names, imitated brands)
 //! on its folded text, with the stricter [`Boundary::Alphanumeric`]; the page claim
 //! ([`claimed_brand`](crate::page::claimed_brand)) counts each word with
-//! [`WordMatcher::count_each`]. [`contains_word`] asks the same boundary question of one word.
+//! [`WordMatcher::count_each`]; the mail's link-text check finds brand names in a link text
+//! with [`WordMatcher::find_all`]. [`contains_word`] asks the same boundary question of one
+//! word.
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
@@ -149,6 +151,23 @@ impl WordMatcher {
             })
     }
 
+    /// Every occurrence of every word in `text`, overlapping ones included, in order of their
+    /// end, at word boundaries or not. Needs a matcher built by [`WordMatcher::counting`]; any
+    /// other finds nothing.
+    pub fn find_all<'a>(&'a self, text: &'a str) -> impl Iterator<Item = WordMatch> + 'a {
+        self.ac
+            .as_ref()
+            .filter(|_| self.overlapping)
+            .and_then(|ac| ac.try_find_overlapping_iter(text).ok())
+            .into_iter()
+            .flatten()
+            .map(|m| WordMatch {
+                word: m.pattern().as_usize(),
+                start: m.start(),
+                end: m.end(),
+            })
+    }
+
     /// Per word (in the order given): how often it stands in `text` as a word of its own (see
     /// [`WordMatcher::at_boundary`]), counting up to `cap`. Each word is read on its own from
     /// left to right, an occurrence starting inside the word's previous occurrence skipped
@@ -157,18 +176,10 @@ impl WordMatcher {
     /// any other counts nothing.
     pub fn count_each(&self, text: &str, cap: u32) -> Vec<u32> {
         let mut counts = vec![0u32; self.ascii.len()];
-        let Some(ac) = self.ac.as_ref().filter(|_| self.overlapping) else {
-            return counts;
-        };
-        // Where each word's next occurrence may start. Overlapping matches come in order of
-        // their end, so one word's come in order of their start.
+        // Where each word's next occurrence may start. Matches come in order of their end, so
+        // one word's come in order of their start.
         let mut next_start = vec![0usize; self.ascii.len()];
-        for m in ac.try_find_overlapping_iter(text).into_iter().flatten() {
-            let m = WordMatch {
-                word: m.pattern().as_usize(),
-                start: m.start(),
-                end: m.end(),
-            };
+        for m in self.find_all(text) {
             let (Some(next), Some(count)) = (next_start.get_mut(m.word), counts.get_mut(m.word))
             else {
                 continue;

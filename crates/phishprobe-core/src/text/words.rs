@@ -208,11 +208,7 @@ impl WordMatcher {
                 let word = |i: usize| bytes.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
                 !((m.start > 0 && word(m.start - 1)) || word(m.end))
             }
-            Boundary::Alphanumeric => {
-                let glued = |c: Option<char>| c.is_some_and(is_word_char);
-                !glued(text.get(..m.start).and_then(|t| t.chars().next_back()))
-                    && !glued(text.get(m.end..).and_then(|t| t.chars().next()))
-            }
+            Boundary::Alphanumeric => stands_alone(text, m.start, m.end),
         }
     }
 }
@@ -280,9 +276,13 @@ pub fn brands_named(knowledge: &Knowledge, text: &str) -> Vec<BrandMention> {
     found
 }
 
+/// Whether `text[start..end]` has no letter or digit of any script glued to it: the
+/// [`Boundary::Alphanumeric`] rule, which [`contains_word`] applies too.
 #[inline]
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
+fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+    let glued = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    !glued(text.get(..start).and_then(|t| t.chars().next_back()))
+        && !glued(text.get(end..).and_then(|t| t.chars().next()))
 }
 
 /// Whether the word `w` is in `hay` at word boundaries: an ASCII word only where no letter or
@@ -301,11 +301,7 @@ pub fn contains_word(hay: &str, w: &str) -> bool {
         if !ascii_word {
             return true;
         }
-        let end = at + w.len();
-        let before = hay[..at].chars().next_back();
-        let after = hay[end..].chars().next();
-        let glued = |c: Option<char>| c.is_some_and(is_word_char);
-        if !glued(before) && !glued(after) {
+        if stands_alone(hay, at, at + w.len()) {
             return true;
         }
         start = at + hay[at..].chars().next().map_or(1, char::len_utf8);
@@ -330,8 +326,12 @@ pub(crate) fn count_word_one_by_one(hay: &str, w: &str) -> u32 {
             || hay[..at]
                 .chars()
                 .next_back()
-                .is_none_or(|c| !is_word_char(c));
-        let after_ok = cjk || hay[end..].chars().next().is_none_or(|c| !is_word_char(c));
+                .is_none_or(|c| !c.is_alphanumeric());
+        let after_ok = cjk
+            || hay[end..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric());
         if before_ok && after_ok {
             n += 1;
             if n >= 10 {

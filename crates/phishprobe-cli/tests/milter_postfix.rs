@@ -725,7 +725,7 @@ fn the_probe_queue_tries_the_link_after_the_answer_and_saves_the_case() {
         std::env::temp_dir().join(format!("phishprobe-milter-probe-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&db);
     let db = db.display().to_string();
-    let milter = MilterProcess::start_with(
+    let mut milter = MilterProcess::start_with(
         &milter_config(""),
         &["--probe-queue", "--db", &db, "--probe-allow-private"],
     );
@@ -788,4 +788,70 @@ Content-Type: text/html; charset=utf-8\r\n\r\n\
         "the clone got the decoy: {received:?}"
     );
     assert!(milter.log().contains("probe=done"), "{}", milter.log());
+
+    // SIGTERM stops the milter and its browser with it: no Chromium is left running.
+    let browsers: Vec<u32> = children_of(milter.child.id())
+        .into_iter()
+        .filter(|&p| process_name(p).contains("chrom"))
+        .collect();
+    assert!(
+        !browsers.is_empty(),
+        "the probe's Chromium is the milter's child"
+    );
+    milter.signal("-TERM");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !matches!(milter.child.try_wait(), Ok(Some(_))) {
+        assert!(
+            Instant::now() < deadline,
+            "the milter did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while browsers.iter().any(|&p| process_alive(p)) {
+        assert!(
+            Instant::now() < deadline,
+            "Chromium {browsers:?} still runs after the milter stopped"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The processes whose parent is `pid` (from `/proc`).
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(p) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+        // "pid (name) state ppid ...": the name may hold spaces, so read after its last ')'.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u32>().ok());
+        if ppid == Some(pid) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn process_name(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default()
+}
+
+/// Whether `pid` still runs (a zombie waiting for its parent does not).
+fn process_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next().map(|st| st != "Z"))
+        })
+        .unwrap_or(false)
 }

@@ -228,3 +228,89 @@ fn find_numbers_in_sentences() {
     let v = find_in_text("txt MUSIC to 87066 now");
     assert_eq!(v, vec!["87066"]);
 }
+
+/// Every metadata regex the fast path compiles: in ASCII mode it finds the same leftmost match
+/// as the Unicode-mode regex the crate builds, on digit strings of every length the metadata
+/// uses (random, the descriptors' own examples, and those with a non-digit glued on).
+#[test]
+fn ascii_mode_metadata_regexes_match_unicode_mode() {
+    let db = &phonenumber::metadata::DATABASE;
+    let mut patterns: Vec<String> = Vec::new();
+    let mut examples: Vec<String> = Vec::new();
+    for meta in db.iter() {
+        patterns.extend(meta.leading_digits().map(|r| r.as_str().to_string()));
+        let ds = meta.descriptors();
+        let kinds = [
+            ds.fixed_line(),
+            ds.mobile(),
+            ds.toll_free(),
+            ds.premium_rate(),
+            ds.shared_cost(),
+            ds.personal_number(),
+            ds.voip(),
+            ds.pager(),
+            ds.uan(),
+            ds.voicemail(),
+        ];
+        for d in std::iter::once(ds.general()).chain(kinds.into_iter().flatten()) {
+            patterns.push(d.national_number().as_str().to_string());
+            examples.extend(d.example().map(str::to_string));
+        }
+    }
+    patterns.sort();
+    patterns.dedup();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut values = examples;
+    for _ in 0..300 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let len = 1 + (x % 17) as usize;
+        values.push(
+            (0..len)
+                .map(|k| char::from(b'0' + ((x >> ((k * 3) % 60)) % 10) as u8))
+                .collect(),
+        );
+    }
+    values.push("12a34".into());
+    values.push("0 800".into());
+    let (mut ascii, mut checked) = (0usize, 0usize);
+    for p in &patterns {
+        let unicode = regex::RegexBuilder::new(p)
+            .ignore_whitespace(true)
+            .size_limit(10 * (1 << 20))
+            .build()
+            .expect("metadata regex compiles in Unicode mode");
+        let Some(fast) = compile_for_ascii(p) else {
+            panic!("{p} does not compile");
+        };
+        ascii += usize::from(!fast.unicode);
+        for v in &values {
+            let want = unicode.find(v).map(|m| (m.start(), m.end()));
+            assert_eq!(
+                fast.regex.find(v).map(|m| (m.start(), m.end())),
+                want,
+                "{p} on {v}"
+            );
+            checked += 1;
+        }
+    }
+    // The test is about ASCII mode: nearly every pattern must have been compiled in it.
+    assert!(
+        patterns.len() > 1000 && ascii * 10 > patterns.len() * 9,
+        "{ascii} of {} patterns in ASCII mode",
+        patterns.len()
+    );
+    assert!(checked > 100_000, "{checked}");
+}
+
+/// A value that is not ASCII never reaches an ASCII-mode regex: the crate's own matcher
+/// answers (here a `slow` that says so).
+#[test]
+fn non_ascii_value_takes_the_crates_path() {
+    let src = r"\d{3}";
+    assert!(starts_at_0(src, "123", || false));
+    // Arabic-Indic digits: a Unicode `\d` matches them, an ASCII one does not.
+    assert!(starts_at_0(src, "١٢٣", || true));
+    assert!(!starts_at_0(src, "١٢٣", || false));
+}

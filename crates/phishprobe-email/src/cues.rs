@@ -5,7 +5,7 @@
 //! All matching runs on text folded by core's mail form ([`phishprobe_core::text::fold`]) with one Aho-Corasick
 //! automaton, so the cost is linear in the text whatever the number of phrases.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::Deserialize;
 
 use phishprobe_core::text::{contains_word, fold};
@@ -79,9 +79,18 @@ impl Lures {
                 }
             }
         }
+        let phrases = || kinds.iter().map(|(_, p)| p.as_str());
+        // A full DFA: scanned over every message's whole text, it is faster than the default
+        // NFA, and the same matches (the kind of automaton never changes what is found).
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(kinds.iter().map(|(_, p)| p.as_str()))
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(phrases())
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(phrases())
+            })
             .map_err(|e| e.to_string())?;
         Ok(Lures { ac, kinds })
     }

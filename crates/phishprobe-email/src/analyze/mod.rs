@@ -159,7 +159,7 @@ impl<'e> EmailChecker<'e> {
                 }
             }
         }
-        let brand_matcher = WordMatcher::new(
+        let brand_matcher = WordMatcher::with_dfa(
             brand_words.iter().map(|(_, w)| w.as_str()),
             Boundary::Alphanumeric,
         );

@@ -60,6 +60,12 @@ impl Engine {
     pub fn check_url(&self, url: &str) -> Report {
         crate::url::check(&self.knowledge, url)
     }
+
+    /// [`Engine::check_url`] for one of a batch of links (a message's), sharing the batch's
+    /// host analyses: the same report, with a host the links share analysed once.
+    pub fn check_url_with(&self, url: &str, hosts: &mut crate::host::HostMemo) -> Report {
+        crate::url::check_with(&self.knowledge, url, hosts)
+    }
 }
 
 impl From<Knowledge> for Engine {

@@ -4,7 +4,7 @@
 
 use percent_encoding::percent_decode_str;
 
-use crate::host::{self, HostInfo};
+use crate::host::{self, HostInfo, HostMemo};
 use crate::knowledge::Knowledge;
 use crate::model::{Finding, Message, Report, ReportBuilder, Severity, Verdict};
 
@@ -19,8 +19,14 @@ fn msg(en: impl Into<String>, zh: impl Into<String>) -> Message {
 
 /// Verdict for a URL or a bare hostname.
 pub fn check(knowledge: &Knowledge, input: &str) -> Report {
+    check_with(knowledge, input, &mut HostMemo::default())
+}
+
+/// [`check`] for one of a batch of links (a message's), with the host analyses of the batch
+/// so far: the same report, and a host the links share is analysed once.
+pub fn check_with(knowledge: &Knowledge, input: &str, hosts: &mut HostMemo) -> Report {
     let mut b = ReportBuilder::new(truncate_chars(input.trim(), 2048));
-    let info = analyze(knowledge, input, &mut b, 0);
+    let info = analyze_with(knowledge, input, &mut b, 0, hosts);
     if info.as_ref().is_some_and(HostInfo::is_official)
         && b.findings().iter().all(|f| f.severity == Severity::Info)
     {
@@ -47,9 +53,19 @@ pub fn analyze(
     b: &mut ReportBuilder,
     depth: usize,
 ) -> Option<HostInfo> {
+    analyze_with(knowledge, raw, b, depth, &mut HostMemo::default())
+}
+
+fn analyze_with(
+    knowledge: &Knowledge,
+    raw: &str,
+    b: &mut ReportBuilder,
+    depth: usize,
+    hosts: &mut HostMemo,
+) -> Option<HostInfo> {
     let s = raw.trim();
     if s.is_empty() {
-        return Some(host::analyze(knowledge, s, b));
+        return Some(hosts.analyze(knowledge, s, b));
     }
     let s = cut_overlong(s, b);
     if inline_scheme(s, b) {
@@ -84,7 +100,7 @@ pub fn analyze(
                 ),
                 format!("{e}"),
             ));
-            return Some(host::analyze(knowledge, host_part, b));
+            return Some(hosts.analyze(knowledge, host_part, b));
         }
     };
     match parsed.scheme() {
@@ -111,8 +127,8 @@ pub fn analyze(
         ));
         return None;
     };
-    let info = link_host(knowledge, &parsed, raw_host, host_str, b);
-    userinfo(knowledge, &parsed, b);
+    let info = link_host(knowledge, &parsed, raw_host, host_str, b, hosts);
+    userinfo(knowledge, &parsed, b, hosts);
     if let Some(port) = parsed.port() {
         b.push(Finding::new(
             "url.port",
@@ -135,7 +151,7 @@ pub fn analyze(
             r.domain.clone(),
         ));
     }
-    redirects(knowledge, &parsed, &info, b, depth);
+    redirects(knowledge, &parsed, &info, b, depth, hosts);
     path_words(knowledge, &parsed, &info, b);
     encoding(s, b);
     Some(info)
@@ -208,6 +224,7 @@ fn link_host(
     raw_host: &str,
     host_str: &str,
     b: &mut ReportBuilder,
+    hosts: &mut HostMemo,
 ) -> HostInfo {
     // The WHATWG parser normalises hex/octal/decimal IPv4; say what the text really was.
     if matches!(
@@ -229,7 +246,7 @@ fn link_host(
                 format!("{raw_host} = {host_str}"),
             ));
         }
-        host::analyze(knowledge, host_str, b)
+        hosts.analyze(knowledge, host_str, b)
     } else {
         // Analyse the host as written (Unicode, hidden characters) when it is close to what
         // the parser kept; the parser's ASCII form otherwise.
@@ -238,7 +255,7 @@ fn link_host(
         } else {
             host_str
         };
-        host::analyze(knowledge, as_written, b)
+        hosts.analyze(knowledge, as_written, b)
     }
 }
 
@@ -262,14 +279,14 @@ fn authority_host(text: &str) -> Option<&str> {
     )
 }
 
-fn userinfo(knowledge: &Knowledge, u: &::url::Url, b: &mut ReportBuilder) {
+fn userinfo(knowledge: &Knowledge, u: &::url::Url, b: &mut ReportBuilder, hosts: &mut HostMemo) {
     let user = u.username();
     if user.is_empty() && u.password().is_none() {
         return;
     }
     let decoded = percent_decode_str(user).decode_utf8_lossy().to_lowercase();
     let mut probe = ReportBuilder::new("");
-    let userinfo_host = host::analyze(knowledge, &decoded, &mut probe);
+    let userinfo_host = hosts.analyze(knowledge, &decoded, &mut probe);
     let brand = userinfo_host
         .brand
         .and_then(|i| knowledge.brand(i))
@@ -311,6 +328,7 @@ fn redirects(
     outer: &HostInfo,
     b: &mut ReportBuilder,
     depth: usize,
+    hosts: &mut HostMemo,
 ) {
     if depth >= MAX_REDIRECT_DEPTH {
         return;
@@ -335,7 +353,7 @@ fn redirects(
         };
         seen += 1;
         let mut inner = ReportBuilder::new(target.clone());
-        let inner_info = analyze(knowledge, &target, &mut inner, depth + 1);
+        let inner_info = analyze_with(knowledge, &target, &mut inner, depth + 1, hosts);
         let inner_official = inner_info.as_ref().is_some_and(HostInfo::is_official);
         if let Some(br) = inner.current_brand() {
             let br = br.to_string();

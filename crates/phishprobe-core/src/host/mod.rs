@@ -13,12 +13,14 @@
 //! - `brand_findings`: what a brand match found in the host says, and how strongly;
 //! - `popular_findings`: names imitating a popular site (no brand profile needed);
 //! - `hosting`: free hosting and fake endings, which speak on their own;
+//! - `memo`: analyses remembered over a batch of links ([`HostMemo`]);
 //! - [`psl`]: the Public Suffix List split.
 
 mod brand_findings;
 mod brand_match;
 mod embedding;
 mod hosting;
+mod memo;
 mod name;
 mod ownership;
 mod popular_findings;
@@ -27,6 +29,7 @@ mod surroundings;
 
 pub use crate::knowledge::{matcher, popular};
 pub use crate::unicode;
+pub use memo::HostMemo;
 
 use std::ops::ControlFlow;
 

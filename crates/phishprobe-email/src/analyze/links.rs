@@ -171,6 +171,8 @@ impl EmailChecker<'_> {
         let brand_sender = ctx.brand_sender;
         let engine: &phishprobe_core::Engine = &self.engine;
         let mut seen: HashSet<String> = HashSet::new();
+        // One message's links mostly share a few hosts: each is analysed once.
+        let mut hosts = phishprobe_core::host::HostMemo::default();
         let mut t = LinkTally::default();
         let mut checked = 0usize;
         for (url, source, shown) in raw {
@@ -218,7 +220,7 @@ impl EmailChecker<'_> {
             checked += 1;
             let r = match known.iter().find(|(k, _)| k == u) {
                 Some((_, r)) => r.clone(),
-                None => engine.check_url(cut(u, 4096)),
+                None => engine.check_url_with(cut(u, 4096), &mut hosts),
             };
             if source != LinkSource::Img {
                 summary.checked += 1;

@@ -112,42 +112,121 @@ fn is_block(tag: &str) -> bool {
     )
 }
 
-/// Whether an inline style hides its element's text.
+/// Whether an inline style hides its element's text: `display:none`, `visibility:hidden`, a
+/// zero or tiny font size, a zero `max-height` or a zero-sized box with `overflow:hidden`,
+/// `opacity:0`.
 pub fn style_hides(style: &str) -> bool {
     let s = squeezed_lowercase(style);
-    if s.contains("display:none") || s.contains("visibility:hidden") {
+    let seen = StyleSeen::of(&s);
+    if seen.has(StyleWord::DisplayNone) || seen.has(StyleWord::VisibilityHidden) {
         return true;
     }
-    for key in ["font-size:", "max-height:", "line-height:"] {
-        let mut rest = s.as_str();
-        while let Some(p) = rest.find(key) {
-            // `line-height:0` alone does not hide text; only font size or max-height with overflow.
-            let v = &rest[p + key.len()..];
-            let zero =
-                v.starts_with('0') && !v[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.');
-            let tiny = v.starts_with("0.") || v.starts_with("1px");
-            if key == "font-size:" && (zero || tiny) {
-                return true;
-            }
-            if key == "max-height:" && zero && s.contains("overflow:hidden") {
-                return true;
-            }
-            rest = &rest[p + key.len()..];
-        }
+    // `line-height:0` alone does not hide text; only font size or max-height with overflow.
+    let font_size_hides = seen.values_after(StyleWord::FontSize, &s).any(|v| {
+        let zero =
+            v.starts_with('0') && !v[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.');
+        zero || v.starts_with("0.") || v.starts_with("1px")
+    });
+    if font_size_hides {
+        return true;
     }
-    (s.contains("opacity:0;") || s.ends_with("opacity:0"))
-        || (s.contains("width:0") && s.contains("height:0") && s.contains("overflow:hidden"))
+    if seen.has(StyleWord::OverflowHidden)
+        && seen.values_after(StyleWord::MaxHeight, &s).any(|v| {
+            v.starts_with('0') && !v[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        })
+    {
+        return true;
+    }
+    (seen.has(StyleWord::OpacityZeroSemicolon) || s.ends_with("opacity:0"))
+        || (seen.has(StyleWord::WidthZero)
+            && seen.has(StyleWord::HeightZero)
+            && seen.has(StyleWord::OverflowHidden))
+}
+
+/// The style words [`style_hides`] looks for, in the order of [`STYLE_WORDS`].
+#[derive(Clone, Copy)]
+enum StyleWord {
+    DisplayNone,
+    VisibilityHidden,
+    OverflowHidden,
+    OpacityZeroSemicolon,
+    WidthZero,
+    HeightZero,
+    FontSize,
+    MaxHeight,
+}
+
+const STYLE_WORDS: [&str; 8] = [
+    "display:none",
+    "visibility:hidden",
+    "overflow:hidden",
+    "opacity:0;",
+    "width:0",
+    "height:0",
+    "font-size:",
+    "max-height:",
+];
+
+/// Where the style words occur in one squeezed style, found in one pass: mail HTML puts a
+/// style on nearly every element, and a search per word was a few percent of a message's time.
+/// Overlapping, so `height:0` inside `max-height:0` counts, as a substring search would.
+struct StyleSeen {
+    /// Per word, the byte offsets just after each occurrence.
+    ends: [Vec<usize>; STYLE_WORDS.len()],
+}
+
+impl StyleSeen {
+    fn of(s: &str) -> StyleSeen {
+        static WORDS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+            std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(STYLE_WORDS).ok());
+        let mut ends: [Vec<usize>; STYLE_WORDS.len()] = Default::default();
+        match WORDS.as_ref() {
+            Some(ac) => {
+                for m in ac.find_overlapping_iter(s) {
+                    if let Some(e) = ends.get_mut(m.pattern().as_usize()) {
+                        e.push(m.end());
+                    }
+                }
+            }
+            // Cannot happen with eight short words; stay exact with one search per word.
+            None => {
+                for (word, e) in STYLE_WORDS.iter().zip(ends.iter_mut()) {
+                    e.extend(s.match_indices(word).map(|(i, w)| i + w.len()));
+                }
+            }
+        }
+        StyleSeen { ends }
+    }
+
+    fn has(&self, w: StyleWord) -> bool {
+        self.ends.get(w as usize).is_some_and(|e| !e.is_empty())
+    }
+
+    /// The text after each occurrence of `w` in `s`.
+    fn values_after<'s>(
+        &self,
+        w: StyleWord,
+        s: &'s str,
+    ) -> impl Iterator<Item = &'s str> + use<'s, '_> {
+        self.ends
+            .get(w as usize)
+            .into_iter()
+            .flatten()
+            .filter_map(move |&e| s.get(e..))
+    }
 }
 
 /// `style` without whitespace, ASCII letters lowercased. Mail HTML puts a style on nearly
 /// every element, so the common all-ASCII case goes byte by byte instead of char by char.
 fn squeezed_lowercase(style: &str) -> String {
     if style.is_ascii() {
-        let bytes: Vec<u8> = style
-            .bytes()
-            .filter(|&b| !char::from(b).is_whitespace())
-            .map(|b| b.to_ascii_lowercase())
-            .collect();
+        let mut bytes = Vec::with_capacity(style.len());
+        bytes.extend(
+            style
+                .bytes()
+                .filter(|&b| !char::from(b).is_whitespace())
+                .map(|b| b.to_ascii_lowercase()),
+        );
         // ASCII in, ASCII out: always valid UTF-8.
         return String::from_utf8(bytes).unwrap_or_default();
     }
@@ -619,7 +698,7 @@ fn push_sep(doc: &mut HtmlDoc, hidden: bool) {
 }
 
 fn push_text(doc: &mut HtmlDoc, raw: &str, hidden: bool, in_title: bool, link: &mut Option<Link>) {
-    let t = decode_entities(raw);
+    let t = decoded(raw);
     if in_title {
         if doc.title.len() < 1000 {
             doc.title.push_str(&t);
@@ -630,18 +709,26 @@ fn push_text(doc: &mut HtmlDoc, raw: &str, hidden: bool, in_title: bool, link: &
         doc.hidden_text_len += t.len();
         return;
     }
-    // Collapse runs of whitespace (HTML rendering does the same).
+    // Collapse runs of whitespace (HTML rendering does the same); the words between are
+    // copied whole.
     let mut last_space = doc.text.ends_with([' ', '\n']) || doc.text.is_empty();
-    for c in t.chars() {
+    let mut word_start: Option<usize> = None;
+    for (i, c) in t.char_indices() {
         if c.is_whitespace() {
+            if let Some(w) = word_start.take() {
+                doc.text.push_str(&t[w..i]);
+                last_space = false;
+            }
             if !last_space {
                 doc.text.push(' ');
                 last_space = true;
             }
-        } else {
-            doc.text.push(c);
-            last_space = false;
+        } else if word_start.is_none() {
+            word_start = Some(i);
         }
+    }
+    if let Some(w) = word_start {
+        doc.text.push_str(&t[w..]);
     }
     if let Some(l) = link.as_mut()
         && l.text.len() < MAX_LINK_TEXT
@@ -706,6 +793,50 @@ mod tests {
         let deep = "<div>".repeat(10_000);
         let d = scan(&deep);
         assert!(d.text.is_empty());
+    }
+
+    #[test]
+    fn styles_that_hide() {
+        for hides in [
+            "display: none",
+            "DISPLAY:NONE !important",
+            "visibility:hidden",
+            "font-size:0",
+            "font-size: 0px; color: red",
+            "font-size:0.5px",
+            "font-size:0 ; x",
+            "color:red;font-size:1px",
+            "font-size:12px;font-size:0",
+            "max-height:0;overflow:hidden",
+            "overflow: hidden; max-height: 0px",
+            "opacity:0; color:red",
+            "color:red;opacity:0",
+            "width:0;height:0;overflow:hidden",
+            "max-width:0;max-height:0px;overflow:hidden",
+        ] {
+            assert!(style_hides(hides), "{hides}");
+        }
+        for shows in [
+            "",
+            "color:red",
+            "font-size:10px",
+            "font-size:01px",
+            "line-height:0",
+            "max-height:0",
+            "max-height:05px;overflow:hidden",
+            "opacity:0.5",
+            "width:0;height:10px;overflow:hidden",
+            "width:0;height:0",
+            "display:block",
+        ] {
+            assert!(!style_hides(shows), "{shows}");
+        }
+    }
+
+    #[test]
+    fn whitespace_collapses_across_text_pieces() {
+        let d = scan("<p>  Your\t\n account &amp;\u{a0}\u{3000}more </p><p>next\u{2003}word</p>");
+        assert_eq!(d.text, "Your account & more \nnext word\n");
     }
 
     #[test]

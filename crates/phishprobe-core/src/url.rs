@@ -19,7 +19,7 @@ fn msg(en: impl Into<String>, zh: impl Into<String>) -> Message {
 
 /// Verdict for a URL or a bare hostname.
 pub fn check(knowledge: &Knowledge, input: &str) -> Report {
-    check_with(knowledge, input, &mut HostMemo::default())
+    check_with(knowledge, input, &mut HostMemo::forgetful())
 }
 
 /// [`check`] for one of a batch of links (a message's), with the host analyses of the batch
@@ -53,7 +53,7 @@ pub fn analyze(
     b: &mut ReportBuilder,
     depth: usize,
 ) -> Option<HostInfo> {
-    analyze_with(knowledge, raw, b, depth, &mut HostMemo::default())
+    analyze_with(knowledge, raw, b, depth, &mut HostMemo::forgetful())
 }
 
 fn analyze_with(

@@ -16,9 +16,22 @@ const MAX_HOSTS: usize = 1024;
 /// report is push findings and name a brand; so the same findings pushed again in the same
 /// order, and the same brand named, leave a report exactly as the analysis itself would
 /// ([`ReportBuilder::push`] skips a repeat, and the first brand named stays).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct HostMemo {
     seen: HashMap<String, Outcome>,
+    /// False for a single link's check, where remembering (copying every outcome) would
+    /// only cost.
+    remember: bool,
+}
+
+impl Default for HostMemo {
+    /// A memo that remembers: for a batch of links.
+    fn default() -> HostMemo {
+        HostMemo {
+            seen: HashMap::new(),
+            remember: true,
+        }
+    }
 }
 
 /// What one host analysis returned and did to its report.
@@ -39,6 +52,14 @@ impl Outcome {
 }
 
 impl HostMemo {
+    /// A memo that remembers nothing: every analysis is made afresh, straight into the report.
+    pub(crate) fn forgetful() -> HostMemo {
+        HostMemo {
+            seen: HashMap::new(),
+            remember: false,
+        }
+    }
+
     /// How many hostnames are remembered.
     pub fn len(&self) -> usize {
         self.seen.len()
@@ -51,6 +72,9 @@ impl HostMemo {
 
     /// [`super::analyze`] of `raw`, from memory when this batch analysed it already.
     pub fn analyze(&mut self, knowledge: &Knowledge, raw: &str, b: &mut ReportBuilder) -> HostInfo {
+        if !self.remember {
+            return super::analyze(knowledge, raw, b);
+        }
         if let Some(done) = self.seen.get(raw) {
             done.replay(b);
             return done.info.clone();

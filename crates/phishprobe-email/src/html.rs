@@ -122,18 +122,16 @@ pub fn style_hides(style: &str) -> bool {
         return true;
     }
     // `line-height:0` alone does not hide text; only font size or max-height with overflow.
-    let font_size_hides = seen.values_after(StyleWord::FontSize, &s).any(|v| {
-        let zero =
-            v.starts_with('0') && !v[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.');
-        zero || v.starts_with("0.") || v.starts_with("1px")
-    });
+    let font_size_hides = seen
+        .values_after(StyleWord::FontSize, &s)
+        .any(|v| is_zero_length(v) || v.starts_with("0.") || v.starts_with("1px"));
     if font_size_hides {
         return true;
     }
     if seen.has(StyleWord::OverflowHidden)
-        && seen.values_after(StyleWord::MaxHeight, &s).any(|v| {
-            v.starts_with('0') && !v[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.')
-        })
+        && seen
+            .values_after(StyleWord::MaxHeight, &s)
+            .any(is_zero_length)
     {
         return true;
     }
@@ -141,6 +139,12 @@ pub fn style_hides(style: &str) -> bool {
         || (seen.has(StyleWord::WidthZero)
             && seen.has(StyleWord::HeightZero)
             && seen.has(StyleWord::OverflowHidden))
+}
+
+/// Whether a style value starts with a bare `0` (`0`, `0px`, `0;`), not `05` or `0.5`.
+fn is_zero_length(v: &str) -> bool {
+    v.strip_prefix('0')
+        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit() || c == '.'))
 }
 
 /// The style words [`style_hides`] looks for, in the order of [`STYLE_WORDS`].
